@@ -1,0 +1,47 @@
+// The hash-chained audit log (reference CPS 5.4). Each record is one JSON object
+//   {"seq":N,"time":"RFC 3339","operator":"...","event":"...","details":{...},"prev":"hex"}
+// whose "hash" is the SHA-256 of that object serialized with sorted keys and no spaces, "prev"
+// being the previous record's hash (64 zeros for the first). The head hash and the record
+// count live in meta ("audit_head", "audit_count") and are written in the same transaction as
+// the record, so deleting the newest record is detected too.
+//
+// Fails closed (STYLE.md habit 9): append throws, and the caller's transaction, which holds the
+// change being audited, aborts with it.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <ostream>
+#include <string>
+#include <string_view>
+
+#include "store/lmdb.h"
+#include "x509/time.h"
+
+namespace pkirepo::audit {
+
+// Appends one record in `txn`. Returns its sequence number.
+uint64_t append(store::WriteTxn& txn, UnixTime now, std::string_view operator_name,
+                std::string_view event, const nlohmann::json& details);
+
+struct VerifyResult {
+  bool ok = true;
+  uint64_t records = 0;        // records checked
+  uint64_t first_bad = 0;      // sequence number of the first broken record (0 if none)
+  std::string reason;          // one line
+  std::string head_hex;        // head hash as recorded in meta
+};
+[[nodiscard]] VerifyResult verify(const store::Txn& txn);
+
+// Head hash (hex) and count, as the publisher shows them (never the records).
+struct Checkpoint {
+  uint64_t count = 0;
+  std::string head_hex;
+};
+[[nodiscard]] Checkpoint checkpoint(const store::Txn& txn);
+
+// One JSON object per line, oldest first.
+void export_jsonl(const store::Txn& txn, std::ostream& out);
+
+}  // namespace pkirepo::audit

@@ -1,0 +1,661 @@
+#include "config/config.h"
+
+#include <toml++/toml.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "x509/cert_info.h"
+#include "x509/key.h"
+
+namespace pkirepo {
+namespace {
+
+constexpr std::int64_t kHour = 3600;
+constexpr std::int64_t kDay = 86400;
+
+// Reads one TOML table; every key it is asked about is remembered so that finish() can
+// refuse the ones nobody asked about (typos).
+class TableReader {
+ public:
+  TableReader(const toml::table& table, std::string prefix, const std::string& file)
+      : table_(table), prefix_(std::move(prefix)), file_(file) {}
+
+  [[noreturn]] void fail(const toml::node* node, std::string_view key,
+                         const std::string& why) const {
+    int line = node ? static_cast<int>(node->source().begin.line)
+                    : static_cast<int>(table_.source().begin.line);
+    std::ostringstream out;
+    out << file_ << ":" << line << ": " << prefix_ << key << ": " << why;
+    throw ConfigError(out.str());
+  }
+
+  const toml::node* node(std::string_view key) {
+    seen_.insert(std::string(key));
+    return table_.get(key);
+  }
+
+  std::optional<std::string> string(std::string_view key, bool required = false) {
+    const toml::node* n = node(key);
+    if (n == nullptr) {
+      if (required) {
+        fail(nullptr, key, "required key is missing");
+      }
+      return std::nullopt;
+    }
+    if (!n->is_string()) {
+      fail(n, key, "must be a string");
+    }
+    return n->as_string()->get();
+  }
+
+  std::optional<std::int64_t> integer(std::string_view key, std::int64_t min, std::int64_t max) {
+    const toml::node* n = node(key);
+    if (n == nullptr) {
+      return std::nullopt;
+    }
+    if (!n->is_integer()) {
+      fail(n, key, "must be an integer");
+    }
+    std::int64_t v = n->as_integer()->get();
+    if (v < min || v > max) {
+      fail(n, key, std::to_string(v) + " is outside " + std::to_string(min) + ".." +
+                       std::to_string(max));
+    }
+    return v;
+  }
+
+  std::optional<bool> boolean(std::string_view key) {
+    const toml::node* n = node(key);
+    if (n == nullptr) {
+      return std::nullopt;
+    }
+    if (!n->is_boolean()) {
+      fail(n, key, "must be true or false");
+    }
+    return n->as_boolean()->get();
+  }
+
+  std::optional<Duration> duration(std::string_view key, bool required = false) {
+    auto s = string(key, required);
+    if (!s) {
+      return std::nullopt;
+    }
+    auto d = parse_duration(*s);
+    if (!d) {
+      fail(node(key), key, "\"" + *s + "\" is not a duration (e.g. 8h, 4d, 397d, 25y)");
+    }
+    return d;
+  }
+
+  std::vector<std::string> strings(std::string_view key) {
+    const toml::node* n = node(key);
+    std::vector<std::string> out;
+    if (n == nullptr) {
+      return out;
+    }
+    const toml::array* arr = n->as_array();
+    if (arr == nullptr) {
+      fail(n, key, "must be an array of strings");
+    }
+    for (const toml::node& item : *arr) {
+      if (!item.is_string()) {
+        fail(&item, key, "must be an array of strings");
+      }
+      out.push_back(item.as_string()->get());
+    }
+    return out;
+  }
+
+  const toml::table* subtable(std::string_view key) {
+    const toml::node* n = node(key);
+    if (n == nullptr) {
+      return nullptr;
+    }
+    if (!n->is_table()) {
+      fail(n, key, "must be a table");
+    }
+    return n->as_table();
+  }
+
+  void finish() const {
+    for (const auto& [k, v] : table_) {
+      if (!seen_.count(std::string(k.str()))) {
+        fail(&v, k.str(), "unknown key");
+      }
+    }
+  }
+
+  const std::string& prefix() const { return prefix_; }
+
+ private:
+  const toml::table& table_;
+  std::string prefix_;
+  const std::string& file_;
+  std::set<std::string> seen_;
+};
+
+const std::set<std::string>& known_ekus() {
+  static const std::set<std::string> s{"serverAuth", "clientAuth", "codeSigning",
+                                       "emailProtection", "timeStamping", "OCSPSigning"};
+  return s;
+}
+
+const std::set<std::string>& known_key_usages() {
+  static const std::set<std::string> s{"digitalSignature", "nonRepudiation", "keyEncipherment",
+                                       "dataEncipherment", "keyAgreement"};
+  return s;
+}
+
+void check_eku(TableReader& r, std::string_view key, const std::vector<std::string>& ekus) {
+  for (const auto& e : ekus) {
+    if (!known_ekus().count(e)) {
+      r.fail(r.node(key), key, "unknown extended key usage \"" + e + "\"");
+    }
+  }
+}
+
+void check_oids(TableReader& r, std::string_view key, const std::vector<std::string>& oids) {
+  for (const auto& o : oids) {
+    Asn1ObjectPtr obj(OBJ_txt2obj(o.c_str(), 1));
+    if (!obj) {
+      r.fail(r.node(key), key, "\"" + o + "\" is not a dotted OID");
+    }
+  }
+}
+
+KeyConfig read_key(TableReader& parent, const std::string& file, const std::filesystem::path& dir) {
+  const toml::table* t = parent.subtable("key");
+  if (t == nullptr) {
+    parent.fail(nullptr, "key", "required key is missing");
+  }
+  TableReader r(*t, parent.prefix() + "key.", file);
+  KeyConfig k;
+  k.algorithm = *r.string("algorithm", true);
+  std::string why;
+  if (!is_known_key_algorithm(k.algorithm, why)) {
+    r.fail(r.node("algorithm"), "algorithm", "\"" + k.algorithm + "\": " + why);
+  }
+  auto f = r.string("file");
+  auto p11 = r.string("pkcs11");
+  if (f.has_value() == p11.has_value()) {
+    r.fail(nullptr, "file", "give exactly one of key.file and key.pkcs11");
+  }
+  if (p11) {
+    // Present in the schema so configs are forward-compatible; the engine path is not built.
+    r.fail(r.node("pkcs11"), "pkcs11", "PKCS#11 keys are not supported yet; use key.file");
+  }
+  k.file = dir / *f;
+  r.finish();
+  return k;
+}
+
+}  // namespace
+
+const char* ca_role_name(CaRole r) {
+  switch (r) {
+    case CaRole::root: return "root";
+    case CaRole::intermediate: return "intermediate";
+    case CaRole::issuing: return "issuing";
+  }
+  return "?";
+}
+
+Config parse_config(std::string_view text, const std::filesystem::path& path) {
+  const std::string file = path.string();
+  toml::table root;
+  try {
+    root = toml::parse(text, file);
+  } catch (const toml::parse_error& e) {
+    std::ostringstream out;
+    out << file << ":" << e.source().begin.line << ": " << e.description();
+    throw ConfigError(out.str());
+  }
+  Config cfg;
+  cfg.file = path;
+  cfg.dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+  TableReader top(root, "", file);
+
+  // [repository]
+  const toml::table* repo = top.subtable("repository");
+  if (repo == nullptr) {
+    top.fail(nullptr, "repository", "required table is missing");
+  }
+  {
+    TableReader r(*repo, "repository.", file);
+    cfg.repository.name = *r.string("name", true);
+    cfg.repository.store = cfg.dir / *r.string("store", true);
+    cfg.repository.base_url = *r.string("base_url", true);
+    auto& url = cfg.repository.base_url;
+    if (!(url.starts_with("http://") || url.starts_with("https://"))) {
+      r.fail(r.node("base_url"), "base_url", "must start with http:// or https://");
+    }
+    while (url.ends_with("/")) {
+      url.pop_back();
+    }
+    cfg.repository.passphrase_env = r.string("passphrase_env").value_or("PKIREPO_KEY_PASSPHRASE");
+    if (auto pf = r.string("passphrase_file")) {
+      cfg.repository.passphrase_file = cfg.dir / *pf;
+    }
+    r.finish();
+  }
+
+  // [[profile]]
+  if (const toml::node* n = top.node("profile")) {
+    const toml::array* arr = n->as_array();
+    if (arr == nullptr) {
+      top.fail(n, "profile", "must be an array of tables ([[profile]])");
+    }
+    for (size_t i = 0; i < arr->size(); ++i) {
+      const toml::table* t = arr->get(i)->as_table();
+      if (t == nullptr) {
+        top.fail(arr->get(i), "profile", "must be a table");
+      }
+      TableReader r(*t, "profile[" + std::to_string(i) + "].", file);
+      ProfileConfig p;
+      p.line = static_cast<int>(t->source().begin.line);
+      p.id = *r.string("id", true);
+      p.validity = *r.duration("validity", true);
+      p.eku = r.strings("eku");
+      check_eku(r, "eku", p.eku);
+      p.key_usage = r.strings("key_usage");
+      for (const auto& ku : p.key_usage) {
+        if (!known_key_usages().count(ku)) {
+          r.fail(r.node("key_usage"), "key_usage", "unknown key usage \"" + ku + "\"");
+        }
+      }
+      p.policy_oids = r.strings("policy_oids");
+      check_oids(r, "policy_oids", p.policy_oids);
+      p.require_san = r.boolean("require_san").value_or(false);
+      // CPS 6.3.2: subscriber certificates at most 15 months.
+      if (p.validity.seconds > 457 * kDay) {
+        r.fail(r.node("validity"), "validity",
+               p.validity.text + " exceeds the CPS 6.3.2 subscriber maximum of 15 months");
+      }
+      for (const auto& other : cfg.profiles) {
+        if (other.id == p.id) {
+          r.fail(r.node("id"), "id", "duplicate profile id \"" + p.id + "\"");
+        }
+      }
+      r.finish();
+      cfg.profiles.push_back(std::move(p));
+    }
+  }
+
+  // [[ca]]
+  const toml::node* cas = top.node("ca");
+  if (cas == nullptr || cas->as_array() == nullptr || cas->as_array()->empty()) {
+    top.fail(cas, "ca", "at least one [[ca]] is required");
+  }
+  for (size_t i = 0; i < cas->as_array()->size(); ++i) {
+    const toml::table* t = cas->as_array()->get(i)->as_table();
+    if (t == nullptr) {
+      top.fail(cas->as_array()->get(i), "ca", "must be a table");
+    }
+    TableReader r(*t, "ca[" + std::to_string(i) + "].", file);
+    CaConfig c;
+    c.line = static_cast<int>(t->source().begin.line);
+    c.id = *r.string("id", true);
+    if (c.id.empty() || c.id.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-_.") !=
+                            std::string::npos) {
+      r.fail(r.node("id"), "id", "\"" + c.id + "\" must use only a-z, 0-9, '-', '_' and '.'");
+    }
+    std::string role = *r.string("role", true);
+    if (role == "root") {
+      c.role = CaRole::root;
+    } else if (role == "intermediate") {
+      c.role = CaRole::intermediate;
+    } else if (role == "issuing") {
+      c.role = CaRole::issuing;
+    } else {
+      r.fail(r.node("role"), "role", "\"" + role + "\" is not root, intermediate or issuing");
+    }
+    c.parent = r.string("parent").value_or("");
+    if (c.role == CaRole::root && !c.parent.empty()) {
+      r.fail(r.node("parent"), "parent", "a root has no parent");
+    }
+    if (c.role != CaRole::root && c.parent.empty()) {
+      r.fail(nullptr, "parent", "required for a " + role + " CA");
+    }
+    c.subject = *r.string("subject", true);
+    try {
+      X509NamePtr name = parse_name(c.subject);
+      if (X509_NAME_get_index_by_NID(name.get(), NID_commonName, -1) < 0) {
+        r.fail(r.node("subject"), "subject", "a CA subject needs a CN (CPS 7.1.4)");
+      }
+    } catch (const std::invalid_argument& e) {
+      r.fail(r.node("subject"), "subject", e.what());
+    }
+    c.key = read_key(r, file, cfg.dir);
+    c.validity = *r.duration("validity", true);
+    // CPS 6.3.2 maximum validity by CA type.
+    std::int64_t max_years = c.role == CaRole::root ? 25 : c.role == CaRole::intermediate ? 20 : 6;
+    if (c.validity.seconds > max_years * 365 * kDay + (max_years / 4 + 1) * kDay) {
+      r.fail(r.node("validity"), "validity",
+             c.validity.text + " exceeds the CPS 6.3.2 maximum of " + std::to_string(max_years) +
+                 " years for a " + role + " CA");
+    }
+    if (auto pl = r.integer("path_len", 0, 10)) {
+      c.path_len = static_cast<int>(*pl);
+    }
+    c.profiles = r.strings("profiles");
+    for (const auto& pid : c.profiles) {
+      if (cfg.find_profile(pid) == nullptr) {
+        r.fail(r.node("profiles"), "profiles", "unknown profile \"" + pid + "\"");
+      }
+    }
+    if (!c.profiles.empty() && c.role == CaRole::root) {
+      r.fail(r.node("profiles"), "profiles",
+             "a root signs no subscriber certificates (CPS 6.1.7)");
+    }
+    c.policy_oids = r.strings("policy_oids");
+    check_oids(r, "policy_oids", c.policy_oids);
+    c.eku = r.strings("eku");
+    check_eku(r, "eku", c.eku);
+    for (const auto& other : cfg.cas) {
+      if (other.id == c.id) {
+        r.fail(r.node("id"), "id", "duplicate CA id \"" + c.id + "\"");
+      }
+    }
+    r.finish();
+    cfg.cas.push_back(std::move(c));
+  }
+  // Parents exist and form no cycle.
+  for (size_t i = 0; i < cfg.cas.size(); ++i) {
+    const CaConfig& c = cfg.cas[i];
+    std::set<std::string> visited{c.id};
+    const CaConfig* cur = &c;
+    while (!cur->parent.empty()) {
+      const CaConfig* p = cfg.find_ca(cur->parent);
+      if (p == nullptr) {
+        throw ConfigError(file + ":" + std::to_string(cur->line) + ": ca[" + cur->id +
+                          "].parent: unknown CA \"" + cur->parent + "\"");
+      }
+      if (!visited.insert(p->id).second) {
+        throw ConfigError(file + ":" + std::to_string(c.line) + ": ca[" + c.id +
+                          "].parent: the CA hierarchy has a cycle through \"" + p->id + "\"");
+      }
+      if (p->role == CaRole::issuing) {
+        throw ConfigError(file + ":" + std::to_string(cur->line) + ": ca[" + cur->id +
+                          "].parent: \"" + p->id + "\" is an issuing CA and signs no CAs");
+      }
+      cur = p;
+    }
+  }
+
+  // [ocsp]
+  if (const toml::table* t = top.subtable("ocsp")) {
+    TableReader r(*t, "ocsp.", file);
+    OcspConfig& o = cfg.ocsp;
+    if (auto v = r.duration("validity")) {
+      o.validity = *v;
+    }
+    o.allow_non_br = r.boolean("allow_non_br").value_or(false);
+    std::string refresh = r.string("refresh").value_or("half");
+    if (refresh == "half") {
+      o.refresh_after = {o.validity.seconds / 2, "half"};
+    } else if (auto d = parse_duration(refresh)) {
+      o.refresh_after = *d;
+    } else {
+      r.fail(r.node("refresh"), "refresh", "\"" + refresh + "\" is not \"half\" or a duration");
+    }
+    if (o.refresh_after.seconds >= o.validity.seconds) {
+      r.fail(r.node("refresh"), "refresh", "must be shorter than ocsp.validity");
+    }
+    if (!o.allow_non_br) {
+      // BR 4.9.10: 8 hours ≤ validity ≤ 10 days.
+      if (o.validity.seconds < 8 * kHour || o.validity.seconds > 10 * kDay) {
+        r.fail(r.node("validity"), "validity",
+               o.validity.text + " is outside the BR 4.9.10 range of 8h to 10d "
+                                 "(set ocsp.allow_non_br = true for a private CA)");
+      }
+      // BR 4.9.10: < 16h: refresh before half has passed; ≥ 16h: ≥ 8h before nextUpdate and
+      // ≤ 4 days after thisUpdate.
+      bool ok = o.validity.seconds < 16 * kHour
+                    ? o.refresh_after.seconds <= o.validity.seconds / 2
+                    : (o.validity.seconds - o.refresh_after.seconds >= 8 * kHour &&
+                       o.refresh_after.seconds <= 4 * kDay);
+      if (!ok) {
+        r.fail(r.node("refresh"), "refresh",
+               "re-signing after " + format_duration(o.refresh_after.seconds) +
+                   " breaks BR 4.9.10 for a validity of " + o.validity.text +
+                   " (set ocsp.allow_non_br = true for a private CA)");
+      }
+    }
+    auto hashes = r.strings("cert_id_hashes");
+    if (!hashes.empty()) {
+      o.cert_id_hashes = hashes;
+    }
+    for (const auto& h : o.cert_id_hashes) {
+      if (!cert_id_hash_from_name(h)) {
+        r.fail(r.node("cert_id_hashes"), "cert_id_hashes", "\"" + h + "\" is not sha1 or sha256");
+      }
+    }
+    std::string signer = r.string("signer").value_or("responder");
+    if (signer == "responder") {
+      o.signer = OcspSigner::responder;
+    } else if (signer == "ca") {
+      o.signer = OcspSigner::ca;
+    } else {
+      r.fail(r.node("signer"), "signer", "\"" + signer + "\" is not responder or ca");
+    }
+    o.responder_key_algorithm = r.string("responder_key").value_or(o.responder_key_algorithm);
+    std::string why;
+    if (!is_known_key_algorithm(o.responder_key_algorithm, why)) {
+      r.fail(r.node("responder_key"), "responder_key", why);
+    }
+    if (auto v = r.duration("responder_validity")) {
+      o.responder_validity = *v;
+    }
+    if (o.responder_validity.seconds < 4 * o.validity.seconds) {
+      r.fail(r.node("responder_validity"), "responder_validity",
+             "must be at least 4 times ocsp.validity so rotation happens in time");
+    }
+    if (o.responder_validity.seconds > 398 * kDay) {
+      r.fail(r.node("responder_validity"), "responder_validity",
+             "responder certificates are short-lived (BR 7.1.2.8); use at most 398d");
+    }
+    std::string nonce = r.string("nonce").value_or("ignore");
+    if (nonce == "ignore") {
+      o.nonce = NonceMode::ignore;
+    } else if (nonce == "sign") {
+      o.nonce = NonceMode::sign;
+    } else {
+      r.fail(r.node("nonce"), "nonce", "\"" + nonce + "\" is not ignore or sign");
+    }
+    o.path = r.string("path").value_or(o.path);
+    if (!o.path.starts_with("/")) {
+      r.fail(r.node("path"), "path", "must start with /");
+    }
+    while (o.path.size() > 1 && o.path.ends_with("/")) {
+      o.path.pop_back();
+    }
+    r.finish();
+  }
+
+  // [crl]
+  if (const toml::table* t = top.subtable("crl")) {
+    TableReader r(*t, "crl.", file);
+    CrlConfig& c = cfg.crl;
+    if (auto v = r.duration("validity")) {
+      c.validity = *v;
+    }
+    if (c.validity.seconds > 10 * kDay) {
+      r.fail(r.node("validity"), "validity",
+             c.validity.text + " exceeds the BR 4.9.7 maximum of 10d");
+    }
+    if (auto v = r.duration("refresh_before")) {
+      c.refresh_before = *v;
+    }
+    if (c.refresh_before.seconds >= c.validity.seconds) {
+      r.fail(r.node("refresh_before"), "refresh_before", "must be shorter than crl.validity");
+    }
+    // BR 4.9.7: re-issued at least every 7 days.
+    if (c.validity.seconds - c.refresh_before.seconds > 7 * kDay) {
+      r.fail(r.node("refresh_before"), "refresh_before",
+             "re-signing later than 7 days after thisUpdate breaks BR 4.9.7");
+    }
+    if (auto v = r.duration("root_validity")) {
+      c.root_validity = *v;
+    }
+    if (c.root_validity.seconds > 366 * kDay) {
+      r.fail(r.node("root_validity"), "root_validity",
+             c.root_validity.text + " exceeds the BR 4.9.7 maximum of 12 months");
+    }
+    if (auto n = r.integer("shards", 1, 4096)) {
+      c.shards = static_cast<int>(*n);
+    }
+    c.next_crl_publish = r.boolean("next_crl_publish").value_or(false);
+    r.finish();
+  }
+
+  // [site]
+  cfg.site.source = cfg.dir / "site";
+  cfg.site.templates = cfg.dir / "site-templates";
+  cfg.site.output = cfg.dir / "public";
+  if (const toml::table* t = top.subtable("site")) {
+    TableReader r(*t, "site.", file);
+    if (auto s = r.string("source")) {
+      cfg.site.source = cfg.dir / *s;
+    }
+    if (auto s = r.string("templates")) {
+      cfg.site.templates = cfg.dir / *s;
+    }
+    if (auto s = r.string("output")) {
+      cfg.site.output = cfg.dir / *s;
+    }
+    cfg.site.safe = r.boolean("safe").value_or(false);
+    if (const toml::node* n = r.node("test_certificates")) {
+      const toml::array* arr = n->as_array();
+      if (arr == nullptr) {
+        r.fail(n, "test_certificates", "must be an array of tables");
+      }
+      for (size_t i = 0; i < arr->size(); ++i) {
+        const toml::table* tt = arr->get(i)->as_table();
+        if (tt == nullptr) {
+          r.fail(arr->get(i), "test_certificates", "must be a table");
+        }
+        TableReader tr(*tt, "site.test_certificates[" + std::to_string(i) + "].", file);
+        SiteConfig::TestCerts tc;
+        tc.ca = *tr.string("ca", true);
+        tc.valid = tr.string("valid").value_or("");
+        tc.revoked = tr.string("revoked").value_or("");
+        tc.expired = tr.string("expired").value_or("");
+        tr.finish();
+        cfg.site.test_certificates.push_back(tc);
+      }
+    }
+    r.finish();
+  }
+
+  // [responder]
+  if (const toml::table* t = top.subtable("responder")) {
+    TableReader r(*t, "responder.", file);
+    ResponderConfig& c = cfg.responder;
+    c.listen = r.string("listen").value_or(c.listen);
+    if (auto n = r.integer("threads", 0, 256)) {
+      c.threads = static_cast<int>(*n);
+    }
+    if (auto n = r.integer("max_connections", 1, 1000000)) {
+      c.max_connections = static_cast<int>(*n);
+    }
+    if (auto n = r.integer("per_ip_connections", 0, 1000000)) {
+      c.per_ip_connections = static_cast<int>(*n);
+    }
+    if (auto v = r.duration("connection_timeout")) {
+      c.connection_timeout = *v;
+    }
+    if (auto v = r.duration("max_age_cap")) {
+      c.max_age_cap = *v;
+    }
+    if (auto v = r.duration("stale_margin")) {
+      c.stale_margin = *v;
+    }
+    c.access_log = r.boolean("access_log").value_or(false);
+    r.finish();
+  }
+  top.finish();
+  return cfg;
+}
+
+Config load_config(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw ConfigError(path.string() + ": cannot read config file");
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return parse_config(ss.str(), path);
+}
+
+const CaConfig* Config::find_ca(std::string_view id) const {
+  for (const auto& c : cas) {
+    if (c.id == id) {
+      return &c;
+    }
+  }
+  return nullptr;
+}
+
+const ProfileConfig* Config::find_profile(std::string_view id) const {
+  for (const auto& p : profiles) {
+    if (p.id == id) {
+      return &p;
+    }
+  }
+  return nullptr;
+}
+
+std::vector<const CaConfig*> Config::cas_parent_first() const {
+  std::vector<const CaConfig*> out;
+  std::set<std::string> placed;
+  while (out.size() < cas.size()) {
+    for (const auto& c : cas) {
+      if (!placed.count(c.id) && (c.parent.empty() || placed.count(c.parent))) {
+        out.push_back(&c);
+        placed.insert(c.id);
+      }
+    }
+  }
+  return out;
+}
+
+std::string Config::key_passphrase() const {
+  if (!repository.passphrase_file.empty()) {
+    std::ifstream in(repository.passphrase_file);
+    std::string line;
+    if (!in || !std::getline(in, line) || line.empty()) {
+      throw ConfigError(repository.passphrase_file.string() +
+                        ": cannot read the key passphrase (repository.passphrase_file)");
+    }
+    return line;
+  }
+  const char* v = std::getenv(repository.passphrase_env.c_str());
+  if (v == nullptr || *v == '\0') {
+    throw ConfigError(file.string() + ": repository.passphrase_env: environment variable " +
+                      repository.passphrase_env + " is not set (it holds the key passphrase)");
+  }
+  return v;
+}
+
+std::string Config::ocsp_url() const { return repository.base_url + ocsp.path; }
+
+std::string Config::ca_cert_url(std::string_view ca_id) const {
+  return repository.base_url + "/ca/" + std::string(ca_id) + ".crt";
+}
+
+std::string Config::crl_url(std::string_view ca_id, int shard) const {
+  if (shard < 0) {
+    return repository.base_url + "/crl/" + std::string(ca_id) + ".crl";
+  }
+  return repository.base_url + "/crl/" + std::string(ca_id) + "/" + std::to_string(shard) + ".crl";
+}
+
+std::string Config::crl_list_url(std::string_view ca_id) const {
+  return repository.base_url + "/crl/" + std::string(ca_id) + ".json";
+}
+
+}  // namespace pkirepo

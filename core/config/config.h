@@ -1,0 +1,143 @@
+// pkirepo.toml, parsed and validated once at start-up. Every error is a ConfigError whose
+// message names the file, the line and the key: "pkirepo.toml:23: ocsp.validity: 12d exceeds
+// the BR maximum of 10d" (STYLE.md habit 10). Unknown keys are errors too: a typo must not
+// silently fall back to a default.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "config/duration.h"
+
+namespace pkirepo {
+
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+enum class CaRole { root, intermediate, issuing };
+[[nodiscard]] const char* ca_role_name(CaRole r);
+
+struct KeyConfig {
+  std::string algorithm;          // "ec-p384", "rsa-4096", ...
+  std::filesystem::path file;     // encrypted PKCS#8 PEM, resolved against the config's folder
+  std::string pkcs11;             // "pkcs11:..." URI; empty for a file key
+};
+
+struct CaConfig {
+  std::string id;
+  CaRole role = CaRole::root;
+  std::string parent;             // empty for a root
+  std::string subject;
+  KeyConfig key;
+  Duration validity;
+  std::optional<int> path_len;
+  std::vector<std::string> profiles;      // profile ids this CA may issue under
+  std::vector<std::string> policy_oids;   // certificatePolicies of the CA certificate
+  std::vector<std::string> eku;           // e.g. ["serverAuth","clientAuth"] for a TLS CA
+  int line = 0;
+};
+
+struct ProfileConfig {
+  std::string id;
+  Duration validity;
+  std::vector<std::string> eku;           // serverAuth, clientAuth, codeSigning, emailProtection
+  std::vector<std::string> key_usage;     // empty: derived from the key type
+  std::vector<std::string> policy_oids;
+  bool require_san = false;
+  int line = 0;
+};
+
+enum class OcspSigner { responder, ca };
+enum class NonceMode { ignore, sign };
+
+struct OcspConfig {
+  Duration validity{4 * 86400, "4d"};
+  // Re-sign once this much of the validity has passed ("half" = validity / 2).
+  Duration refresh_after{2 * 86400, "half"};
+  std::vector<std::string> cert_id_hashes{"sha1", "sha256"};
+  OcspSigner signer = OcspSigner::responder;
+  std::string responder_key_algorithm = "ec-p256";
+  Duration responder_validity{90 * 86400, "90d"};
+  bool allow_non_br = false;
+  NonceMode nonce = NonceMode::ignore;
+  std::string path = "/ocsp";     // URL path prefix of the responder (AIA OCSP URL)
+};
+
+struct CrlConfig {
+  Duration validity{7 * 86400, "7d"};
+  Duration refresh_before{3 * 86400, "3d"};
+  Duration root_validity{365 * 86400, "365d"};  // a root's CRL of its subordinate CAs
+  int shards = 1;
+  bool next_crl_publish = false;
+};
+
+struct SiteConfig {
+  std::filesystem::path source;
+  std::filesystem::path templates;
+  std::filesystem::path output;
+  bool safe = false;
+  // Test certificates shown on the site, by issuing CA: serials of valid, revoked, expired.
+  struct TestCerts {
+    std::string ca;
+    std::string valid;
+    std::string revoked;
+    std::string expired;
+  };
+  std::vector<TestCerts> test_certificates;
+};
+
+struct ResponderConfig {
+  std::string listen = "127.0.0.1:8080";
+  int threads = 0;                  // 0: one per core
+  int max_connections = 4096;
+  int per_ip_connections = 64;
+  Duration connection_timeout{10, "10s"};
+  Duration max_age_cap{86400, "1d"};
+  Duration stale_margin{3600, "1h"};  // /healthz fails this long before a nextUpdate passes
+  bool access_log = false;
+};
+
+struct RepositoryConfig {
+  std::string name;
+  std::filesystem::path store;
+  std::string base_url;             // no trailing slash
+  std::string passphrase_env;       // environment variable holding the key passphrase
+  std::filesystem::path passphrase_file;
+};
+
+struct Config {
+  std::filesystem::path file;       // the config file as given
+  std::filesystem::path dir;        // its folder: relative paths resolve against it
+  RepositoryConfig repository;
+  std::vector<CaConfig> cas;        // in file order; parents are checked to exist, no cycles
+  std::vector<ProfileConfig> profiles;
+  OcspConfig ocsp;
+  CrlConfig crl;
+  SiteConfig site;
+  ResponderConfig responder;
+
+  [[nodiscard]] const CaConfig* find_ca(std::string_view id) const;
+  [[nodiscard]] const ProfileConfig* find_profile(std::string_view id) const;
+  // CAs ordered so that every parent comes before its children.
+  [[nodiscard]] std::vector<const CaConfig*> cas_parent_first() const;
+  // The passphrase for key files, from repository.passphrase_env or passphrase_file. Throws
+  // ConfigError when neither yields one.
+  [[nodiscard]] std::string key_passphrase() const;
+
+  // URLs the signer writes into certificates and the responder/publisher serve.
+  [[nodiscard]] std::string ocsp_url() const;
+  [[nodiscard]] std::string ca_cert_url(std::string_view ca_id) const;
+  [[nodiscard]] std::string crl_url(std::string_view ca_id, int shard) const;  // shard<0: full
+  [[nodiscard]] std::string crl_list_url(std::string_view ca_id) const;
+};
+
+// Throws ConfigError. `text_override` lets tests parse a string as if it were `path`.
+[[nodiscard]] Config load_config(const std::filesystem::path& path);
+[[nodiscard]] Config parse_config(std::string_view text, const std::filesystem::path& path);
+
+}  // namespace pkirepo

@@ -1,0 +1,59 @@
+// The certificate profile rules of the reference CPS and the BRs (../shared/RULES.md), as one
+// implementation shared by issuance (refuse) and `lint` (report). Each Finding names the
+// section it comes from.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "x509/openssl_ptr.h"
+#include "x509/time.h"
+
+namespace pkirepo::policy {
+
+enum class CertType { root, subordinate_ca, issuing_ca, subscriber, ocsp_responder };
+[[nodiscard]] const char* cert_type_name(CertType t);
+
+enum class Severity { error, warning };
+
+struct Finding {
+  Severity severity = Severity::error;
+  std::string rule;     // "CPS 6.1.5", "BR 7.1", "RFC 5280 4.1.2.5", ...
+  std::string message;  // one line
+};
+
+// CPS 6.1.5 key table: algorithm and size by certificate type, creation date (notBefore) and
+// notAfter relative to 2030-12-31; plus the weak-key checks of BR 6.1.1.3/6.1.6 (RSA even
+// modulus, small prime factors below 752, exponent outside 2^16+1..2^256-1; EC point not on
+// the curve or at infinity).
+[[nodiscard]] std::vector<Finding> check_public_key(const EVP_PKEY* key, CertType type,
+                                                    UnixTime not_before, UnixTime not_after);
+
+// CPS 6.3.2 maximum validity: root 25 years, subordinate CA 20, issuing (online) CA 6,
+// subscriber 15 months; responder certificates at most 398 days (BR 7.1.2.8: short-lived).
+[[nodiscard]] std::optional<Finding> check_validity(CertType type, UnixTime not_before,
+                                                    UnixTime not_after);
+
+// BR 7.1: serial positive, below 2^159, at least 64 bits of entropy for non-root certificates
+// (we require at least 8 bytes of serial).
+[[nodiscard]] std::optional<Finding> check_serial(const ASN1_INTEGER* serial, CertType type);
+
+// Which type a certificate is, from its extensions (basicConstraints, EKU, self-issued).
+[[nodiscard]] CertType classify(const X509* cert);
+
+// Every rule above plus the structural ones (v3, no SHA-1 signature, RFC 5280 time encoding,
+// CA keyUsage/basicConstraints critical, TLS EKU hygiene, responder certificate shape of
+// BR 7.1.2.8, name chaining when `issuer` is given). Ordered errors first.
+[[nodiscard]] std::vector<Finding> lint_certificate(const X509* cert, const X509* issuer = nullptr);
+
+[[nodiscard]] bool has_errors(const std::vector<Finding>& findings);
+
+// RFC 5280 5.3.1 reason codes by name ("keyCompromise" -> 1). certificateHold and
+// removeFromCRL are not accepted (CPS 4.9.13: no suspension). nullopt for unknown names.
+[[nodiscard]] std::optional<int> parse_reason(std::string_view name);
+[[nodiscard]] const char* reason_name(int code);  // -1 -> "unspecified"
+// RULES.md: reasons allowed for subscriber certificates and, with cACompromise, for CAs.
+[[nodiscard]] bool reason_allowed(int code, bool for_ca_certificate);
+
+}  // namespace pkirepo::policy

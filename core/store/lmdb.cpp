@@ -1,0 +1,218 @@
+#include "store/lmdb.h"
+
+#include <sys/stat.h>
+
+#include <cstring>
+
+namespace pkirepo::store {
+namespace {
+
+constexpr size_t kInitialMapSize = size_t{1} << 30;  // grows by doubling when full
+
+[[noreturn]] void fail(const std::string& what, int rc) {
+  throw StoreError(what + ": " + mdb_strerror(rc), rc);
+}
+
+MDB_val to_val(ByteView v) {
+  return MDB_val{v.size(), const_cast<uint8_t*>(v.data())};
+}
+
+}  // namespace
+
+const char* db_name(Db db) {
+  switch (db) {
+    case Db::meta: return "meta";
+    case Db::cas: return "cas";
+    case Db::certs: return "certs";
+    case Db::by_expiry: return "by_expiry";
+    case Db::ocsp: return "ocsp";
+    case Db::crls: return "crls";
+    case Db::audit: return "audit";
+    case Db::count_: break;
+  }
+  return "?";
+}
+
+Env::Env(const std::filesystem::path& dir, OpenMode mode) : mode_(mode), dir_(dir) {
+  if (mode == OpenMode::read_write) {
+    std::filesystem::create_directories(dir);
+  } else if (!std::filesystem::exists(dir / "data.mdb")) {
+    throw StoreError(dir.string() + ": no store here (run pkirepo-signer init first)", ENOENT);
+  }
+  int rc = mdb_env_create(&env_);
+  if (rc != 0) {
+    fail("mdb_env_create", rc);
+  }
+  mdb_env_set_maxdbs(env_, static_cast<MDB_dbi>(Db::count_));
+  mdb_env_set_maxreaders(env_, 1024);
+  unsigned flags = MDB_NOTLS;  // read transactions belong to objects, not threads
+  if (mode == OpenMode::read_only) {
+    flags |= MDB_RDONLY;
+  } else {
+    mdb_env_set_mapsize(env_, kInitialMapSize);
+  }
+  rc = mdb_env_open(env_, dir.c_str(), flags, 0640);
+  if (rc != 0) {
+    mdb_env_close(env_);
+    env_ = nullptr;
+    fail(dir.string() + ": cannot open store", rc);
+  }
+  // Open (and when writable, create) every named database once; handles stay valid for the
+  // environment's life.
+  MDB_txn* txn = nullptr;
+  rc = mdb_txn_begin(env_, nullptr, mode == OpenMode::read_only ? MDB_RDONLY : 0, &txn);
+  if (rc != 0) {
+    mdb_env_close(env_);
+    env_ = nullptr;
+    fail(dir.string() + ": cannot begin transaction", rc);
+  }
+  for (unsigned i = 0; i < static_cast<unsigned>(Db::count_); ++i) {
+    rc = mdb_dbi_open(txn, db_name(static_cast<Db>(i)),
+                      mode == OpenMode::read_only ? 0u : unsigned{MDB_CREATE}, &dbis_[i]);
+    if (rc != 0) {
+      mdb_txn_abort(txn);
+      mdb_env_close(env_);
+      env_ = nullptr;
+      fail(dir.string() + ": cannot open database " + db_name(static_cast<Db>(i)), rc);
+    }
+  }
+  rc = mdb_txn_commit(txn);
+  if (rc != 0) {
+    mdb_env_close(env_);
+    env_ = nullptr;
+    fail(dir.string() + ": cannot commit", rc);
+  }
+}
+
+Env::~Env() {
+  if (env_ != nullptr) {
+    mdb_env_close(env_);
+  }
+}
+
+void Env::grow() {
+  MDB_envinfo info;
+  mdb_env_info(env_, &info);
+  int rc = mdb_env_set_mapsize(env_, info.me_mapsize * 2);
+  if (rc != 0) {
+    fail(dir_.string() + ": cannot grow the store's map", rc);
+  }
+}
+
+void Env::adopt_new_size() {
+  int rc = mdb_env_set_mapsize(env_, 0);
+  if (rc != 0) {
+    fail(dir_.string() + ": cannot adopt the new map size", rc);
+  }
+}
+
+std::optional<ByteView> Txn::get(Db db, ByteView key) const {
+  MDB_val k = to_val(key);
+  MDB_val v{};
+  int rc = mdb_get(txn_, env_->dbi(db), &k, &v);
+  if (rc == MDB_NOTFOUND) {
+    return std::nullopt;
+  }
+  if (rc != 0) {
+    fail(std::string("get from ") + db_name(db), rc);
+  }
+  return ByteView(static_cast<const uint8_t*>(v.mv_data), v.mv_size);
+}
+
+namespace {
+MDB_txn* begin(Env& env, unsigned flags) {
+  MDB_txn* txn = nullptr;
+  int rc = mdb_txn_begin(env.handle(), nullptr, flags, &txn);
+  if (rc == MDB_MAP_RESIZED) {
+    env.adopt_new_size();
+    rc = mdb_txn_begin(env.handle(), nullptr, flags, &txn);
+  }
+  if (rc != 0) {
+    fail(env.dir().string() + ": cannot begin transaction", rc);
+  }
+  return txn;
+}
+}  // namespace
+
+ReadTxn::ReadTxn(Env& env) : Txn(env, begin(env, MDB_RDONLY)) {}
+ReadTxn::~ReadTxn() { mdb_txn_abort(txn_); }
+void ReadTxn::reset() { mdb_txn_reset(txn_); }
+void ReadTxn::renew() {
+  int rc = mdb_txn_renew(txn_);
+  if (rc != 0) {
+    fail(env_->dir().string() + ": cannot renew read transaction", rc);
+  }
+}
+
+WriteTxn::WriteTxn(Env& env) : Txn(env, begin(env, 0)) {
+  if (env.read_only()) {
+    mdb_txn_abort(txn_);
+    throw StoreError("write transaction on a read-only store", EACCES);
+  }
+}
+
+WriteTxn::~WriteTxn() {
+  if (!done_) {
+    mdb_txn_abort(txn_);
+  }
+}
+
+void WriteTxn::put(Db db, ByteView key, ByteView value) {
+  MDB_val k = to_val(key);
+  MDB_val v = to_val(value);
+  int rc = mdb_put(txn_, env_->dbi(db), &k, &v, 0);
+  if (rc != 0) {
+    fail(std::string("put into ") + db_name(db), rc);
+  }
+}
+
+bool WriteTxn::del(Db db, ByteView key) {
+  MDB_val k = to_val(key);
+  int rc = mdb_del(txn_, env_->dbi(db), &k, nullptr);
+  if (rc == MDB_NOTFOUND) {
+    return false;
+  }
+  if (rc != 0) {
+    fail(std::string("delete from ") + db_name(db), rc);
+  }
+  return true;
+}
+
+void WriteTxn::commit() {
+  done_ = true;  // after mdb_txn_commit the handle is freed whatever the result
+  int rc = mdb_txn_commit(txn_);
+  if (rc != 0) {
+    fail(env_->dir().string() + ": commit failed", rc);
+  }
+}
+
+Cursor::Cursor(const Txn& txn, Db db) {
+  int rc = mdb_cursor_open(txn.handle(), txn.env().dbi(db), &cursor_);
+  if (rc != 0) {
+    fail(std::string("cursor on ") + db_name(db), rc);
+  }
+}
+
+Cursor::~Cursor() { mdb_cursor_close(cursor_); }
+
+bool Cursor::move(MDB_cursor_op op) {
+  int rc = mdb_cursor_get(cursor_, &key_, &value_, op);
+  if (rc == MDB_NOTFOUND) {
+    return false;
+  }
+  if (rc != 0) {
+    fail("cursor", rc);
+  }
+  return true;
+}
+
+bool Cursor::first() { return move(MDB_FIRST); }
+bool Cursor::last() { return move(MDB_LAST); }
+bool Cursor::next() { return move(MDB_NEXT); }
+bool Cursor::prev() { return move(MDB_PREV); }
+bool Cursor::seek(ByteView key) {
+  key_ = to_val(key);
+  return move(MDB_SET_RANGE);
+}
+
+}  // namespace pkirepo::store

@@ -1,0 +1,115 @@
+// The store's schema: key layouts and record encodings of every named database (DESIGN.md
+// "The store"). Keys are fixed binary layouts so a lookup is one B-tree get; records are a
+// small versioned binary encoding (codec.h), decoded without copying the DER they carry.
+//
+//  db         key                                                   value
+//  meta       ASCII name                                            see meta keys below
+//  cas        CA id (ASCII)                                         CaRecord
+//  certs      issuer key id (SHA-1 of the CA's key bits, 20 B) ‖    CertRecord
+//             serial magnitude (big-endian, no leading zeros)
+//  by_expiry  notAfter (u64 BE) ‖ issuer key id (20 B) ‖ serial      empty
+//  ocsp       CertID hash (1 B: 1 SHA-1, 2 SHA-256) ‖                OcspRecord
+//             issuerNameHash ‖ issuerKeyHash ‖ serial magnitude
+//  crls       CA id ‖ '/' ‖ shard (decimal ASCII)                    CrlRecord
+//  audit      sequence number (u64 BE, from 1)                       audit record JSON (audit/)
+//
+// meta keys: "schema_version" (u32 BE), "audit_count" (u64 BE), "audit_head" (32 B SHA-256),
+// "crl_number/<ca>/<shard>" (u64 BE, last number used, never reused), "last_run" (i64 BE).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "config/config.h"
+#include "x509/bytes.h"
+#include "x509/cert_info.h"
+#include "x509/time.h"
+
+namespace pkirepo::store {
+
+inline constexpr uint32_t kSchemaVersion = 1;
+
+// RFC 5280 5.3.1 CRLReason values we use; -1 means "no reason given" (unspecified is
+// expressed by omitting the extension).
+enum class CertStatus : uint8_t { good = 0, revoked = 1 };
+
+struct CaRecord {
+  std::string id;
+  CaRole role = CaRole::root;
+  std::string parent;
+  Bytes cert_der;
+  std::string key_file;              // path of the encrypted key as configured
+  Bytes responder_cert_der;          // current delegated OCSP responder certificate
+  std::string responder_key_file;
+  UnixTime created = 0;
+};
+
+struct CertRecord {
+  std::string ca_id;
+  CertStatus status = CertStatus::good;
+  int reason = -1;                   // CRLReason when revoked; -1 unspecified
+  UnixTime revocation_time = 0;
+  UnixTime invalidity_date = 0;      // 0: none
+  UnixTime not_before = 0;
+  UnixTime not_after = 0;
+  UnixTime issued_at = 0;
+  std::string profile;               // profile id, or "ca" for a CA certificate
+  uint16_t shard = 0;                // CRL shard fixed at issuance
+  Bytes der;
+};
+
+struct OcspRecord {
+  CertStatus status = CertStatus::good;
+  UnixTime this_update = 0;
+  UnixTime next_update = 0;
+  std::string etag;                  // quoted lowercase hex SHA-256 of `der` (RFC 9919 7.2)
+  Bytes der;                         // the complete OCSPResponse
+};
+
+struct CrlRecord {
+  uint64_t crl_number = 0;
+  UnixTime this_update = 0;
+  UnixTime next_update = 0;
+  uint32_t entries = 0;
+  std::string etag;
+  Bytes der;
+};
+
+// Zero-copy view of an OcspRecord for the responder's hot path: `der` and `etag` point into
+// the map and live as long as the transaction they came from.
+struct OcspView {
+  CertStatus status = CertStatus::good;
+  UnixTime this_update = 0;
+  UnixTime next_update = 0;
+  std::string_view etag;
+  ByteView der;
+};
+
+// --- keys ---
+[[nodiscard]] Bytes cert_key(const Sha1Digest& issuer_key_id, ByteView serial);
+[[nodiscard]] Bytes expiry_key(UnixTime not_after, const Sha1Digest& issuer_key_id,
+                               ByteView serial);
+[[nodiscard]] Bytes ocsp_key(CertIdHash hash, ByteView issuer_name_hash, ByteView issuer_key_hash,
+                             ByteView serial);
+[[nodiscard]] Bytes crl_key(std::string_view ca_id, int shard);
+[[nodiscard]] Bytes audit_key(uint64_t seq);
+[[nodiscard]] uint64_t audit_seq(ByteView key);
+
+// --- records --- decode_* return false on a malformed or unknown-version record.
+[[nodiscard]] Bytes encode(const CaRecord& r);
+[[nodiscard]] Bytes encode(const CertRecord& r);
+[[nodiscard]] Bytes encode(const OcspRecord& r);
+[[nodiscard]] Bytes encode(const CrlRecord& r);
+[[nodiscard]] bool decode(ByteView data, CaRecord& out);
+[[nodiscard]] bool decode(ByteView data, CertRecord& out);
+[[nodiscard]] bool decode(ByteView data, OcspRecord& out);
+[[nodiscard]] bool decode(ByteView data, CrlRecord& out);
+[[nodiscard]] bool decode_view(ByteView data, OcspView& out);
+
+// Big-endian integers for meta values and keys.
+[[nodiscard]] Bytes be64(uint64_t v);
+[[nodiscard]] uint64_t read_be64(ByteView v);
+
+}  // namespace pkirepo::store

@@ -1,0 +1,148 @@
+#include "store/store.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace pkirepo::store {
+namespace {
+
+int take_lock(const std::filesystem::path& dir) {
+  std::filesystem::create_directories(dir);
+  std::filesystem::path path = dir / "signer.lock";
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    throw StoreError(path.string() + ": cannot open lock file: " + std::strerror(errno), errno);
+  }
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    ::close(fd);
+    throw StoreError(dir.string() + ": another pkirepo-signer is using this store (lock held)",
+                     EWOULDBLOCK);
+  }
+  return fd;
+}
+
+void check_schema(const Txn& txn, const std::filesystem::path& dir) {
+  auto v = txn.get(Db::meta, as_bytes("schema_version"));
+  if (v && read_be64(*v) != kSchemaVersion) {
+    throw StoreError(dir.string() + ": store schema version " + std::to_string(read_be64(*v)) +
+                         " is not " + std::to_string(kSchemaVersion),
+                     EINVAL);
+  }
+}
+
+}  // namespace
+
+ReadStore::ReadStore(const std::filesystem::path& dir) : env_(dir, OpenMode::read_only) {
+  ReadTxn txn(env_);
+  check_schema(txn, dir);
+}
+
+WriteStore::WriteStore(const std::filesystem::path& dir)
+    : lock_fd_(take_lock(dir)), env_(dir, OpenMode::read_write) {
+  transact([&](WriteTxn& txn) {
+    check_schema(txn, dir);
+    if (!txn.get(Db::meta, as_bytes("schema_version"))) {
+      txn.put(Db::meta, as_bytes("schema_version"), be64(kSchemaVersion));
+    }
+  });
+}
+
+WriteStore::~WriteStore() {
+  if (lock_fd_ >= 0) {
+    ::close(lock_fd_);
+  }
+}
+
+void WriteStore::transact(const std::function<void(WriteTxn&)>& body) {
+  for (int attempt = 0;; ++attempt) {
+    try {
+      WriteTxn txn(env_);
+      body(txn);
+      txn.commit();
+      return;
+    } catch (const StoreError& e) {
+      if (e.code() != MDB_MAP_FULL || attempt >= 16) {
+        throw;
+      }
+    }
+    env_.grow();  // the failed transaction is gone: safe to resize now
+  }
+}
+
+std::optional<CaRecord> get_ca(const Txn& txn, std::string_view id) {
+  auto v = txn.get(Db::cas, as_bytes(id));
+  if (!v) {
+    return std::nullopt;
+  }
+  CaRecord r;
+  if (!decode(*v, r)) {
+    throw StoreError("cas/" + std::string(id) + ": malformed record", EINVAL);
+  }
+  return r;
+}
+
+std::vector<CaRecord> list_cas(const Txn& txn) {
+  std::vector<CaRecord> out;
+  Cursor c(txn, Db::cas);
+  for (bool ok = c.first(); ok; ok = c.next()) {
+    CaRecord r;
+    if (!decode(c.value(), r)) {
+      throw StoreError("cas: malformed record", EINVAL);
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::optional<CertRecord> get_cert(const Txn& txn, const Sha1Digest& issuer_key_id,
+                                   ByteView serial) {
+  auto v = txn.get(Db::certs, cert_key(issuer_key_id, serial));
+  if (!v) {
+    return std::nullopt;
+  }
+  CertRecord r;
+  if (!decode(*v, r)) {
+    throw StoreError("certs/" + to_hex(serial) + ": malformed record", EINVAL);
+  }
+  return r;
+}
+
+std::optional<uint64_t> get_meta_u64(const Txn& txn, std::string_view name) {
+  auto v = txn.get(Db::meta, as_bytes(name));
+  if (!v) {
+    return std::nullopt;
+  }
+  return read_be64(*v);
+}
+
+std::optional<CrlRecord> get_crl(const Txn& txn, std::string_view ca_id, int shard) {
+  auto v = txn.get(Db::crls, crl_key(ca_id, shard));
+  if (!v) {
+    return std::nullopt;
+  }
+  CrlRecord r;
+  if (!decode(*v, r)) {
+    throw StoreError("crls/" + std::string(ca_id) + ": malformed record", EINVAL);
+  }
+  return r;
+}
+
+void put_ca(WriteTxn& txn, const CaRecord& record) {
+  txn.put(Db::cas, as_bytes(record.id), encode(record));
+}
+
+void put_cert(WriteTxn& txn, const Sha1Digest& issuer_key_id, ByteView serial,
+              const CertRecord& record) {
+  txn.put(Db::certs, cert_key(issuer_key_id, serial), encode(record));
+  txn.put(Db::by_expiry, expiry_key(record.not_after, issuer_key_id, serial), {});
+}
+
+void put_meta_u64(WriteTxn& txn, std::string_view name, uint64_t value) {
+  txn.put(Db::meta, as_bytes(name), be64(value));
+}
+
+}  // namespace pkirepo::store

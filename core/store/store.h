@@ -1,0 +1,64 @@
+// The store as programs see it. Capabilities follow the split of DESIGN.md: ReadStore opens
+// LMDB read-only (responder, publisher); WriteStore is the signer's alone and is the only way
+// to get a WriteTxn.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "store/lmdb.h"
+#include "store/schema.h"
+
+namespace pkirepo::store {
+
+class ReadStore {
+ public:
+  // Throws StoreError when the store does not exist or has another schema version.
+  explicit ReadStore(const std::filesystem::path& dir);
+  [[nodiscard]] Env& env() { return env_; }
+  [[nodiscard]] ReadTxn begin_read() { return ReadTxn(env_); }
+
+ private:
+  Env env_;
+};
+
+class WriteStore {
+ public:
+  // Creates the store when missing and takes an exclusive lock (flock on <dir>/signer.lock):
+  // a second signer fails at once with a message instead of interleaving batches. Throws.
+  explicit WriteStore(const std::filesystem::path& dir);
+  ~WriteStore();
+  WriteStore(const WriteStore&) = delete;
+  WriteStore& operator=(const WriteStore&) = delete;
+
+  [[nodiscard]] Env& env() { return env_; }
+  [[nodiscard]] ReadTxn begin_read() { return ReadTxn(env_); }
+  // Runs `body` in one write transaction and commits it. When the map is full the
+  // transaction is aborted, the map doubled and `body` run again from scratch, so `body` must
+  // only write into the transaction (no outside side effects it cannot repeat). Any exception
+  // aborts: the store is exactly as before.
+  void transact(const std::function<void(WriteTxn&)>& body);
+
+ private:
+  int lock_fd_ = -1;
+  Env env_;
+};
+
+// --- typed access, usable from either kind of transaction ---
+[[nodiscard]] std::optional<CaRecord> get_ca(const Txn& txn, std::string_view id);
+[[nodiscard]] std::vector<CaRecord> list_cas(const Txn& txn);
+[[nodiscard]] std::optional<CertRecord> get_cert(const Txn& txn, const Sha1Digest& issuer_key_id,
+                                                 ByteView serial);
+[[nodiscard]] std::optional<uint64_t> get_meta_u64(const Txn& txn, std::string_view name);
+[[nodiscard]] std::optional<CrlRecord> get_crl(const Txn& txn, std::string_view ca_id, int shard);
+
+void put_ca(WriteTxn& txn, const CaRecord& record);
+// Writes the certs record and its by_expiry index entry.
+void put_cert(WriteTxn& txn, const Sha1Digest& issuer_key_id, ByteView serial,
+              const CertRecord& record);
+void put_meta_u64(WriteTxn& txn, std::string_view name, uint64_t value);
+
+}  // namespace pkirepo::store

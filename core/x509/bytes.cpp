@@ -1,0 +1,118 @@
+#include "x509/bytes.h"
+
+#include <fcntl.h>
+#include <openssl/sha.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <stdexcept>
+
+namespace pkirepo {
+
+Bytes read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw std::runtime_error(path.string() + ": cannot read: " + std::strerror(errno));
+  }
+  return Bytes(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+std::string read_text_file(const std::filesystem::path& path) {
+  Bytes b = read_file(path);
+  return std::string(b.begin(), b.end());
+}
+
+void write_file_atomic(const std::filesystem::path& path, ByteView data, unsigned mode) {
+  std::filesystem::path tmp = path;
+  tmp += ".tmp." + std::to_string(::getpid());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, static_cast<mode_t>(mode));
+  if (fd < 0) {
+    throw std::runtime_error(path.string() + ": cannot write: " + std::strerror(errno));
+  }
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      int err = errno;
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      throw std::runtime_error(path.string() + ": cannot write: " + std::strerror(err));
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    ::unlink(tmp.c_str());
+    throw std::runtime_error(path.string() + ": cannot write: " + std::strerror(errno));
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    int err = errno;
+    ::unlink(tmp.c_str());
+    throw std::runtime_error(path.string() + ": cannot rename into place: " + std::strerror(err));
+  }
+}
+
+std::string to_hex(ByteView data, bool uppercase, char separator) {
+  static constexpr char lower[] = "0123456789abcdef";
+  static constexpr char upper[] = "0123456789ABCDEF";
+  const char* digits = uppercase ? upper : lower;
+  std::string out;
+  out.reserve(data.size() * (separator ? 3 : 2));
+  for (size_t i = 0; i < data.size(); ++i) {
+    if (separator && i > 0) {
+      out.push_back(separator);
+    }
+    out.push_back(digits[data[i] >> 4]);
+    out.push_back(digits[data[i] & 0x0f]);
+  }
+  return out;
+}
+
+bool from_hex(std::string_view text, Bytes& out) {
+  out.clear();
+  if (text.starts_with("0x") || text.starts_with("0X")) {
+    text.remove_prefix(2);
+  }
+  int high = -1;
+  for (char c : text) {
+    int v = 0;
+    if (c >= '0' && c <= '9') {
+      v = c - '0';
+    } else if (c >= 'a' && c <= 'f') {
+      v = c - 'a' + 10;
+    } else if (c >= 'A' && c <= 'F') {
+      v = c - 'A' + 10;
+    } else if (c == ':') {
+      continue;
+    } else {
+      return false;
+    }
+    if (high < 0) {
+      high = v;
+    } else {
+      out.push_back(static_cast<uint8_t>(high << 4 | v));
+      high = -1;
+    }
+  }
+  return high < 0 && !out.empty();
+}
+
+Sha1Digest sha1(ByteView data) {
+  Sha1Digest d;
+  SHA1(data.data(), data.size(), d.data());
+  return d;
+}
+
+Sha256Digest sha256(ByteView data) {
+  Sha256Digest d;
+  SHA256(data.data(), data.size(), d.data());
+  return d;
+}
+
+}  // namespace pkirepo

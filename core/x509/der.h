@@ -1,0 +1,31 @@
+// DER/PEM I/O for certificates, CSRs and CRLs. Parsers take a bounded view, return nullptr on
+// failure, and reject trailing bytes after the DER value (STYLE.md habit 2).
+#pragma once
+
+#include <string>
+
+#include "x509/bytes.h"
+#include "x509/openssl_ptr.h"
+
+namespace pkirepo {
+
+[[nodiscard]] X509Ptr parse_cert_der(ByteView der);
+[[nodiscard]] X509ReqPtr parse_csr_der(ByteView der);
+[[nodiscard]] X509CrlPtr parse_crl_der(ByteView der);
+[[nodiscard]] OcspRequestPtr parse_ocsp_request_der(ByteView der);
+[[nodiscard]] OcspResponsePtr parse_ocsp_response_der(ByteView der);
+
+// PEM ("-----BEGIN ...") or DER, decided by content. nullptr when neither parses.
+[[nodiscard]] X509Ptr parse_cert_any(ByteView data);
+[[nodiscard]] X509ReqPtr parse_csr_any(ByteView data);
+
+[[nodiscard]] Bytes to_der(const X509* cert);
+[[nodiscard]] Bytes to_der(const X509_REQ* csr);
+[[nodiscard]] Bytes to_der(const X509_CRL* crl);
+[[nodiscard]] Bytes to_der(const OCSP_RESPONSE* resp);
+[[nodiscard]] Bytes to_der(const OCSP_REQUEST* req);
+[[nodiscard]] std::string to_pem(const X509* cert);
+[[nodiscard]] std::string to_pem(const X509_REQ* csr);
+[[nodiscard]] std::string to_pem(const X509_CRL* crl);
+
+}  // namespace pkirepo

@@ -1,0 +1,65 @@
+#include "signer/cert_builder.h"
+
+#include <openssl/rand.h>
+
+#include <stdexcept>
+
+#include "x509/key.h"
+
+namespace pkirepo::signer {
+
+X509Ptr build_certificate(const CertSpec& spec) {
+  X509Ptr cert(X509_new());
+  if (!cert) {
+    throw std::runtime_error("X509_new failed");
+  }
+  X509_set_version(cert.get(), X509_VERSION_3);
+  BignumPtr bn(BN_bin2bn(spec.serial.data(), static_cast<int>(spec.serial.size()), nullptr));
+  Asn1IntegerPtr serial(BN_to_ASN1_INTEGER(bn.get(), nullptr));
+  X509_set_serialNumber(cert.get(), serial.get());
+  X509_set_subject_name(cert.get(), spec.subject);
+  X509_set_issuer_name(cert.get(),
+                       spec.issuer ? X509_get_subject_name(spec.issuer) : spec.subject);
+  Asn1TimePtr nb = make_x509_time(spec.not_before);
+  Asn1TimePtr na = make_x509_time(spec.not_after);
+  X509_set1_notBefore(cert.get(), nb.get());
+  X509_set1_notAfter(cert.get(), na.get());
+  if (X509_set_pubkey(cert.get(), spec.public_key) != 1) {
+    throw std::runtime_error("cannot set public key: " + openssl_error());
+  }
+  X509V3_CTX ctx;
+  X509V3_set_ctx(&ctx, spec.issuer ? const_cast<X509*>(spec.issuer) : cert.get(), cert.get(),
+                 nullptr, nullptr, 0);
+  // Some extensions (certificatePolicies) insist on a config database, even an empty one.
+  ConfPtr conf(NCONF_new(nullptr));
+  X509V3_set_nconf(&ctx, conf.get());
+  for (const auto& [nid, value] : spec.extensions) {
+    X509ExtensionPtr ext(X509V3_EXT_nconf_nid(conf.get(), &ctx, nid, value.c_str()));
+    if (!ext || X509_add_ext(cert.get(), ext.get(), -1) != 1) {
+      throw std::runtime_error(std::string("cannot build extension ") + OBJ_nid2sn(nid) + " = " +
+                               value + ": " + openssl_error());
+    }
+  }
+  for (X509_EXTENSION* ext : spec.extra_extensions) {
+    if (X509_add_ext(cert.get(), ext, -1) != 1) {
+      throw std::runtime_error("cannot copy extension: " + openssl_error());
+    }
+  }
+  if (X509_sign(cert.get(), spec.signing_key, signature_digest(spec.signing_key)) <= 0) {
+    throw std::runtime_error("certificate signing failed: " + openssl_error());
+  }
+  return cert;
+}
+
+Bytes random_serial() {
+  Bytes s(16);
+  do {
+    if (RAND_bytes(s.data(), static_cast<int>(s.size())) != 1) {
+      throw std::runtime_error("CSPRNG failed: " + openssl_error());
+    }
+    s[0] &= 0x7f;
+  } while (s[0] == 0);
+  return s;
+}
+
+}  // namespace pkirepo::signer

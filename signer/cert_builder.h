@@ -1,0 +1,36 @@
+// Builds and signs X.509 v3 certificates from a CertSpec. Extensions are given in OpenSSL's
+// config syntax ("critical,CA:TRUE,pathlen:0") and built by OpenSSL's X509V3 code with the
+// issuer and subject set, so SKI/AKI come out right. Used by init (CAs, responder
+// certificates) and issue (subscribers).
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "x509/bytes.h"
+#include "x509/openssl_ptr.h"
+#include "x509/time.h"
+
+namespace pkirepo::signer {
+
+struct CertSpec {
+  const X509_NAME* subject = nullptr;
+  EVP_PKEY* public_key = nullptr;   // the subject's key (borrowed)
+  UnixTime not_before = 0;
+  UnixTime not_after = 0;
+  Bytes serial;                      // magnitude, big-endian
+  const X509* issuer = nullptr;      // nullptr: self-signed (issuer = subject, signed by `signing_key`)
+  EVP_PKEY* signing_key = nullptr;   // the issuer's private key (borrowed)
+  std::vector<std::pair<int, std::string>> extensions;  // NID, OpenSSL conf value
+  std::vector<X509_EXTENSION*> extra_extensions;        // borrowed, added as they are (SAN from a CSR)
+};
+
+// Throws std::runtime_error naming the extension or step that failed.
+[[nodiscard]] X509Ptr build_certificate(const CertSpec& spec);
+
+// BR 7.1: 16 bytes from the CSPRNG (128 bits ≥ the 64 required), top bit cleared so the
+// INTEGER is positive and < 2^159, first byte non-zero so the length is always 16 bytes.
+[[nodiscard]] Bytes random_serial();
+
+}  // namespace pkirepo::signer

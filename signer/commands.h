@@ -1,0 +1,24 @@
+// Each signer command lives in its own file and registers itself here. A command's callback
+// sets `exit_code`; exceptions are caught once in main() and become one line + exit 1.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include "signer/session.h"
+
+namespace pkirepo::signer {
+
+struct CommandRunner {
+  Globals globals;
+  UnixTime now = 0;   // read once by main()
+  int exit_code = 0;
+};
+
+void add_init_command(CLI::App& app, CommandRunner& runner);
+void add_issue_command(CLI::App& app, CommandRunner& runner);
+void add_revoke_command(CLI::App& app, CommandRunner& runner);
+void add_inspect_commands(CLI::App& app, CommandRunner& runner);  // list, show
+void add_lint_command(CLI::App& app, CommandRunner& runner);
+void add_audit_command(CLI::App& app, CommandRunner& runner);     // audit verify|export
+
+}  // namespace pkirepo::signer

@@ -1,0 +1,233 @@
+// `init`: create every CA of the config that the store does not have yet, parents first.
+#include <iostream>
+
+#include "audit/audit_log.h"
+#include "policy/rules.h"
+#include "signer/ca_setup.h"
+#include "signer/cert_builder.h"
+#include "signer/commands.h"
+#include "signer/profiles.h"
+#include "x509/cert_info.h"
+#include "x509/der.h"
+#include "x509/key.h"
+
+namespace pkirepo::signer {
+
+KeyFileGuard::~KeyFileGuard() {
+  for (const auto& f : files_) {
+    std::error_code ec;
+    std::filesystem::remove(f, ec);
+  }
+}
+
+namespace {
+
+void throw_on_errors(const std::vector<policy::Finding>& findings, const std::string& what) {
+  for (const auto& f : findings) {
+    if (f.severity == policy::Severity::error) {
+      throw std::runtime_error(what + ": " + f.rule + ": " + f.message);
+    }
+  }
+}
+
+std::string responder_key_path(const CaConfig& ca, UnixTime now) {
+  std::string stamp = rfc3339(now);
+  std::erase_if(stamp, [](char c) { return c == '-' || c == ':'; });
+  return (ca.key.file.parent_path() / (ca.id + "-ocsp-" + stamp + ".pem")).string();
+}
+
+struct NewCa {
+  store::CaRecord record;
+  X509Ptr cert;
+  EvpPkeyPtr key;
+  std::string key_algorithm;
+  std::string responder_serial;
+};
+
+}  // namespace
+
+ResponderIssue issue_responder_certificate(Session& session, const CaConfig& ca,
+                                           const X509* ca_cert, EVP_PKEY* ca_key,
+                                           KeyFileGuard& guard) {
+  const Config& cfg = session.config();
+  EvpPkeyPtr key = generate_key(cfg.ocsp.responder_key_algorithm);
+  std::string path = responder_key_path(ca, session.now());
+  write_encrypted_key(path, key.get(), session.passphrase());
+  guard.add(path);
+  // Same O/OU/C as the CA, its own CN: relying parties see whose responder this is.
+  X509NamePtr subject(X509_NAME_dup(X509_get_subject_name(ca_cert)));
+  for (int i = X509_NAME_get_index_by_NID(subject.get(), NID_commonName, -1); i >= 0;
+       i = X509_NAME_get_index_by_NID(subject.get(), NID_commonName, -1)) {
+    X509_NAME_ENTRY_free(X509_NAME_delete_entry(subject.get(), i));
+  }
+  const std::string cn = ca.id + " OCSP Responder " + rfc3339(session.now()).substr(0, 10);
+  X509_NAME_add_entry_by_NID(subject.get(), NID_commonName, MBSTRING_UTF8,
+                             reinterpret_cast<const unsigned char*>(cn.data()),
+                             static_cast<int>(cn.size()), -1, 0);
+  CertSpec spec;
+  spec.subject = subject.get();
+  spec.public_key = key.get();
+  spec.not_before = session.now();
+  spec.not_after = std::min(session.now() + cfg.ocsp.responder_validity.seconds, not_after(ca_cert));
+  spec.serial = random_serial();
+  spec.issuer = ca_cert;
+  spec.signing_key = ca_key;
+  spec.extensions = responder_extensions();
+  X509Ptr cert = build_certificate(spec);
+  throw_on_errors(policy::lint_certificate(cert.get(), ca_cert),
+                  "responder certificate for CA " + ca.id);
+  return {to_der(cert.get()), path, serial_hex(cert.get()), spec.not_after};
+}
+
+namespace {
+
+int run_init(CommandRunner& runner) {
+  Session session(runner.globals, runner.now);
+  const Config& cfg = session.config();
+  store::WriteStore& st = session.store();
+  std::vector<const CaConfig*> todo;
+  {
+    store::ReadTxn txn = st.begin_read();
+    for (const CaConfig* ca : cfg.cas_parent_first()) {
+      if (!store::get_ca(txn, ca->id)) {
+        todo.push_back(ca);
+      }
+    }
+  }
+  if (todo.empty()) {
+    std::cerr << "pkirepo-signer: init: " << cfg.repository.store.string()
+              << ": every CA of the config is already initialized; nothing changed\n";
+    return 1;
+  }
+  for (const CaConfig* ca : todo) {
+    if (std::filesystem::exists(ca->key.file)) {
+      throw std::runtime_error(ca->key.file.string() + ": key file for CA " + ca->id +
+                               " already exists; refusing to overwrite or adopt it");
+    }
+  }
+  (void)session.passphrase();  // fail before generating anything when it is missing
+
+  KeyFileGuard guard;
+  std::vector<NewCa> created;
+  auto find_created = [&](const std::string& id) -> NewCa* {
+    for (auto& c : created) {
+      if (c.record.id == id) {
+        return &c;
+      }
+    }
+    return nullptr;
+  };
+
+  for (const CaConfig* ca : todo) {
+    NewCa n;
+    n.key = generate_key(ca->key.algorithm);
+    n.key_algorithm = ca->key.algorithm;
+    // Parent: created in this run, or already in the store (its key read from its file).
+    X509Ptr parent_cert;
+    EvpPkeyPtr parent_key;
+    if (!ca->parent.empty()) {
+      if (NewCa* p = find_created(ca->parent)) {
+        parent_cert = up_ref(p->cert.get());
+        parent_key = up_ref(p->key.get());
+      } else {
+        store::ReadTxn txn = st.begin_read();
+        auto rec = store::get_ca(txn, ca->parent);
+        if (!rec) {
+          throw std::runtime_error("CA " + ca->id + ": parent " + ca->parent + " is not in the store");
+        }
+        parent_cert = parse_cert_der(rec->cert_der);
+        parent_key = session.load_key(rec->key_file);
+      }
+    }
+    X509NamePtr subject = parse_name(ca->subject);
+    CertSpec spec;
+    spec.subject = subject.get();
+    spec.public_key = n.key.get();
+    spec.not_before = session.now();
+    spec.not_after = session.now() + ca->validity.seconds;
+    spec.serial = random_serial();
+    spec.issuer = parent_cert.get();
+    spec.signing_key = parent_cert ? parent_key.get() : n.key.get();
+    spec.extensions = ca_extensions(cfg, *ca);
+    policy::CertType type = cert_type_of(ca->role);
+    throw_on_errors(policy::check_public_key(n.key.get(), type, spec.not_before, spec.not_after),
+                    "CA " + ca->id);
+    if (parent_cert && spec.not_after > not_after(parent_cert.get())) {
+      throw std::runtime_error("CA " + ca->id + ": validity " + ca->validity.text +
+                               " would end after its parent " + ca->parent + " (CPS 6.3.2)");
+    }
+    n.cert = build_certificate(spec);
+    throw_on_errors(policy::lint_certificate(n.cert.get(), parent_cert ? parent_cert.get()
+                                                                       : n.cert.get()),
+                    "CA " + ca->id);
+    write_encrypted_key(ca->key.file, n.key.get(), session.passphrase());
+    guard.add(ca->key.file);
+
+    ResponderIssue resp = issue_responder_certificate(session, *ca, n.cert.get(), n.key.get(), guard);
+    n.record.id = ca->id;
+    n.record.role = ca->role;
+    n.record.parent = ca->parent;
+    n.record.cert_der = to_der(n.cert.get());
+    n.record.key_file = ca->key.file.string();
+    n.record.responder_cert_der = resp.cert_der;
+    n.record.responder_key_file = resp.key_file;
+    n.record.created = session.now();
+    n.responder_serial = resp.serial_hex;
+    created.push_back(std::move(n));
+  }
+
+  st.transact([&](store::WriteTxn& txn) {
+    for (const NewCa& n : created) {
+      X509* cert = n.cert.get();
+      const std::string fp = to_hex(fingerprint_sha256(cert));
+      audit::append(txn, session.now(), session.operator_name(), "ca_key_generated",
+                    {{"ca", n.record.id},
+                     {"algorithm", n.key_algorithm},
+                     {"key_file", n.record.key_file},
+                     {"spki_sha256", to_hex(spki_sha256(cert))}});
+      store::put_ca(txn, n.record);
+      if (!n.record.parent.empty()) {
+        // The parent's status services cover this CA certificate (CA CRL, OCSP for the CA).
+        X509Ptr parent = parse_cert_der(store::get_ca(txn, n.record.parent)->cert_der);
+        store::CertRecord cr;
+        cr.ca_id = n.record.parent;
+        cr.not_before = not_before(cert);
+        cr.not_after = not_after(cert);
+        cr.issued_at = session.now();
+        cr.profile = "ca";
+        cr.der = n.record.cert_der;
+        store::put_cert(txn, key_id_sha1(parent.get()), serial_bytes(cert), cr);
+      }
+      audit::append(txn, session.now(), session.operator_name(), "ca_certificate_issued",
+                    {{"ca", n.record.id},
+                     {"role", ca_role_name(n.record.role)},
+                     {"parent", n.record.parent},
+                     {"subject", subject_string(cert)},
+                     {"serial", serial_hex(cert)},
+                     {"not_before", rfc3339(not_before(cert))},
+                     {"not_after", rfc3339(not_after(cert))},
+                     {"sha256", fp}});
+      audit::append(txn, session.now(), session.operator_name(), "responder_certificate_issued",
+                    {{"ca", n.record.id},
+                     {"serial", n.responder_serial},
+                     {"key_file", n.record.responder_key_file}});
+    }
+  });
+  guard.keep();
+  for (const NewCa& n : created) {
+    std::cout << "created " << ca_role_name(n.record.role) << " CA " << n.record.id << ": "
+              << subject_string(n.cert.get()) << " serial " << serial_hex(n.cert.get())
+              << " sha256 " << to_hex(fingerprint_sha256(n.cert.get()), true, ':') << "\n";
+  }
+  return 0;
+}
+
+}  // namespace
+
+void add_init_command(CLI::App& app, CommandRunner& runner) {
+  CLI::App* cmd = app.add_subcommand(
+      "init", "Create keys and certificates for every CA in the config not yet in the store");
+  cmd->callback([&runner] { runner.exit_code = run_init(runner); });
+}
+
+}  // namespace pkirepo::signer

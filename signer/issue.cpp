@@ -1,0 +1,321 @@
+// `issue`: certificates from approved CSRs under a profile (CPS 4.3). Each request is decided
+// on its own, in parallel on every core; issued certificates and audit records are committed
+// in batches, one write transaction per batch.
+#include <algorithm>
+#include <chrono>
+#include <iostream>
+#include <thread>
+
+#include "audit/audit_log.h"
+#include "policy/rules.h"
+#include "signer/cert_builder.h"
+#include "signer/commands.h"
+#include "signer/profiles.h"
+#include "x509/cert_info.h"
+#include "x509/der.h"
+
+namespace pkirepo::signer {
+namespace {
+
+constexpr size_t kBatchSize = 1000;
+
+struct IssueOptions {
+  std::string profile;
+  std::string ca;
+  std::vector<std::string> csr_files;
+  std::string csr_dir;
+  std::string out;
+  std::string out_dir;
+  int threads = 0;
+};
+
+// Everything a decision needs, shared read-only by the worker threads.
+struct IssuingContext {
+  const Config* config = nullptr;
+  const CaConfig* ca = nullptr;
+  const ProfileConfig* profile = nullptr;
+  X509* ca_cert = nullptr;
+  EVP_PKEY* ca_key = nullptr;
+  UnixTime now = 0;
+};
+
+struct Outcome {
+  std::string source;       // CSR file
+  std::string refusal;      // empty when issued
+  X509Ptr cert;
+  std::string subject;
+  store::CertRecord record;
+  Bytes serial;
+};
+
+std::string refuse_reason(const std::vector<policy::Finding>& findings) {
+  for (const auto& f : findings) {
+    if (f.severity == policy::Severity::error) {
+      return f.message + " (" + f.rule + ")";
+    }
+  }
+  return {};
+}
+
+void decide(const IssuingContext& ctx, Outcome& out) {
+  Bytes data;
+  try {
+    data = read_file(out.source);
+  } catch (const std::exception& e) {
+    out.refusal = e.what();
+    return;
+  }
+  X509ReqPtr csr = parse_csr_any(data);
+  if (!csr) {
+    (void)openssl_error();
+    out.refusal = "not a certificate signing request (PEM or DER PKCS#10)";
+    return;
+  }
+  EVP_PKEY* pub = X509_REQ_get0_pubkey(csr.get());
+  if (pub == nullptr) {
+    (void)openssl_error();
+    out.refusal = "the request's public key cannot be decoded";
+    return;
+  }
+  if (X509_REQ_verify(csr.get(), pub) != 1) {
+    (void)openssl_error();
+    out.refusal = "the request's signature does not verify (proof of possession, CPS 3.2.1)";
+    return;
+  }
+  const X509_NAME* subject = X509_REQ_get_subject_name(csr.get());
+  out.subject = name_to_string(subject);
+  if (X509_NAME_get_index_by_NID(const_cast<X509_NAME*>(subject), NID_commonName, -1) < 0) {
+    out.refusal = "the request's subject has no CN (CPS 3.1.1)";
+    return;
+  }
+  // Only the SAN is taken from the request; the profile decides every other extension.
+  STACK_OF(X509_EXTENSION)* requested = X509_REQ_get_extensions(csr.get());
+  X509ExtensionPtr san;
+  for (int i = 0; requested && i < sk_X509_EXTENSION_num(requested); ++i) {
+    X509_EXTENSION* e = sk_X509_EXTENSION_value(requested, i);
+    if (OBJ_obj2nid(X509_EXTENSION_get_object(e)) == NID_subject_alt_name) {
+      san.reset(X509_EXTENSION_dup(e));
+    }
+  }
+  sk_X509_EXTENSION_pop_free(requested, X509_EXTENSION_free);
+  if (ctx.profile->require_san && !san) {
+    out.refusal = "profile " + ctx.profile->id + " requires a subjectAltName";
+    return;
+  }
+  UnixTime nb = ctx.now;
+  UnixTime na = ctx.now + ctx.profile->validity.seconds;
+  if (na > not_after(ctx.ca_cert)) {
+    out.refusal = "notAfter " + rfc3339(na) + " would be beyond the issuing CA's notAfter " +
+                  rfc3339(not_after(ctx.ca_cert)) + " (CPS 6.3.2)";
+    return;
+  }
+  if (auto f = policy::check_validity(policy::CertType::subscriber, nb, na)) {
+    out.refusal = f->message + " (" + f->rule + ")";
+    return;
+  }
+  out.refusal = refuse_reason(policy::check_public_key(pub, policy::CertType::subscriber, nb, na));
+  if (!out.refusal.empty()) {
+    return;
+  }
+  out.serial = random_serial();
+  int shard = shard_of(out.serial, ctx.config->crl.shards);
+  CertSpec spec;
+  spec.subject = subject;
+  spec.public_key = pub;
+  spec.not_before = nb;
+  spec.not_after = na;
+  spec.serial = out.serial;
+  spec.issuer = ctx.ca_cert;
+  spec.signing_key = ctx.ca_key;
+  spec.extensions = subscriber_extensions(*ctx.config, *ctx.ca, *ctx.profile, pub, shard);
+  if (san) {
+    spec.extra_extensions.push_back(san.get());
+  }
+  try {
+    out.cert = build_certificate(spec);
+  } catch (const std::exception& e) {
+    out.refusal = e.what();
+    return;
+  }
+  // The same lint an operator runs by hand: issuance and `lint` share one implementation.
+  out.refusal = refuse_reason(policy::lint_certificate(out.cert.get(), ctx.ca_cert));
+  if (!out.refusal.empty()) {
+    out.cert.reset();
+    return;
+  }
+  out.record.ca_id = ctx.ca->id;
+  out.record.not_before = nb;
+  out.record.not_after = na;
+  out.record.issued_at = ctx.now;
+  out.record.profile = ctx.profile->id;
+  out.record.shard = static_cast<uint16_t>(shard);
+  out.record.der = to_der(out.cert.get());
+}
+
+std::vector<std::string> collect_csrs(const IssueOptions& opt) {
+  std::vector<std::string> files = opt.csr_files;
+  if (!opt.csr_dir.empty()) {
+    if (!std::filesystem::is_directory(opt.csr_dir)) {
+      throw std::runtime_error(opt.csr_dir + ": --csr-dir is not a directory");
+    }
+    std::vector<std::string> spooled;
+    for (const auto& e : std::filesystem::directory_iterator(opt.csr_dir)) {
+      if (e.is_regular_file()) {
+        spooled.push_back(e.path().string());
+      }
+    }
+    std::sort(spooled.begin(), spooled.end());
+    files.insert(files.end(), spooled.begin(), spooled.end());
+  }
+  return files;
+}
+
+const CaConfig& choose_ca(const Config& cfg, const IssueOptions& opt) {
+  if (!opt.ca.empty()) {
+    const CaConfig* ca = cfg.find_ca(opt.ca);
+    if (ca == nullptr) {
+      throw std::runtime_error("--ca " + opt.ca + ": unknown CA (not in " + cfg.file.string() + ")");
+    }
+    if (std::find(ca->profiles.begin(), ca->profiles.end(), opt.profile) == ca->profiles.end()) {
+      throw std::runtime_error("--ca " + opt.ca + ": this CA does not issue under profile " +
+                               opt.profile);
+    }
+    return *ca;
+  }
+  const CaConfig* found = nullptr;
+  for (const auto& ca : cfg.cas) {
+    if (std::find(ca.profiles.begin(), ca.profiles.end(), opt.profile) != ca.profiles.end()) {
+      if (found != nullptr) {
+        throw std::runtime_error("--profile " + opt.profile + ": CAs " + found->id + " and " +
+                                 ca.id + " both issue under it; choose one with --ca");
+      }
+      found = &ca;
+    }
+  }
+  if (found == nullptr) {
+    throw std::runtime_error("--profile " + opt.profile + ": no CA issues under this profile");
+  }
+  return *found;
+}
+
+int run_issue(CommandRunner& runner, const IssueOptions& opt) {
+  auto started = std::chrono::steady_clock::now();
+  Session session(runner.globals, runner.now);
+  const Config& cfg = session.config();
+  const ProfileConfig* profile = cfg.find_profile(opt.profile);
+  if (profile == nullptr) {
+    throw std::runtime_error("--profile " + opt.profile + ": unknown profile (not in " +
+                             cfg.file.string() + ")");
+  }
+  const CaConfig& ca = choose_ca(cfg, opt);
+  std::vector<std::string> files = collect_csrs(opt);
+  if (files.empty()) {
+    throw std::runtime_error("issue: no CSR given (use --csr FILE or --csr-dir DIR)");
+  }
+  if (!opt.out.empty() && files.size() != 1) {
+    throw std::runtime_error("--out " + opt.out + ": takes one CSR; use --out-dir for several");
+  }
+  if (!opt.out_dir.empty()) {
+    std::filesystem::create_directories(opt.out_dir);
+  }
+  store::WriteStore& st = session.store();
+  std::optional<store::CaRecord> ca_record;
+  {
+    store::ReadTxn txn = st.begin_read();
+    ca_record = store::get_ca(txn, ca.id);
+  }
+  if (!ca_record) {
+    throw std::runtime_error("CA " + ca.id + " is not initialized (run pkirepo-signer init)");
+  }
+  X509Ptr ca_cert = parse_cert_der(ca_record->cert_der);
+  EvpPkeyPtr ca_key = session.load_key(ca_record->key_file);
+  IssuingContext ctx{&cfg, &ca, profile, ca_cert.get(), ca_key.get(), session.now()};
+  const Sha1Digest ca_key_id = key_id_sha1(ca_cert.get());
+
+  size_t issued = 0;
+  size_t refused = 0;
+  unsigned threads = opt.threads > 0 ? static_cast<unsigned>(opt.threads)
+                                     : std::max(1u, std::thread::hardware_concurrency());
+  for (size_t begin = 0; begin < files.size(); begin += kBatchSize) {
+    size_t end = std::min(files.size(), begin + kBatchSize);
+    std::vector<Outcome> batch(end - begin);
+    for (size_t i = 0; i < batch.size(); ++i) {
+      batch[i].source = files[begin + i];
+    }
+    std::atomic<size_t> next{0};
+    auto worker = [&] {
+      for (size_t i = next++; i < batch.size(); i = next++) {
+        decide(ctx, batch[i]);
+      }
+    };
+    std::vector<std::thread> pool;
+    for (unsigned t = 1; t < std::min<size_t>(threads, batch.size()); ++t) {
+      pool.emplace_back(worker);
+    }
+    worker();
+    for (auto& t : pool) {
+      t.join();
+    }
+
+    st.transact([&](store::WriteTxn& txn) {
+      for (Outcome& o : batch) {
+        if (o.cert && txn.get(store::Db::certs, store::cert_key(ca_key_id, o.serial))) {
+          o.refusal = "serial collision with an existing certificate";  // 2^-127: still checked
+          o.cert.reset();
+        }
+        if (!o.cert) {
+          audit::append(txn, session.now(), session.operator_name(), "certificate_request_rejected",
+                        {{"ca", ca.id}, {"profile", profile->id}, {"request", o.source},
+                         {"subject", o.subject}, {"reason", o.refusal}});
+          continue;
+        }
+        store::put_cert(txn, ca_key_id, o.serial, o.record);
+        audit::append(txn, session.now(), session.operator_name(), "certificate_issued",
+                      {{"ca", ca.id}, {"profile", profile->id}, {"request", o.source},
+                       {"subject", o.subject}, {"serial", to_hex(o.serial)},
+                       {"not_after", rfc3339(o.record.not_after)},
+                       {"sha256", to_hex(sha256(o.record.der))}});
+      }
+    });
+    for (Outcome& o : batch) {
+      if (!o.cert) {
+        ++refused;
+        std::cerr << "pkirepo-signer: issue: " << o.source << ": refused: " << o.refusal << "\n";
+        continue;
+      }
+      ++issued;
+      std::string pem = to_pem(o.cert.get());
+      if (!opt.out.empty()) {
+        write_file_atomic(opt.out, as_bytes(pem));
+      } else if (!opt.out_dir.empty()) {
+        write_file_atomic(std::filesystem::path(opt.out_dir) / (to_hex(o.serial) + ".pem"),
+                          as_bytes(pem));
+      } else if (files.size() == 1) {
+        std::cout << pem;
+      }
+      std::cout << "issued " << o.source << " serial " << to_hex(o.serial) << " ca " << ca.id
+                << " subject " << o.subject << "\n";
+    }
+  }
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  std::cout << "issue: " << issued << " issued, " << refused << " refused in " << secs << " s ("
+            << (secs > 0 ? static_cast<double>(issued) / secs : 0.0) << " certificates/s)\n";
+  return refused == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+void add_issue_command(CLI::App& app, CommandRunner& runner) {
+  auto opt = std::make_shared<IssueOptions>();
+  CLI::App* cmd = app.add_subcommand("issue", "Issue certificates from approved CSRs");
+  cmd->add_option("--profile", opt->profile, "Certificate profile id")->required();
+  cmd->add_option("--ca", opt->ca, "Issuing CA id (when several issue under the profile)");
+  cmd->add_option("--csr", opt->csr_files, "CSR file, PEM or DER (repeatable)");
+  cmd->add_option("--csr-dir", opt->csr_dir, "Directory of approved CSRs (a spool)");
+  cmd->add_option("--out", opt->out, "Write the certificate (PEM) here (one CSR)");
+  cmd->add_option("--out-dir", opt->out_dir, "Write certificates here as <serial>.pem");
+  cmd->add_option("--threads", opt->threads, "Signing threads (default: every core)");
+  cmd->callback([&runner, opt] { runner.exit_code = run_issue(runner, *opt); });
+}
+
+}  // namespace pkirepo::signer

@@ -1,0 +1,108 @@
+#include "signer/profiles.h"
+
+#include <xxhash.h>
+
+namespace pkirepo::signer {
+namespace {
+
+constexpr XXH64_hash_t kShardSeed = 0x706b697265706f31ULL;  // "pkirepo1": never change
+
+std::string join(const std::vector<std::string>& items, const std::string& sep) {
+  std::string out;
+  for (const auto& i : items) {
+    out += (out.empty() ? "" : sep) + i;
+  }
+  return out;
+}
+
+std::string policies(const std::vector<std::string>& oids) { return join(oids, ","); }
+
+}  // namespace
+
+policy::CertType cert_type_of(CaRole role) {
+  switch (role) {
+    case CaRole::root: return policy::CertType::root;
+    case CaRole::intermediate: return policy::CertType::subordinate_ca;
+    case CaRole::issuing: return policy::CertType::issuing_ca;
+  }
+  return policy::CertType::root;
+}
+
+int shard_of(ByteView serial, int shards) {
+  if (shards <= 1) {
+    return 0;
+  }
+  return static_cast<int>(XXH3_64bits_withSeed(serial.data(), serial.size(), kShardSeed) %
+                          static_cast<uint64_t>(shards));
+}
+
+std::string crl_url_for(const Config& config, std::string_view ca_id, int shard) {
+  return config.crl_url(ca_id, config.crl.shards <= 1 ? -1 : shard);
+}
+
+ExtensionList ca_extensions(const Config& config, const CaConfig& ca) {
+  ExtensionList ext;
+  std::string bc = "critical,CA:TRUE";
+  if (ca.path_len) {
+    bc += ",pathlen:" + std::to_string(*ca.path_len);
+  }
+  ext.emplace_back(NID_basic_constraints, bc);
+  std::string ku = "critical,keyCertSign,cRLSign";
+  if (config.ocsp.signer == OcspSigner::ca) {
+    ku += ",digitalSignature";  // the CA signs OCSP responses itself
+  }
+  ext.emplace_back(NID_key_usage, ku);
+  ext.emplace_back(NID_subject_key_identifier, "hash");
+  if (ca.role != CaRole::root) {
+    ext.emplace_back(NID_authority_key_identifier, "keyid:always");
+    ext.emplace_back(NID_info_access, "caIssuers;URI:" + config.ca_cert_url(ca.parent) +
+                                          ",OCSP;URI:" + config.ocsp_url());
+    // A parent's CRL of its CA certificates is never sharded: few entries.
+    ext.emplace_back(NID_crl_distribution_points, "URI:" + config.crl_url(ca.parent, -1));
+    if (!ca.policy_oids.empty()) {
+      ext.emplace_back(NID_certificate_policies, policies(ca.policy_oids));
+    }
+    if (!ca.eku.empty()) {
+      ext.emplace_back(NID_ext_key_usage, join(ca.eku, ","));
+    }
+  }
+  return ext;
+}
+
+ExtensionList responder_extensions() {
+  return {{NID_basic_constraints, "critical,CA:FALSE"},
+          {NID_key_usage, "critical,digitalSignature"},
+          {NID_ext_key_usage, "OCSPSigning"},
+          {NID_id_pkix_OCSP_noCheck, "ignored"},
+          {NID_subject_key_identifier, "hash"},
+          {NID_authority_key_identifier, "keyid:always"}};
+}
+
+ExtensionList subscriber_extensions(const Config& config, const CaConfig& issuer,
+                                    const ProfileConfig& profile, const EVP_PKEY* subject_key,
+                                    int shard) {
+  ExtensionList ext;
+  ext.emplace_back(NID_basic_constraints, "critical,CA:FALSE");
+  std::string ku;
+  if (!profile.key_usage.empty()) {
+    ku = join(profile.key_usage, ",");
+  } else if (EVP_PKEY_get_base_id(subject_key) == EVP_PKEY_RSA) {
+    ku = "digitalSignature,keyEncipherment";
+  } else {
+    ku = "digitalSignature";
+  }
+  ext.emplace_back(NID_key_usage, "critical," + ku);
+  if (!profile.eku.empty()) {
+    ext.emplace_back(NID_ext_key_usage, join(profile.eku, ","));
+  }
+  ext.emplace_back(NID_authority_key_identifier, "keyid:always");
+  ext.emplace_back(NID_info_access, "caIssuers;URI:" + config.ca_cert_url(issuer.id) +
+                                        ",OCSP;URI:" + config.ocsp_url());
+  ext.emplace_back(NID_crl_distribution_points, "URI:" + crl_url_for(config, issuer.id, shard));
+  if (!profile.policy_oids.empty()) {
+    ext.emplace_back(NID_certificate_policies, policies(profile.policy_oids));
+  }
+  return ext;
+}
+
+}  // namespace pkirepo::signer

@@ -1,0 +1,31 @@
+// Recording one revocation inside a write transaction: shared by `revoke` and by anything that
+// revokes in bulk (incident response), so the rules are checked in one place.
+#pragma once
+
+#include <string>
+
+#include "signer/session.h"
+#include "store/schema.h"
+
+namespace pkirepo::signer {
+
+struct RevocationRequest {
+  std::string ca_id;
+  std::string serial_hex;
+  std::string reason = "unspecified";
+  std::string invalidity_date;  // RFC 3339, optional
+};
+
+struct RevocationResult {
+  std::string serial_hex;
+  store::CertRecord record;
+  bool ca_certificate = false;
+};
+
+// Checks the request (known CA and serial, reason allowed, no double revocation except an
+// upgrade to keyCompromise), updates the certs record and appends the audit record. Throws a
+// one-line std::runtime_error naming the offending option; the caller's transaction aborts.
+RevocationResult record_revocation(Session& session, store::WriteTxn& txn,
+                                   const RevocationRequest& req);
+
+}  // namespace pkirepo::signer

@@ -1,0 +1,117 @@
+// `revoke`: record a revocation (RFC 5280 5.3.1 reasons allowed by RULES.md; no suspension,
+// CPS 4.9.13). Revoking an issuing CA's certificate is done on its parent (--ca PARENT).
+#include <iostream>
+#include <memory>
+
+#include "audit/audit_log.h"
+#include "policy/rules.h"
+#include "signer/commands.h"
+#include "signer/revocation.h"
+#include "x509/cert_info.h"
+#include "x509/der.h"
+
+namespace pkirepo::signer {
+
+RevocationResult record_revocation(Session& session, store::WriteTxn& txn,
+                                   const RevocationRequest& req) {
+  auto ca = store::get_ca(txn, req.ca_id);
+  if (!ca) {
+    throw std::runtime_error("--ca " + req.ca_id + ": unknown CA (not in the store)");
+  }
+  X509Ptr ca_cert = parse_cert_der(ca->cert_der);
+  Sha1Digest key_id = key_id_sha1(ca_cert.get());
+  Bytes serial;
+  if (!parse_serial_hex(req.serial_hex, serial)) {
+    throw std::runtime_error("--serial " + req.serial_hex + ": not a hexadecimal serial number");
+  }
+  auto rec = store::get_cert(txn, key_id, serial);
+  if (!rec) {
+    throw std::runtime_error("--serial " + req.serial_hex + ": no certificate with this serial "
+                             "was issued by CA " + req.ca_id);
+  }
+  auto reason = policy::parse_reason(req.reason);
+  if (!reason) {
+    throw std::runtime_error("--reason " + req.reason +
+                             ": not an allowed reason (unspecified, keyCompromise, cACompromise, "
+                             "affiliationChanged, superseded, cessationOfOperation, "
+                             "privilegeWithdrawn; certificateHold is never used, CPS 4.9.13)");
+  }
+  bool is_ca_cert = rec->profile == "ca";
+  if (!policy::reason_allowed(*reason, is_ca_cert)) {
+    throw std::runtime_error("--reason " + req.reason + ": not allowed for a " +
+                             (is_ca_cert ? "CA" : "subscriber") + " certificate (RULES.md, BR 7.2.2)");
+  }
+  if (is_ca_cert && *reason < 0) {
+    throw std::runtime_error("--reason unspecified: a revoked CA certificate must carry a "
+                             "reasonCode (CCADB 3.2)");
+  }
+  if (rec->status == store::CertStatus::revoked) {
+    // BR 4.9.1: the only change allowed after revocation is an upgrade to keyCompromise.
+    if (!(*reason == 1 && rec->reason != 1)) {
+      throw std::runtime_error("--serial " + req.serial_hex + ": already revoked (" +
+                               policy::reason_name(rec->reason) + " at " +
+                               rfc3339(rec->revocation_time) +
+                               "); only an upgrade to keyCompromise is allowed");
+    }
+  }
+  UnixTime invalidity = 0;
+  if (!req.invalidity_date.empty()) {
+    auto t = parse_rfc3339(req.invalidity_date);
+    if (!t) {
+      throw std::runtime_error("--invalidity-date " + req.invalidity_date +
+                               ": not an RFC 3339 time (e.g. 2026-11-20T10:00:00Z)");
+    }
+    if (*t > session.now()) {
+      throw std::runtime_error("--invalidity-date " + req.invalidity_date + ": lies in the future");
+    }
+    invalidity = *t;
+  }
+  bool upgrade = rec->status == store::CertStatus::revoked;
+  rec->status = store::CertStatus::revoked;
+  rec->reason = *reason;
+  if (!upgrade) {
+    rec->revocation_time = session.now();
+  }
+  if (invalidity != 0) {
+    rec->invalidity_date = invalidity;
+  }
+  store::put_cert(txn, key_id, serial, *rec);
+  X509Ptr cert = parse_cert_der(rec->der);
+  audit::append(txn, session.now(), session.operator_name(),
+                upgrade ? "revocation_reason_changed" : "certificate_revoked",
+                {{"ca", req.ca_id},
+                 {"serial", to_hex(serial)},
+                 {"subject", cert ? subject_string(cert.get()) : ""},
+                 {"reason", policy::reason_name(*reason)},
+                 {"revocation_time", rfc3339(rec->revocation_time)},
+                 {"invalidity_date", invalidity ? rfc3339(invalidity) : ""},
+                 {"ca_certificate", is_ca_cert}});
+  return {to_hex(serial), *rec, is_ca_cert};
+}
+
+namespace {
+
+int run_revoke(CommandRunner& runner, const RevocationRequest& req) {
+  Session session(runner.globals, runner.now);
+  RevocationResult result;
+  session.store().transact(
+      [&](store::WriteTxn& txn) { result = record_revocation(session, txn, req); });
+  std::cout << "revoked serial " << result.serial_hex << " of CA " << req.ca_id << " ("
+            << policy::reason_name(result.record.reason) << ") at "
+            << rfc3339(result.record.revocation_time) << "\n";
+  return 0;
+}
+
+}  // namespace
+
+void add_revoke_command(CLI::App& app, CommandRunner& runner) {
+  auto req = std::make_shared<RevocationRequest>();
+  CLI::App* cmd = app.add_subcommand("revoke", "Revoke a certificate");
+  cmd->add_option("--ca", req->ca_id, "The CA that issued the certificate")->required();
+  cmd->add_option("--serial", req->serial_hex, "Serial number in hex")->required();
+  cmd->add_option("--reason", req->reason, "RFC 5280 reason name")->required();
+  cmd->add_option("--invalidity-date", req->invalidity_date, "RFC 3339 time the key was compromised");
+  cmd->callback([&runner, req] { runner.exit_code = run_revoke(runner, *req); });
+}
+
+}  // namespace pkirepo::signer

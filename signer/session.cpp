@@ -1,0 +1,45 @@
+#include "signer/session.h"
+
+#include <pwd.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
+#include "x509/key.h"
+
+namespace pkirepo::signer {
+
+std::string login_name() {
+  if (const char* user = std::getenv("USER"); user != nullptr && *user != '\0') {
+    return user;
+  }
+  if (const passwd* pw = ::getpwuid(::geteuid()); pw != nullptr) {
+    return pw->pw_name;
+  }
+  return "uid-" + std::to_string(::geteuid());
+}
+
+Session::Session(const Globals& globals, UnixTime now)
+    : config_(load_config(globals.config_path)),
+      now_(now),
+      operator_(globals.operator_name.empty() ? login_name() : globals.operator_name) {}
+
+store::WriteStore& Session::store() {
+  if (!store_) {
+    store_ = std::make_unique<store::WriteStore>(config_.repository.store);
+  }
+  return *store_;
+}
+
+const std::string& Session::passphrase() {
+  if (passphrase_.empty()) {
+    passphrase_ = config_.key_passphrase();
+  }
+  return passphrase_;
+}
+
+EvpPkeyPtr Session::load_key(const std::filesystem::path& file) {
+  return read_encrypted_key(file, passphrase());
+}
+
+}  // namespace pkirepo::signer

@@ -1,0 +1,48 @@
+// One signer command's environment: the loaded config, the operator, the moment the command
+// runs (read once in main), the store (opened on first use, with the signer lock) and the key
+// passphrase (read on first use, never printed).
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "config/config.h"
+#include "store/store.h"
+#include "x509/openssl_ptr.h"
+#include "x509/time.h"
+
+namespace pkirepo::signer {
+
+// Options every command shares, filled by CLI11 before a command runs.
+struct Globals {
+  std::filesystem::path config_path = "pkirepo.toml";
+  std::string operator_name;  // default: the login name
+};
+
+class Session {
+ public:
+  // Loads the config (throws ConfigError). `now` comes from main().
+  Session(const Globals& globals, UnixTime now);
+
+  [[nodiscard]] const Config& config() const { return config_; }
+  [[nodiscard]] UnixTime now() const { return now_; }
+  [[nodiscard]] const std::string& operator_name() const { return operator_; }
+  [[nodiscard]] store::WriteStore& store();
+  [[nodiscard]] const std::string& passphrase();
+  // The private key of a CA or responder key file; throws naming the file on a wrong
+  // passphrase. Keys stay in memory for the command only.
+  [[nodiscard]] EvpPkeyPtr load_key(const std::filesystem::path& file);
+
+ private:
+  Config config_;
+  UnixTime now_;
+  std::string operator_;
+  std::unique_ptr<store::WriteStore> store_;
+  std::string passphrase_;
+};
+
+// The login name, for the audit log's operator field.
+[[nodiscard]] std::string login_name();
+
+}  // namespace pkirepo::signer

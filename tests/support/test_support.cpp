@@ -1,0 +1,198 @@
+#include "support/test_support.h"
+
+#include <fcntl.h>
+#include <openssl/pem.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <random>
+#include <stdexcept>
+#include <thread>
+
+#include "x509/key.h"
+
+extern char** environ;
+
+namespace pkirepo::test {
+
+TempDir::TempDir() {
+  std::string templ = (std::filesystem::temp_directory_path() / "pkirepo-test-XXXXXX").string();
+  if (::mkdtemp(templ.data()) == nullptr) {
+    throw std::runtime_error("mkdtemp failed");
+  }
+  path_ = templ;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+namespace {
+std::string slurp_fd(int fd) {
+  std::string out;
+  char buf[65536];
+  ssize_t n = 0;
+  while ((n = ::read(fd, buf, sizeof buf)) > 0) {
+    out.append(buf, static_cast<size_t>(n));
+  }
+  return out;
+}
+}  // namespace
+
+RunResult run(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env) {
+  int out_pipe[2];
+  int err_pipe[2];
+  if (::pipe(out_pipe) != 0 || ::pipe(err_pipe) != 0) {
+    throw std::runtime_error("pipe failed");
+  }
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
+  posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
+  posix_spawn_file_actions_addclose(&actions, out_pipe[0]);
+  posix_spawn_file_actions_addclose(&actions, err_pipe[0]);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+
+  std::map<std::string, std::string> merged;
+  for (char** e = environ; *e != nullptr; ++e) {
+    std::string kv = *e;
+    auto eq = kv.find('=');
+    if (eq != std::string::npos) {
+      merged[kv.substr(0, eq)] = kv.substr(eq + 1);
+    }
+  }
+  for (const auto& [k, v] : env) {
+    merged[k] = v;
+  }
+  std::vector<std::string> env_strings;
+  for (const auto& [k, v] : merged) {
+    env_strings.push_back(k + "=" + v);
+  }
+  std::vector<char*> envp;
+  for (auto& s : env_strings) {
+    envp.push_back(s.data());
+  }
+  envp.push_back(nullptr);
+  std::vector<std::string> args = argv;
+  std::vector<char*> argp;
+  for (auto& a : args) {
+    argp.push_back(a.data());
+  }
+  argp.push_back(nullptr);
+
+  pid_t pid = 0;
+  int rc = ::posix_spawnp(&pid, argp[0], &actions, nullptr, argp.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(out_pipe[1]);
+  ::close(err_pipe[1]);
+  if (rc != 0) {
+    ::close(out_pipe[0]);
+    ::close(err_pipe[0]);
+    throw std::runtime_error("cannot start " + argv[0]);
+  }
+  RunResult result;
+  std::thread err_reader([&] { result.err = slurp_fd(err_pipe[0]); });
+  result.out = slurp_fd(out_pipe[0]);
+  err_reader.join();
+  ::close(out_pipe[0]);
+  ::close(err_pipe[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return result;
+}
+
+std::filesystem::path binary(const std::string& name) {
+  std::string folder = name.substr(std::string("pkirepo-").size());
+  return std::filesystem::path(PKIREPO_BINARY_DIR) / folder / name;
+}
+
+std::filesystem::path source_dir() { return PKIREPO_SOURCE_DIR; }
+
+EvpPkeyPtr make_key(const std::string& algorithm) {
+  if (algorithm == "rsa-1024") {  // below our generate_key() floor on purpose: refusal tests
+    return EvpPkeyPtr(EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{1024}));
+  }
+  if (algorithm == "ec-secp256k1") {
+    return EvpPkeyPtr(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "secp256k1"));
+  }
+  return generate_key(algorithm);
+}
+
+X509ReqPtr make_csr(EVP_PKEY* key, const std::string& cn,
+                    const std::vector<std::string>& dns_names) {
+  X509ReqPtr req(X509_REQ_new());
+  X509_REQ_set_version(req.get(), 0);
+  X509_NAME* name = X509_REQ_get_subject_name(req.get());
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
+                             reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1, 0);
+  X509_REQ_set_pubkey(req.get(), key);
+  if (!dns_names.empty()) {
+    std::string san;
+    for (const auto& d : dns_names) {
+      san += (san.empty() ? "DNS:" : ",DNS:") + d;
+    }
+    STACK_OF(X509_EXTENSION)* exts = sk_X509_EXTENSION_new_null();
+    X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, nullptr, NID_subject_alt_name, san.c_str());
+    sk_X509_EXTENSION_push(exts, ext);
+    X509_REQ_add_extensions(req.get(), exts);
+    sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+  }
+  const EVP_MD* md = EVP_PKEY_get_base_id(key) == EVP_PKEY_ED25519 ? nullptr : EVP_sha256();
+  if (X509_REQ_sign(req.get(), key, md) <= 0) {
+    throw std::runtime_error("CSR signing failed");
+  }
+  return req;
+}
+
+void write_text(const std::filesystem::path& path, const std::string& text) {
+  std::filesystem::create_directories(path.parent_path());
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+}
+
+std::filesystem::path write_demo_config(const std::filesystem::path& dir, const std::string& extra) {
+  std::filesystem::path cfg = dir / "pkirepo.toml";
+  write_text(cfg, R"([repository]
+name = "Test PKI"
+store = "store"
+base_url = "http://pki.test.example"
+passphrase_env = "PKIREPO_TEST_PASSPHRASE"
+
+[[profile]]
+id = "tls-server"
+validity = "397d"
+eku = ["serverAuth", "clientAuth"]
+policy_oids = ["2.23.140.1.2.1"]
+
+[[ca]]
+id = "root"
+role = "root"
+subject = "CN=Test Root CA,O=Test,C=US"
+key = { algorithm = "ec-p384", file = "keys/root.pem" }
+validity = "20y"
+
+[[ca]]
+id = "tls"
+role = "issuing"
+parent = "root"
+subject = "CN=Test TLS Issuing CA,O=Test,C=US"
+key = { algorithm = "ec-p384", file = "keys/tls.pem" }
+validity = "5y"
+path_len = 0
+profiles = ["tls-server"]
+eku = ["serverAuth", "clientAuth"]
+)" + extra);
+  return cfg;
+}
+
+std::map<std::string, std::string> signer_env() {
+  return {{"PKIREPO_TEST_PASSPHRASE", "correct horse battery staple"},
+          {"PKIREPO_NOW", "2026-11-22T00:00:00Z"}};
+}
+
+}  // namespace pkirepo::test

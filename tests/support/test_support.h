@@ -1,0 +1,56 @@
+// What tests across areas share: a temporary directory that cleans up, running the real
+// binaries with a captured exit code and output, and generating keys/CSRs with OpenSSL.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "x509/bytes.h"
+#include "x509/openssl_ptr.h"
+
+namespace pkirepo::test {
+
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
+  [[nodiscard]] std::filesystem::path operator/(const std::string& rel) const { return path_ / rel; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+struct RunResult {
+  int exit_code = -1;
+  std::string out;  // stdout
+  std::string err;  // stderr
+};
+
+// Runs argv[0] (a path or a name on PATH) with `env` added to the environment; no shell.
+RunResult run(const std::vector<std::string>& argv,
+              const std::map<std::string, std::string>& env = {});
+
+// Path of one of our built programs: "pkirepo-signer" -> <build>/signer/pkirepo-signer.
+std::filesystem::path binary(const std::string& name);
+std::filesystem::path source_dir();
+
+// Key and CSR generation for tests. `algorithm` as in key.h ("ec-p256", "rsa-2048", ...).
+EvpPkeyPtr make_key(const std::string& algorithm);
+// A CSR signed by `key` (SHA-256), with CN and optional DNS SANs.
+X509ReqPtr make_csr(EVP_PKEY* key, const std::string& cn,
+                    const std::vector<std::string>& dns_names = {});
+void write_text(const std::filesystem::path& path, const std::string& text);
+
+// A minimal valid config in `dir` (root P-384 + issuing P-384 with a tls-server profile),
+// store in dir/store, keys in dir/keys; `extra` is appended verbatim. Returns the config path.
+std::filesystem::path write_demo_config(const std::filesystem::path& dir,
+                                        const std::string& extra = "");
+// The environment the signer needs for write_demo_config()'s keys.
+std::map<std::string, std::string> signer_env();
+
+}  // namespace pkirepo::test
