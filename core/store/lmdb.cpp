@@ -7,8 +7,6 @@
 namespace pkirepo::store {
 namespace {
 
-constexpr size_t kInitialMapSize = size_t{1} << 30;  // grows by doubling when full
-
 [[noreturn]] void fail(const std::string& what, int rc) {
   throw StoreError(what + ": " + mdb_strerror(rc), rc);
 }
@@ -33,7 +31,8 @@ const char* db_name(Db db) {
   return "?";
 }
 
-Env::Env(const std::filesystem::path& dir, OpenMode mode) : mode_(mode), dir_(dir) {
+Env::Env(const std::filesystem::path& dir, OpenMode mode, size_t initial_map_size)
+    : mode_(mode), dir_(dir) {
   if (mode == OpenMode::read_write) {
     std::filesystem::create_directories(dir);
   } else if (!std::filesystem::exists(dir / "data.mdb")) {
@@ -49,7 +48,7 @@ Env::Env(const std::filesystem::path& dir, OpenMode mode) : mode_(mode), dir_(di
   if (mode == OpenMode::read_only) {
     flags |= MDB_RDONLY;
   } else {
-    mdb_env_set_mapsize(env_, kInitialMapSize);
+    mdb_env_set_mapsize(env_, initial_map_size);  // grows by doubling when full
   }
   rc = mdb_env_open(env_, dir.c_str(), flags, 0640);
   if (rc != 0) {

@@ -41,7 +41,9 @@ class Env {
  public:
   // read_write creates the directory and the databases. read_only fails with a StoreError
   // when the store does not exist (the responder must not start on an empty path).
-  Env(const std::filesystem::path& dir, OpenMode mode);
+  // `initial_map_size` applies to a writer (LMDB reserves address space, not disk).
+  static constexpr size_t kDefaultMapSize = size_t{1} << 30;
+  Env(const std::filesystem::path& dir, OpenMode mode, size_t initial_map_size = kDefaultMapSize);
   ~Env();
   Env(const Env&) = delete;
   Env& operator=(const Env&) = delete;

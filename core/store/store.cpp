@@ -41,8 +41,8 @@ ReadStore::ReadStore(const std::filesystem::path& dir) : env_(dir, OpenMode::rea
   check_schema(txn, dir);
 }
 
-WriteStore::WriteStore(const std::filesystem::path& dir)
-    : lock_fd_(take_lock(dir)), env_(dir, OpenMode::read_write) {
+WriteStore::WriteStore(const std::filesystem::path& dir, size_t initial_map_size)
+    : lock_fd_(take_lock(dir)), env_(dir, OpenMode::read_write, initial_map_size) {
   transact([&](WriteTxn& txn) {
     check_schema(txn, dir);
     if (!txn.get(Db::meta, as_bytes("schema_version"))) {

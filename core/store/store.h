@@ -29,7 +29,8 @@ class WriteStore {
  public:
   // Creates the store when missing and takes an exclusive lock (flock on <dir>/signer.lock):
   // a second signer fails at once with a message instead of interleaving batches. Throws.
-  explicit WriteStore(const std::filesystem::path& dir);
+  explicit WriteStore(const std::filesystem::path& dir,
+                      size_t initial_map_size = Env::kDefaultMapSize);
   ~WriteStore();
   WriteStore(const WriteStore&) = delete;
   WriteStore& operator=(const WriteStore&) = delete;

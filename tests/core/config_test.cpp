@@ -1,0 +1,142 @@
+#include <catch2/catch.hpp>
+
+#include "config/config.h"
+#include "config/duration.h"
+
+using namespace pkirepo;
+
+namespace {
+
+const std::string kBase = R"([repository]
+name = "T"
+store = "store"
+base_url = "http://pki.example.test/"
+
+[[profile]]
+id = "tls-server"
+validity = "397d"
+eku = ["serverAuth"]
+
+[[ca]]
+id = "root"
+role = "root"
+subject = "CN=Root,O=T,C=US"
+key = { algorithm = "ec-p384", file = "keys/root.pem" }
+validity = "25y"
+
+[[ca]]
+id = "tls"
+role = "issuing"
+parent = "root"
+subject = "CN=TLS,O=T,C=US"
+key = { algorithm = "ec-p384", file = "keys/tls.pem" }
+validity = "6y"
+profiles = ["tls-server"]
+)";
+
+std::string error_of(const std::string& text) {
+  try {
+    (void)parse_config(text, "pkirepo.toml");
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("durations parse with their unit", "[config]") {
+  CHECK(parse_duration("8h")->seconds == 8 * 3600);
+  CHECK(parse_duration("4d")->seconds == 4 * 86400);
+  CHECK(parse_duration("25y")->seconds == 25 * 365 * 86400);
+  CHECK(parse_duration("90s")->seconds == 90);
+  CHECK_FALSE(parse_duration("4"));
+  CHECK_FALSE(parse_duration("d"));
+  CHECK_FALSE(parse_duration("-4d"));
+  CHECK_FALSE(parse_duration("4w"));
+  CHECK_FALSE(parse_duration("0d"));
+  CHECK(format_duration(4 * 86400) == "4d");
+  CHECK(format_duration(12 * 3600) == "12h");
+}
+
+TEST_CASE("a valid config loads with defaults and resolved paths", "[config]") {
+  Config c = parse_config(kBase, "/etc/pkirepo/pkirepo.toml");
+  CHECK(c.repository.base_url == "http://pki.example.test");
+  CHECK(c.repository.store == "/etc/pkirepo/store");
+  CHECK(c.cas.size() == 2);
+  CHECK(c.cas_parent_first().front()->id == "root");
+  CHECK(c.ocsp.validity.seconds == 4 * 86400);
+  CHECK(c.ocsp.refresh_after.seconds == 2 * 86400);
+  CHECK(c.crl_url("tls", -1) == "http://pki.example.test/crl/tls.crl");
+  CHECK(c.crl_url("tls", 3) == "http://pki.example.test/crl/tls/3.crl");
+  CHECK(c.ca_cert_url("root") == "http://pki.example.test/ca/root.crt");
+  CHECK(c.ocsp_url() == "http://pki.example.test/ocsp");
+}
+
+TEST_CASE("config errors name file, line and key", "[config]") {
+  struct Case {
+    std::string text;
+    std::string expected;
+  };
+  const std::vector<Case> cases = {
+      {kBase + "\n[ocsp]\nvalidity = \"12d\"\n", "pkirepo.toml:28: ocsp.validity: 12d is outside the BR 4.9.10"},
+      {kBase + "\n[ocsp]\nvalidity = \"4d\"\nrefresh = \"3d12h\"\n", "ocsp.refresh"},
+      {kBase + "\n[ocsp]\nvalidity = \"10d\"\nrefresh = \"5d\"\n", "breaks BR 4.9.10"},
+      {kBase + "\n[crl]\nvalidity = \"11d\"\n", "crl.validity: 11d exceeds the BR 4.9.7 maximum"},
+      {kBase + "\n[ocsp]\nvalidty = \"4d\"\n", "ocsp.validty: unknown key"},
+      {kBase + "\n[crl]\nshards = 0\n", "crl.shards: 0 is outside 1..4096"},
+      {kBase + "\n[[ca]]\nid = \"x\"\nrole = \"issuing\"\nparent = \"nope\"\nsubject = \"CN=X\"\n"
+               "key = { algorithm = \"ec-p384\", file = \"x.pem\" }\nvalidity = \"5y\"\n",
+       "unknown CA \"nope\""},
+      {kBase + "\n[[ca]]\nid = \"x\"\nrole = \"root\"\nsubject = \"CN=X\"\n"
+               "key = { algorithm = \"ec-p384\", file = \"x.pem\" }\nvalidity = \"26y\"\n",
+       "exceeds the CPS 6.3.2 maximum of 25 years"},
+      {kBase + "\n[[ca]]\nid = \"x\"\nrole = \"root\"\nsubject = \"CN=X\"\n"
+               "key = { algorithm = \"rsa-1024\", file = \"x.pem\" }\nvalidity = \"5y\"\n",
+       "key.algorithm: \"rsa-1024\""},
+      {kBase + "\n[[ca]]\nid = \"x\"\nrole = \"root\"\nsubject = \"O=X\"\n"
+               "key = { algorithm = \"ec-p384\", file = \"x.pem\" }\nvalidity = \"5y\"\n",
+       "needs a CN"},
+      {kBase + "\n[[profile]]\nid = \"long\"\nvalidity = \"500d\"\n",
+       "exceeds the CPS 6.3.2 subscriber maximum of 15 months"},
+      {"[repository]\nname = \"x\"\n", "repository.store: required key is missing"},
+      {"this is = = not toml", "pkirepo.toml:1:"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.text);
+    std::string err = error_of(c.text);
+    CHECK_THAT(err, Catch::Contains(c.expected));
+  }
+}
+
+TEST_CASE("a cycle in the CA hierarchy is refused", "[config]") {
+  std::string text = R"([repository]
+name = "T"
+store = "s"
+base_url = "http://x.test"
+
+[[ca]]
+id = "a"
+role = "intermediate"
+parent = "b"
+subject = "CN=A"
+key = { algorithm = "ec-p384", file = "a.pem" }
+validity = "5y"
+
+[[ca]]
+id = "b"
+role = "intermediate"
+parent = "a"
+subject = "CN=B"
+key = { algorithm = "ec-p384", file = "b.pem" }
+validity = "5y"
+)";
+  CHECK_THAT(error_of(text), Catch::Contains("cycle"));
+}
+
+TEST_CASE("allow_non_br lets a private CA leave the BR OCSP range", "[config]") {
+  Config c = parse_config(kBase + "\n[ocsp]\nvalidity = \"30d\"\nrefresh = \"10d\"\nallow_non_br = true\nresponder_validity = \"200d\"\n",
+                          "p.toml");
+  CHECK(c.ocsp.validity.seconds == 30 * 86400);
+  CHECK(c.ocsp.allow_non_br);
+}

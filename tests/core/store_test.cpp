@@ -1,0 +1,114 @@
+#include <catch2/catch.hpp>
+
+#include "store/store.h"
+#include "support/test_support.h"
+
+using namespace pkirepo;
+using namespace pkirepo::store;
+
+TEST_CASE("records round-trip through their encoding", "[store]") {
+  CertRecord c;
+  c.ca_id = "tls";
+  c.status = CertStatus::revoked;
+  c.reason = 1;
+  c.revocation_time = 1800000000;
+  c.invalidity_date = 1799990000;
+  c.not_before = 1790000000;
+  c.not_after = 1820000000;
+  c.issued_at = 1790000000;
+  c.profile = "tls-server";
+  c.shard = 7;
+  c.der = {1, 2, 3};
+  CertRecord back;
+  REQUIRE(decode(encode(c), back));
+  CHECK(back.ca_id == "tls");
+  CHECK(back.status == CertStatus::revoked);
+  CHECK(back.reason == 1);
+  CHECK(back.invalidity_date == 1799990000);
+  CHECK(back.shard == 7);
+  CHECK(back.der == Bytes{1, 2, 3});
+
+  c.reason = -1;
+  REQUIRE(decode(encode(c), back));
+  CHECK(back.reason == -1);
+
+  OcspRecord o{CertStatus::good, 100, 200, "\"abc\"", {9, 8}};
+  OcspView v;
+  Bytes enc = encode(o);
+  REQUIRE(decode_view(enc, v));
+  CHECK(v.this_update == 100);
+  CHECK(v.next_update == 200);
+  CHECK(v.etag == "\"abc\"");
+  CHECK(v.der.size() == 2);
+}
+
+TEST_CASE("truncated or extended records are rejected", "[store]") {
+  CaRecord r;
+  r.id = "root";
+  r.cert_der = {1, 2, 3, 4};
+  Bytes enc = encode(r);
+  CaRecord out;
+  for (size_t n = 0; n < enc.size(); ++n) {
+    CHECK_FALSE(decode(ByteView(enc.data(), n), out));
+  }
+  enc.push_back(0);
+  CHECK_FALSE(decode(enc, out));
+}
+
+TEST_CASE("keys have the documented layouts", "[store]") {
+  Sha1Digest id{};
+  id.fill(0xab);
+  Bytes serial{0x01, 0x02};
+  Bytes k = cert_key(id, serial);
+  CHECK(k.size() == 22);
+  CHECK(k[20] == 0x01);
+  Bytes name(20, 0x11), key(20, 0x22);
+  Bytes ok = ocsp_key(CertIdHash::sha1, name, key, serial);
+  CHECK(ok.size() == 1 + 20 + 20 + 2);
+  CHECK(ok[0] == 1);
+  Bytes e1 = expiry_key(100, id, serial);
+  Bytes e2 = expiry_key(200, id, serial);
+  CHECK(e1 < e2);  // by_expiry iterates in notAfter order
+  CHECK(audit_seq(audit_key(42)) == 42);
+}
+
+TEST_CASE("a write transaction that throws leaves the store unchanged", "[store]") {
+  test::TempDir dir;
+  WriteStore st(dir / "store");
+  st.transact([](WriteTxn& txn) { put_meta_u64(txn, "x", 1); });
+  CHECK_THROWS(st.transact([](WriteTxn& txn) {
+    put_meta_u64(txn, "x", 2);
+    put_meta_u64(txn, "y", 3);
+    throw std::runtime_error("boom");
+  }));
+  ReadTxn txn = st.begin_read();
+  CHECK(get_meta_u64(txn, "x") == 1u);
+  CHECK_FALSE(get_meta_u64(txn, "y"));
+}
+
+TEST_CASE("the map grows when full instead of failing", "[store]") {
+  test::TempDir dir;
+  WriteStore st(dir / "store", size_t{1} << 20);
+  // 3 MiB of values in batches exceeds the 1 MiB initial map: transact must grow it.
+  Bytes big(32 * 1024, 0x5a);
+  for (int batch = 0; batch < 3; ++batch) {
+    st.transact([&](WriteTxn& txn) {
+      for (int i = 0; i < 32; ++i) {
+        txn.put(Db::meta, as_bytes("blob" + std::to_string(batch * 32 + i)), big);
+      }
+    });
+  }
+  ReadTxn txn = st.begin_read();
+  CHECK(txn.get(Db::meta, as_bytes("blob95"))->size() == big.size());
+}
+
+TEST_CASE("a second writer is refused while the first holds the store", "[store]") {
+  test::TempDir dir;
+  WriteStore first(dir / "store");
+  CHECK_THROWS_WITH(WriteStore(dir / "store"), Catch::Contains("another pkirepo-signer"));
+}
+
+TEST_CASE("a read-only store needs an existing store", "[store]") {
+  test::TempDir dir;
+  CHECK_THROWS_WITH(ReadStore(dir / "nothing"), Catch::Contains("no store here"));
+}

@@ -1,0 +1,184 @@
+#include <catch2/catch.hpp>
+
+#include "cli_support.h"
+#include "x509/cert_info.h"
+#include "x509/der.h"
+
+using namespace pkirepo;
+using namespace pkirepo::test;
+
+namespace {
+
+std::string ca_pem(const TestPki& pki, const std::string& id) {
+  store::ReadStore st(pki.dir / "store");
+  store::ReadTxn txn = st.begin_read();
+  X509Ptr c = parse_cert_der(store::get_ca(txn, id)->cert_der);
+  std::filesystem::path p = pki.dir / (id + ".pem");
+  write_text(p, to_pem(c.get()));
+  return p.string();
+}
+
+// The store minus the audit trail: what a refused request must leave untouched.
+StoreSnapshot without_audit(StoreSnapshot s) {
+  s.erase("audit");
+  s["meta"].erase(Bytes{'a', 'u', 'd', 'i', 't', '_', 'c', 'o', 'u', 'n', 't'});
+  s["meta"].erase(Bytes{'a', 'u', 'd', 'i', 't', '_', 'h', 'e', 'a', 'd'});
+  return s;
+}
+
+size_t audit_count(const TestPki& pki) { return snapshot(pki.dir / "store")["audit"].size(); }
+
+}  // namespace
+
+TEST_CASE("issue: a P-256 and an RSA-2048 CSR become verifiable certificates", "[signer][issue]") {
+  TestPki pki;
+  REQUIRE(pki.signer({"init"}).exit_code == 0);
+  for (std::string alg : {"ec-p256", "rsa-2048", "ec-p384"}) {
+    auto csr = pki.csr("host-" + alg + ".example.test", alg, {"host-" + alg + ".example.test"});
+    std::string out = (pki.dir / ("leaf-" + alg + ".pem")).string();
+    auto r = pki.signer({"issue", "--profile", "tls-server", "--csr", csr.string(), "--out", out});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    auto v = run({"openssl", "verify", "-CAfile", ca_pem(pki, "root"), "-untrusted",
+                  ca_pem(pki, "tls"), out});
+    INFO(v.out + v.err);
+    CHECK(v.exit_code == 0);
+    auto text = run({"openssl", "x509", "-in", out, "-noout", "-text"});
+    CHECK_THAT(text.out, Catch::Contains("DNS:host-" + alg + ".example.test"));
+    CHECK_THAT(text.out, Catch::Contains("CA:FALSE"));
+    CHECK_THAT(text.out, Catch::Contains("TLS Web Server Authentication, TLS Web Client Authentication"));
+    CHECK_THAT(text.out, Catch::Contains("Policy: 2.23.140.1.2.1"));
+    CHECK_THAT(text.out, Catch::Contains("OCSP - URI:http://pki.test.example/ocsp"));
+    CHECK_THAT(text.out, Catch::Contains("URI:http://pki.test.example/crl/tls.crl"));
+    if (alg == "rsa-2048") {
+      CHECK_THAT(text.out, Catch::Contains("Digital Signature, Key Encipherment"));
+    }
+    // 16-byte serial, positive.
+    X509Ptr cert = parse_cert_any(read_file(out));
+    CHECK(serial_bytes(cert.get()).size() == 16);
+    CHECK(pki.signer({"lint", "--issuer", ca_pem(pki, "tls"), out}).exit_code == 0);
+  }
+  auto list = pki.signer({"list", "--ca", "tls"});
+  CHECK(list.exit_code == 0);
+  CHECK_THAT(list.err, Catch::Contains("3 certificates"));
+  CHECK(pki.signer({"audit", "verify"}).exit_code == 0);
+}
+
+TEST_CASE("issue: a batch decides each request on its own", "[signer][issue]") {
+  TestPki pki;
+  REQUIRE(pki.signer({"init"}).exit_code == 0);
+  std::filesystem::path spool = pki.dir / "spool";
+  for (int i = 0; i < 20; ++i) {
+    auto csr = pki.csr("batch" + std::to_string(i) + ".example.test", i % 2 ? "ec-p256" : "rsa-2048");
+    std::filesystem::create_directories(spool);
+    std::filesystem::rename(csr, spool / csr.filename());
+  }
+  write_text(spool / "zz-garbage.csr", "this is not a CSR");
+  auto weak = pki.csr("weak.example.test", "rsa-1024");
+  std::filesystem::rename(weak, spool / "zz-weak.csr");
+  auto r = pki.signer({"issue", "--profile", "tls-server", "--csr-dir", spool.string(), "--out-dir",
+                       (pki.dir / "issued").string()});
+  CHECK(r.exit_code == 1);  // some refused
+  CHECK_THAT(r.out, Catch::Contains("20 issued, 2 refused"));
+  CHECK_THAT(r.err, Catch::Contains("zz-garbage.csr: refused: not a certificate signing request"));
+  CHECK_THAT(r.err, Catch::Contains("zz-weak.csr: refused: subscriber key RSA 1024 is below"));
+  size_t files = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(pki.dir / "issued")) {
+    ++files;
+  }
+  CHECK(files == 20);
+  auto exported = pki.signer({"audit", "export"});
+  CHECK_THAT(exported.out, Catch::Contains("certificate_request_rejected"));
+  CHECK(pki.signer({"audit", "verify"}).exit_code == 0);
+}
+
+TEST_CASE("issue refusals change nothing but the rejection's audit record", "[signer][issue]") {
+  TestPki pki;
+  REQUIRE(pki.signer({"init"}).exit_code == 0);
+  const auto base = snapshot(pki.dir / "store");
+  const size_t base_audit = base.at("audit").size();
+
+  SECTION("RSA-1024 CSR") {
+    auto r = pki.signer({"issue", "--profile", "tls-server", "--csr", pki.csr("a.test", "rsa-1024").string()});
+    CHECK(r.exit_code == 1);
+    CHECK_THAT(r.err, Catch::Contains("CPS 6.1.5"));
+    CHECK(audit_count(pki) == base_audit + 1);
+  }
+  SECTION("CSR with a broken signature") {
+    auto csr = pki.csr("b.test");
+    X509ReqPtr req = parse_csr_any(read_file(csr));
+    Bytes der = to_der(req.get());
+    der[der.size() - 3] ^= 0x55;  // inside the signature value
+    write_file_atomic(csr, der);
+    auto r = pki.signer({"issue", "--profile", "tls-server", "--csr", csr.string()});
+    CHECK(r.exit_code == 1);
+    CHECK_THAT(r.err, Catch::Contains("signature does not verify"));
+    CHECK(audit_count(pki) == base_audit + 1);
+  }
+  SECTION("garbage file") {
+    write_text(pki.dir / "garbage.csr", std::string(300, '\x17'));
+    auto r = pki.signer({"issue", "--profile", "tls-server", "--csr", (pki.dir / "garbage.csr").string()});
+    CHECK(r.exit_code == 1);
+    CHECK_THAT(r.err, Catch::Contains("not a certificate signing request"));
+    CHECK(audit_count(pki) == base_audit + 1);
+  }
+  SECTION("Ed25519 CSR (not in the CPS key table)") {
+    auto r = pki.signer({"issue", "--profile", "tls-server", "--csr", pki.csr("e.test", "ed25519").string()});
+    CHECK(r.exit_code == 1);
+    CHECK_THAT(r.err, Catch::Contains("not in the CPS key table"));
+    CHECK(audit_count(pki) == base_audit + 1);
+  }
+  SECTION("CSR without CN") {
+    EvpPkeyPtr key = make_key("ec-p256");
+    X509ReqPtr req(X509_REQ_new());
+    X509_REQ_set_pubkey(req.get(), key.get());
+    X509_NAME_add_entry_by_txt(X509_REQ_get_subject_name(req.get()), "O", MBSTRING_UTF8,
+                               reinterpret_cast<const unsigned char*>("NoCN"), -1, -1, 0);
+    X509_REQ_sign(req.get(), key.get(), EVP_sha256());
+    write_text(pki.dir / "nocn.csr", to_pem(req.get()));
+    auto r = pki.signer({"issue", "--profile", "tls-server", "--csr", (pki.dir / "nocn.csr").string()});
+    CHECK(r.exit_code == 1);
+    CHECK_THAT(r.err, Catch::Contains("no CN"));
+    CHECK(audit_count(pki) == base_audit + 1);
+  }
+  SECTION("unknown profile: a command error, store untouched") {
+    auto r = pki.signer({"issue", "--profile", "nope", "--csr", pki.csr("c.test").string()});
+    CHECK(r.exit_code == 1);
+    CHECK_THAT(r.err, Catch::Contains("--profile nope: unknown profile"));
+    CHECK(audit_count(pki) == base_audit);
+  }
+  SECTION("unknown CA") {
+    auto r = pki.signer({"issue", "--profile", "tls-server", "--ca", "nope", "--csr", pki.csr("d.test").string()});
+    CHECK(r.exit_code == 1);
+    CHECK_THAT(r.err, Catch::Contains("--ca nope: unknown CA"));
+    CHECK(audit_count(pki) == base_audit);
+  }
+  SECTION("wrong passphrase") {
+    pki.env["PKIREPO_TEST_PASSPHRASE"] = "not the passphrase";
+    auto r = pki.signer({"issue", "--profile", "tls-server", "--csr", pki.csr("f.test").string()});
+    CHECK(r.exit_code == 1);
+    CHECK_THAT(r.err, Catch::Contains("keys/tls.pem: wrong passphrase"));
+    CHECK(audit_count(pki) == base_audit);
+  }
+  // Whatever was refused, certificates and CAs are exactly as before.
+  CHECK(without_audit(snapshot(pki.dir / "store")) == without_audit(base));
+  CHECK(pki.signer({"audit", "verify"}).exit_code == 0);
+}
+
+TEST_CASE("validity over the maximum or past the CA is refused", "[signer][issue]") {
+  SECTION("profile validity over 15 months is a config error") {
+    TestPki pki("\n[[profile]]\nid = \"long\"\nvalidity = \"500d\"\n");
+    auto r = pki.signer({"init"});
+    CHECK(r.exit_code == 1);
+    CHECK_THAT(r.err, Catch::Contains("exceeds the CPS 6.3.2 subscriber maximum"));
+  }
+  SECTION("a certificate may not outlive its issuing CA") {
+    TestPki pki;
+    REQUIRE(pki.signer({"init"}).exit_code == 0);
+    auto csr = pki.csr("late.test");
+    pki.env["PKIREPO_NOW"] = "2031-06-01T00:00:00Z";  // the 5y issuing CA ends 2031-11
+    auto r = pki.signer({"issue", "--profile", "tls-server", "--csr", csr.string()});
+    CHECK(r.exit_code == 1);
+    CHECK_THAT(r.err, Catch::Contains("beyond the issuing CA's notAfter"));
+  }
+}

@@ -1,0 +1,92 @@
+#include <catch2/catch.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include "cli_support.h"
+
+using namespace pkirepo;
+using namespace pkirepo::test;
+
+namespace {
+std::string issue_one(const TestPki& pki, const std::string& cn) {
+  auto r = pki.signer({"issue", "--profile", "tls-server", "--csr", pki.csr(cn).string(), "--out",
+                       (pki.dir / (cn + ".pem")).string()});
+  REQUIRE(r.exit_code == 0);
+  auto pos = r.out.find("serial ");
+  return r.out.substr(pos + 7, 32);
+}
+}  // namespace
+
+TEST_CASE("revoke records reason and time; show and list report it", "[signer][revoke]") {
+  TestPki pki;
+  REQUIRE(pki.signer({"init"}).exit_code == 0);
+  std::string serial = issue_one(pki, "r1.test");
+  auto r = pki.signer({"revoke", "--ca", "tls", "--serial", serial, "--reason", "superseded",
+                       "--invalidity-date", "2026-11-20T10:00:00Z"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  auto show = pki.signer({"show", "--serial", serial, "--json"});
+  REQUIRE(show.exit_code == 0);
+  auto j = nlohmann::json::parse(show.out);
+  CHECK(j["status"] == "revoked");
+  CHECK(j["reason"] == "superseded");
+  CHECK(j["revocation_time"] == "2026-11-22T00:00:00Z");
+  CHECK(j["invalidity_date"] == "2026-11-20T10:00:00Z");
+  auto list = pki.signer({"list", "--status", "revoked"});
+  CHECK_THAT(list.out, Catch::Contains(serial));
+
+  SECTION("a second revocation is refused, but an upgrade to keyCompromise is allowed") {
+    auto again = pki.signer({"revoke", "--ca", "tls", "--serial", serial, "--reason", "superseded"});
+    CHECK(again.exit_code == 1);
+    CHECK_THAT(again.err, Catch::Contains("already revoked"));
+    auto up = pki.signer({"revoke", "--ca", "tls", "--serial", serial, "--reason", "keyCompromise"});
+    CHECK(up.exit_code == 0);
+    auto j2 = nlohmann::json::parse(pki.signer({"show", "--serial", serial, "--json"}).out);
+    CHECK(j2["reason"] == "keyCompromise");
+    CHECK(pki.signer({"revoke", "--ca", "tls", "--serial", serial, "--reason", "keyCompromise"}).exit_code == 1);
+  }
+}
+
+TEST_CASE("revoke refusals name the input and change nothing", "[signer][revoke]") {
+  TestPki pki;
+  REQUIRE(pki.signer({"init"}).exit_code == 0);
+  std::string serial = issue_one(pki, "r2.test");
+  const auto before = snapshot(pki.dir / "store");
+  struct Case {
+    std::vector<std::string> args;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {{"--ca", "tls", "--serial", "0badc0ffee0badc0ffee", "--reason", "superseded"}, "--serial 0badc0ffee0badc0ffee: no certificate"},
+      {{"--ca", "nope", "--serial", serial, "--reason", "superseded"}, "--ca nope: unknown CA"},
+      {{"--ca", "tls", "--serial", "xyz", "--reason", "superseded"}, "--serial xyz: not a hexadecimal"},
+      {{"--ca", "tls", "--serial", serial, "--reason", "certificateHold"}, "certificateHold is never used"},
+      {{"--ca", "tls", "--serial", serial, "--reason", "cACompromise"}, "not allowed for a subscriber"},
+      {{"--ca", "tls", "--serial", serial, "--reason", "superseded", "--invalidity-date", "yesterday"}, "not an RFC 3339 time"},
+      {{"--ca", "tls", "--serial", serial, "--reason", "superseded", "--invalidity-date", "2030-01-01T00:00:00Z"}, "lies in the future"},
+  };
+  for (const auto& c : cases) {
+    std::vector<std::string> args{"revoke"};
+    args.insert(args.end(), c.args.begin(), c.args.end());
+    auto r = pki.signer(args);
+    INFO(r.err);
+    CHECK(r.exit_code == 1);
+    CHECK_THAT(r.err, Catch::Contains(c.message));
+  }
+  CHECK(snapshot(pki.dir / "store") == before);
+}
+
+TEST_CASE("an issuing CA certificate is revoked on its parent and needs a reason", "[signer][revoke]") {
+  TestPki pki;
+  REQUIRE(pki.signer({"init"}).exit_code == 0);
+  auto list = pki.signer({"list", "--ca", "root", "--json"});
+  REQUIRE(list.exit_code == 0);
+  auto j = nlohmann::json::parse(list.out.substr(0, list.out.find('\n')));
+  std::string serial = j["serial"];
+  CHECK(j["profile"] == "ca");
+  auto unspecified = pki.signer({"revoke", "--ca", "root", "--serial", serial, "--reason", "unspecified"});
+  CHECK(unspecified.exit_code == 1);
+  CHECK_THAT(unspecified.err, Catch::Contains("must carry a reasonCode"));
+  auto r = pki.signer({"revoke", "--ca", "root", "--serial", serial, "--reason", "cACompromise"});
+  CHECK(r.exit_code == 0);
+}

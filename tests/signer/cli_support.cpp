@@ -1,0 +1,39 @@
+#include "cli_support.h"
+
+#include "x509/der.h"
+
+namespace pkirepo::test {
+
+TestPki::TestPki(const std::string& extra_config) : config(write_demo_config(dir.path(), extra_config)) {}
+
+RunResult TestPki::signer(std::vector<std::string> args) const {
+  args.insert(args.begin(), {binary("pkirepo-signer").string(), "-c", config.string(),
+                             "--operator", "tester"});
+  return run(args, env);
+}
+
+std::filesystem::path TestPki::csr(const std::string& name, const std::string& algorithm,
+                                   const std::vector<std::string>& dns) const {
+  EvpPkeyPtr key = make_key(algorithm);
+  X509ReqPtr req = make_csr(key.get(), name, dns);
+  std::filesystem::path p = dir / ("csr/" + name + ".csr");
+  write_text(p, to_pem(req.get()));
+  return p;
+}
+
+StoreSnapshot snapshot(const std::filesystem::path& store_dir) {
+  StoreSnapshot out;
+  store::ReadStore st(store_dir);
+  store::ReadTxn txn = st.begin_read();
+  for (store::Db db : {store::Db::meta, store::Db::cas, store::Db::certs, store::Db::by_expiry,
+                       store::Db::ocsp, store::Db::crls, store::Db::audit}) {
+    auto& m = out[store::db_name(db)];
+    store::Cursor c(txn, db);
+    for (bool ok = c.first(); ok; ok = c.next()) {
+      m[Bytes(c.key().begin(), c.key().end())] = Bytes(c.value().begin(), c.value().end());
+    }
+  }
+  return out;
+}
+
+}  // namespace pkirepo::test

@@ -1,0 +1,30 @@
+// Helpers for the signer CLI tests: a test PKI in a temp dir and a snapshot of the store to
+// prove that a refused command changed nothing.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "store/store.h"
+#include "support/test_support.h"
+
+namespace pkirepo::test {
+
+struct TestPki {
+  TempDir dir;
+  std::filesystem::path config;
+  std::map<std::string, std::string> env = signer_env();
+
+  explicit TestPki(const std::string& extra_config = "");
+  RunResult signer(std::vector<std::string> args) const;
+  // Writes a CSR made with `algorithm` and returns its path.
+  std::filesystem::path csr(const std::string& name, const std::string& algorithm = "ec-p256",
+                            const std::vector<std::string>& dns = {"www.example.test"}) const;
+};
+
+// Every key/value of the certs, cas and audit databases (and meta), for before/after checks.
+using StoreSnapshot = std::map<std::string, std::map<Bytes, Bytes>>;
+StoreSnapshot snapshot(const std::filesystem::path& store_dir);
+
+}  // namespace pkirepo::test
