@@ -103,13 +103,35 @@ void check_rsa(const EVP_PKEY* key, std::vector<Finding>& out) {
 
 void check_ec_point(const EVP_PKEY* key, std::vector<Finding>& out) {
   EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, const_cast<EVP_PKEY*>(key), nullptr));
-  if (!ctx || EVP_PKEY_public_check(ctx.get()) != 1) {
+  // Partial validation (SP 800-56A 5.6.2.3.4: on the curve, not at infinity) is complete for the
+  // prime-order P-curves; the full check's extra scalar multiplication adds nothing there.
+  if (!ctx || EVP_PKEY_public_check_quick(ctx.get()) != 1) {
     (void)openssl_error();
     out.push_back(error("BR 6.1.1.3", "EC public key is not a valid point on its curve"));
   }
 }
 
 }  // namespace
+
+const std::vector<KeySizeRule>& key_size_table() {
+  static const std::vector<KeySizeRule> table = {
+      {"Root CA", "created after 2014-01-01", 4096, {"P-384", "P-521"}, "ML-DSA-87", true, true},
+      {"Root CA", "expiring before 2030-12-31", 2048, {"P-256", "P-384", "P-521"}, "ML-DSA-87",
+       true, false},
+      {"Root CA", "expiring after 2030-12-31", 4096, {"P-384", "P-521"}, "ML-DSA-87", true, true},
+      {"Subordinate / issuing CA", "created after 2014-01-01", 4096, {"P-384", "P-521"},
+       "ML-DSA-44 or stronger", true, true},
+      {"Subordinate / issuing CA", "expiring before 2030-12-31", 2048, {"P-256", "P-384", "P-521"},
+       "ML-DSA-44 or stronger", true, false},
+      {"Subordinate / issuing CA", "expiring after 2030-12-31", 4096, {"P-384", "P-521"},
+       "ML-DSA-44 or stronger", true, true},
+      {"Subscriber", "created after 2014-01-01 / expiring before 2030-12-31", 2048,
+       {"P-256", "P-384", "P-521"}, "ML-DSA-44 or stronger", false, false},
+      {"Subscriber", "expiring after 2030-12-31", 4096, {"P-256", "P-384", "P-521"},
+       "ML-DSA-44 or stronger", false, true},
+  };
+  return table;
+}
 
 const char* cert_type_name(CertType t) {
   switch (t) {
@@ -136,9 +158,17 @@ std::vector<Finding> check_public_key(const EVP_PKEY* key, CertType type, UnixTi
     strong = not_after > k2030End;
   }
   const std::string who = std::string(cert_type_name(type)) + " key ";
+  // The table row that applies: the first one for this kind of certificate and strength.
+  const KeySizeRule* row = nullptr;
+  for (const KeySizeRule& r : key_size_table()) {
+    if (r.ca == ca && r.strong == strong) {
+      row = &r;
+      break;
+    }
+  }
   switch (d.type) {
     case KeyType::rsa: {
-      int min = strong ? 4096 : 2048;
+      int min = row->min_rsa_bits;
       if (d.bits < min) {
         out.push_back(error("CPS 6.1.5", who + d.text + " is below the minimum RSA " +
                                              std::to_string(min) + " for this certificate"));
@@ -147,11 +177,13 @@ std::vector<Finding> check_public_key(const EVP_PKEY* key, CertType type, UnixTi
       break;
     }
     case KeyType::ec: {
-      bool ok = d.curve == "P-384" || d.curve == "P-521" ||
-                (d.curve == "P-256" && (!ca || !strong));
+      bool ok = std::find(row->curves.begin(), row->curves.end(), d.curve) != row->curves.end();
       if (!ok) {
-        out.push_back(error("CPS 6.1.5", who + d.text + " is not allowed (" +
-                                             (ca && strong ? "P-384 or P-521" : "P-256, P-384 or P-521") +
+        std::string allowed;
+        for (size_t i = 0; i < row->curves.size(); ++i) {
+          allowed += (i == 0 ? "" : i + 1 == row->curves.size() ? " or " : ", ") + row->curves[i];
+        }
+        out.push_back(error("CPS 6.1.5", who + d.text + " is not allowed (" + allowed +
                                              " required)"));
       } else {
         check_ec_point(key, out);

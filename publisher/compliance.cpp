@@ -1,0 +1,121 @@
+#include "publisher/compliance.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+namespace pkirepo::publisher {
+namespace {
+
+constexpr UnixTime kDay = 86400;
+
+std::string days(UnixTime seconds) {
+  long long d = static_cast<long long>(seconds / kDay);
+  return std::to_string(d) + (d == 1 ? " day" : " days");
+}
+
+}  // namespace
+
+std::vector<ComplianceFinding> check_audits(const std::vector<AuditPeriod>& audits,
+                                            const std::vector<std::string>& known_ca_ids,
+                                            const std::vector<std::string>& active_ca_ids,
+                                            UnixTime now) {
+  std::vector<ComplianceFinding> out;
+  const std::set<std::string> known(known_ca_ids.begin(), known_ca_ids.end());
+  // (CA, scheme) -> periods
+  std::map<std::pair<std::string, std::string>, std::vector<const AuditPeriod*>> groups;
+  std::map<std::string, UnixTime> newest_end;
+  for (const AuditPeriod& a : audits) {
+    const AuditMeta& m = a.meta;
+    UnixTime length = m.period_end - m.period_start + kDay;  // both days inclusive
+    if (length > 365 * kDay) {
+      out.push_back({a.where, "Chrome policy 1.4 §5",
+                     "audit period " + m.period_start_text + " to " + m.period_end_text + " is " +
+                         days(length) + " long (at most 365 days)"});
+    }
+    if (m.report_date < m.period_end) {
+      out.push_back({a.where, "Chrome policy 1.4 §5",
+                     "report dated " + m.report_date_text + ", before its period ends on " +
+                         m.period_end_text});
+    } else if (m.report_date - m.period_end > 90 * kDay) {
+      out.push_back({a.where, "Chrome policy 1.4 §5",
+                     "report dated " + m.report_date_text + ", " +
+                         days(m.report_date - m.period_end) + " after the period end " +
+                         m.period_end_text + " (at most 90 days)"});
+    }
+    for (const std::string& ca : m.cas) {
+      if (!known.count(ca)) {
+        out.push_back({a.where, "CCADB 5", "names CA id \"" + ca + "\", which is not in the store"});
+        continue;
+      }
+      groups[{ca, m.scheme}].push_back(&a);
+      auto [it, inserted] = newest_end.try_emplace(ca, m.period_end);
+      if (!inserted) {
+        it->second = std::max(it->second, m.period_end);
+      }
+    }
+  }
+  for (auto& [key, periods] : groups) {
+    std::stable_sort(periods.begin(), periods.end(), [](const AuditPeriod* x, const AuditPeriod* y) {
+      return x->meta.period_start < y->meta.period_start;
+    });
+    const std::string subject = "CA " + key.first + " (" + key.second + ")";
+    for (size_t i = 1; i < periods.size(); ++i) {
+      const AuditMeta& prev = periods[i - 1]->meta;
+      const AuditMeta& cur = periods[i]->meta;
+      UnixTime expected = prev.period_end + kDay;
+      if (cur.period_start > expected) {
+        out.push_back({subject, "Chrome policy 1.4 §5",
+                       "gap of " + days(cur.period_start - expected) + " in audit coverage between " +
+                           prev.period_end_text + " and " + cur.period_start_text});
+      } else if (cur.period_start < expected) {
+        out.push_back({subject, "CCADB 5",
+                       "audit periods overlap by " + days(expected - cur.period_start) + " (" +
+                           prev.period_start_text + " to " + prev.period_end_text + " and " +
+                           cur.period_start_text + " to " + cur.period_end_text + ")"});
+      }
+    }
+  }
+  for (const std::string& ca : active_ca_ids) {
+    auto it = newest_end.find(ca);
+    if (it == newest_end.end()) {
+      out.push_back({"CA " + ca, "Chrome policy 1.4 §5", "no audit report covers this CA"});
+    } else if (now - it->second > (365 + 90) * kDay) {
+      out.push_back({"CA " + ca, "Chrome policy 1.4 §5",
+                     "newest audit period ended " + date_text(it->second) + ", " +
+                         days(now - it->second) + " ago: coverage has lapsed"});
+    }
+  }
+  return out;
+}
+
+std::vector<ComplianceFinding> check_cps_review(const std::vector<DocumentMeta>& cps,
+                                                UnixTime now) {
+  std::vector<ComplianceFinding> out;
+  if (cps.empty()) {
+    out.push_back({"repository", "CPS 2.2", "no Certification Practice Statement (kind = \"cps\")"});
+    return out;
+  }
+  const DocumentMeta& current = cps.back();
+  const std::string subject = "CPS " + current.version;
+  if (now - current.effective > 365 * kDay) {
+    out.push_back({subject, "CPS 2.3",
+                   "effective " + current.effective_text + ", " + days(now - current.effective) +
+                       " ago: the CPS is reviewed and its version incremented every year"});
+  }
+  if (cps.size() >= 2) {
+    const DocumentMeta& prev = cps[cps.size() - 2];
+    if (compare_versions(current.version, prev.version) <= 0) {
+      out.push_back({subject, "CPS 2.3",
+                     "version " + current.version + " is not higher than " + prev.version});
+    }
+    if (current.effective <= prev.effective) {
+      out.push_back({subject, "CPS 2.3",
+                     "effective " + current.effective_text + ", not after version " +
+                         prev.version + "'s " + prev.effective_text});
+    }
+  }
+  return out;
+}
+
+}  // namespace pkirepo::publisher

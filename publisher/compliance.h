@@ -1,0 +1,45 @@
+// The compliance checks every build runs (issue 5): audit coverage per CA and the annual review
+// of the CPS. Findings are warnings; `build --strict` turns any of them into a failed build.
+// Pure functions of their inputs and `now`, so tests can set any moment.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "publisher/front_matter.h"
+#include "x509/time.h"
+
+namespace pkirepo::publisher {
+
+struct ComplianceFinding {
+  std::string subject;  // what it is about: "CA root-2026 (WebTrust for CAs)", "cps 3.2"
+  std::string rule;     // "Chrome policy 1.4 §5", "CPS 2.3", ...
+  std::string message;  // one line
+};
+
+// An audit as the checks see it: `where` names its source file for messages.
+struct AuditPeriod {
+  std::string where;
+  AuditMeta meta;
+};
+
+// Per CA id and audit scheme, periods sorted by start:
+//  - consecutive: the next period starts the day after the previous one ends; a later start is
+//    a gap, an earlier one an overlap (CCADB 5: consecutive periods; Chrome 1.4 §5: unbroken);
+//  - no period longer than 365 days (Chrome 1.4 §5: full audits at least every 365 days);
+//  - each report dated no later than 90 days after its period end, and not before it
+//    (Chrome 1.4 §5);
+//  - coverage is current: the newest period of each CA ended less than 365 + 90 days ago.
+// `known_ca_ids` are every CA in the store (an audit naming another id is a finding);
+// `active_ca_ids` the ones that need current coverage (one without any audit is a finding).
+[[nodiscard]] std::vector<ComplianceFinding> check_audits(
+    const std::vector<AuditPeriod>& audits, const std::vector<std::string>& known_ca_ids,
+    const std::vector<std::string>& active_ca_ids, UnixTime now);
+
+// CPS 2.3 annual review: the current CPS (highest version) took effect within the last 365
+// days, and its version is higher than the previous one's with a later effective date. `cps`
+// holds every version in ascending version order; empty: "no CPS" (CPS 2.2).
+[[nodiscard]] std::vector<ComplianceFinding> check_cps_review(
+    const std::vector<DocumentMeta>& cps, UnixTime now);
+
+}  // namespace pkirepo::publisher

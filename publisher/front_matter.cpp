@@ -1,0 +1,319 @@
+#include "publisher/front_matter.h"
+
+#include <toml++/toml.h>
+
+#include <cstdio>
+#include <ctime>
+#include <set>
+
+namespace pkirepo::publisher {
+namespace {
+
+// Reads typed keys from one TOML table and remembers which it saw, so finish() can reject the
+// rest. Lines are offset so messages point into the source file.
+class Fields {
+ public:
+  Fields(const toml::table& t, std::string where, int line_offset)
+      : table_(t), where_(std::move(where)), offset_(line_offset) {}
+
+  [[noreturn]] void fail(const toml::node* n, std::string_view key, const std::string& why) const {
+    int line = n != nullptr ? static_cast<int>(n->source().begin.line) + offset_ : offset_ + 1;
+    throw SiteError(where_ + ":" + std::to_string(line) + ": " + std::string(key) + ": " + why);
+  }
+
+  const toml::node* node(std::string_view key) {
+    seen_.insert(std::string(key));
+    return table_.get(key);
+  }
+
+  std::optional<std::string> string(std::string_view key, bool required = false) {
+    const toml::node* n = node(key);
+    if (n == nullptr) {
+      if (required) {
+        fail(nullptr, key, "missing");
+      }
+      return std::nullopt;
+    }
+    auto v = n->value<std::string>();
+    if (!v) {
+      fail(n, key, "must be a string");
+    }
+    return v;
+  }
+
+  // A TOML date (2026-03-01) or a string in RFC 3339 form.
+  std::optional<UnixTime> date(std::string_view key, bool required = false) {
+    const toml::node* n = node(key);
+    if (n == nullptr) {
+      if (required) {
+        fail(nullptr, key, "missing");
+      }
+      return std::nullopt;
+    }
+    if (const auto* d = n->as_date()) {
+      char buf[16];
+      const toml::date& v = d->get();
+      std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", static_cast<int>(v.year),
+                    static_cast<int>(v.month), static_cast<int>(v.day));
+      if (auto t = parse_rfc3339(buf)) {
+        return t;
+      }
+    } else if (auto s = n->value<std::string>()) {
+      if (auto t = parse_rfc3339(*s)) {
+        return t;
+      }
+    }
+    fail(n, key, "must be a date (YYYY-MM-DD)");
+  }
+
+  std::vector<std::string> strings(std::string_view key) {
+    std::vector<std::string> out;
+    const toml::node* n = node(key);
+    if (n == nullptr) {
+      return out;
+    }
+    const toml::array* arr = n->as_array();
+    if (arr == nullptr) {
+      fail(n, key, "must be an array of strings");
+    }
+    for (const toml::node& item : *arr) {
+      auto v = item.value<std::string>();
+      if (!v) {
+        fail(&item, key, "must be an array of strings");
+      }
+      out.push_back(*v);
+    }
+    return out;
+  }
+
+  bool boolean(std::string_view key) {
+    const toml::node* n = node(key);
+    if (n == nullptr) {
+      return false;
+    }
+    auto v = n->value<bool>();
+    if (!v || !n->is_boolean()) {
+      fail(n, key, "must be true or false");
+    }
+    return *v;
+  }
+
+  void finish() const {
+    for (const auto& [k, v] : table_) {
+      if (!seen_.count(std::string(k.str()))) {
+        fail(&v, k.str(), "unknown key");
+      }
+    }
+  }
+
+ private:
+  const toml::table& table_;
+  std::string where_;
+  int offset_;
+  std::set<std::string> seen_;
+};
+
+toml::table parse_toml(std::string_view text, const std::string& where, int line_offset) {
+  try {
+    return toml::parse(text, where);
+  } catch (const toml::parse_error& e) {
+    throw SiteError(where + ":" + std::to_string(static_cast<int>(e.source().begin.line) +
+                                                 line_offset) +
+                    ": " + std::string(e.description()));
+  }
+}
+
+bool is_fence(std::string_view line) {
+  while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) {
+    line.remove_suffix(1);
+  }
+  return line == "+++";
+}
+
+}  // namespace
+
+SplitSource split_front_matter(std::string_view text, const std::string& where) {
+  SplitSource out;
+  // A UTF-8 byte order mark is not content.
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") {
+    text.remove_prefix(3);
+  }
+  size_t eol = text.find('\n');
+  if (!is_fence(text.substr(0, eol))) {
+    out.body = std::string(text);
+    return out;
+  }
+  size_t pos = eol == std::string_view::npos ? text.size() : eol + 1;
+  int line = 2;
+  while (pos < text.size()) {
+    size_t end = text.find('\n', pos);
+    std::string_view l = text.substr(pos, end == std::string_view::npos ? end : end - pos);
+    if (is_fence(l)) {
+      size_t body_start = end == std::string_view::npos ? text.size() : end + 1;
+      out.front = std::string(text.substr(eol + 1, pos - (eol + 1)));
+      out.body = std::string(text.substr(body_start));
+      out.body_line = line + 1;
+      return out;
+    }
+    if (end == std::string_view::npos) {
+      break;
+    }
+    pos = end + 1;
+    ++line;
+  }
+  throw SiteError(where + ":1: front matter: no closing +++ line");
+}
+
+const char* document_kind_name(DocumentKind k) {
+  switch (k) {
+    case DocumentKind::cps: return "cps";
+    case DocumentKind::cp: return "cp";
+    case DocumentKind::subscriber_agreement: return "subscriber-agreement";
+    case DocumentKind::relying_party_agreement: return "relying-party-agreement";
+    case DocumentKind::privacy: return "privacy";
+    case DocumentKind::terms: return "terms";
+    case DocumentKind::other: return "other";
+  }
+  return "other";
+}
+
+const char* document_kind_label(DocumentKind k) {
+  switch (k) {
+    case DocumentKind::cps: return "Certification Practice Statement";
+    case DocumentKind::cp: return "Certificate Policy";
+    case DocumentKind::subscriber_agreement: return "Subscriber Agreement";
+    case DocumentKind::relying_party_agreement: return "Relying Party Agreement";
+    case DocumentKind::privacy: return "Privacy Statement";
+    case DocumentKind::terms: return "Terms of Use";
+    case DocumentKind::other: return "Document";
+  }
+  return "Document";
+}
+
+std::optional<DocumentKind> parse_document_kind(std::string_view name) {
+  for (DocumentKind k :
+       {DocumentKind::cps, DocumentKind::cp, DocumentKind::subscriber_agreement,
+        DocumentKind::relying_party_agreement, DocumentKind::privacy, DocumentKind::terms,
+        DocumentKind::other}) {
+    if (name == document_kind_name(k)) {
+      return k;
+    }
+  }
+  return std::nullopt;
+}
+
+DocumentMeta parse_document_meta(std::string_view toml_text, const std::string& where,
+                                 int first_line) {
+  toml::table t = parse_toml(toml_text, where, first_line - 1);
+  Fields f(t, where, first_line - 1);
+  DocumentMeta m;
+  m.title = *f.string("title", true);
+  if (m.title.empty()) {
+    f.fail(t.get("title"), "title", "must not be empty");
+  }
+  std::string kind = *f.string("kind", true);
+  auto k = parse_document_kind(kind);
+  if (!k) {
+    f.fail(t.get("kind"), "kind",
+           "\"" + kind +
+               "\" is not one of cps, cp, subscriber-agreement, relying-party-agreement, "
+               "privacy, terms, other");
+  }
+  m.kind = *k;
+  m.version = *f.string("version", true);
+  bool ok = !m.version.empty() && m.version.front() != '.' && m.version.back() != '.';
+  for (char c : m.version) {
+    ok = ok && ((c >= '0' && c <= '9') || c == '.');
+  }
+  if (!ok) {
+    f.fail(t.get("version"), "version", "\"" + m.version + "\" is not a dotted number like 3.2");
+  }
+  m.effective = *f.date("effective", true);
+  m.effective_text = date_text(m.effective);
+  m.oid = f.string("oid").value_or("");
+  for (char c : m.oid) {
+    if (!((c >= '0' && c <= '9') || c == '.')) {
+      f.fail(t.get("oid"), "oid", "\"" + m.oid + "\" is not a dotted OID");
+    }
+  }
+  m.changes = f.string("changes").value_or("");
+  f.finish();
+  return m;
+}
+
+IncidentMeta parse_incident_meta(std::string_view toml_text, const std::string& where,
+                                 int first_line) {
+  toml::table t = parse_toml(toml_text, where, first_line - 1);
+  Fields f(t, where, first_line - 1);
+  IncidentMeta m;
+  m.title = *f.string("title", true);
+  m.date = *f.date("date", true);
+  m.date_text = date_text(m.date);
+  m.status = *f.string("status", true);
+  m.cas = f.strings("cas");
+  m.summary = f.string("summary").value_or("");
+  m.sample = f.boolean("sample");
+  f.finish();
+  return m;
+}
+
+AuditMeta parse_audit_meta(std::string_view toml_text, const std::string& where) {
+  toml::table t = parse_toml(toml_text, where, 0);
+  Fields f(t, where, 0);
+  AuditMeta m;
+  m.title = f.string("title").value_or("");
+  m.auditor = *f.string("auditor", true);
+  m.scheme = *f.string("scheme", true);
+  m.period_start = *f.date("period_start", true);
+  m.period_end = *f.date("period_end", true);
+  m.report_date = *f.date("report_date", true);
+  if (m.period_end < m.period_start) {
+    f.fail(t.get("period_end"), "period_end", "is before period_start");
+  }
+  m.period_start_text = date_text(m.period_start);
+  m.period_end_text = date_text(m.period_end);
+  m.report_date_text = date_text(m.report_date);
+  m.cas = f.strings("cas");
+  if (m.cas.empty()) {
+    f.fail(t.get("cas"), "cas", "must name at least one CA id");
+  }
+  m.report = f.string("report").value_or("");
+  if (m.report.find('/') != std::string::npos || m.report.find("..") != std::string::npos) {
+    f.fail(t.get("report"), "report", "must be a file name beside the TOML file");
+  }
+  m.sample = f.boolean("sample");
+  f.finish();
+  return m;
+}
+
+int compare_versions(std::string_view a, std::string_view b) {
+  while (!a.empty() || !b.empty()) {
+    size_t ea = a.find('.');
+    size_t eb = b.find('.');
+    std::string_view pa = a.substr(0, ea);
+    std::string_view pb = b.substr(0, eb);
+    // Numeric compare: strip leading zeros, then longer is larger, then lexical.
+    while (pa.size() > 1 && pa.front() == '0') {
+      pa.remove_prefix(1);
+    }
+    while (pb.size() > 1 && pb.front() == '0') {
+      pb.remove_prefix(1);
+    }
+    if (pa.empty() != pb.empty()) {
+      return pa.empty() ? -1 : 1;
+    }
+    if (pa.size() != pb.size()) {
+      return pa.size() < pb.size() ? -1 : 1;
+    }
+    if (int c = pa.compare(pb); c != 0) {
+      return c < 0 ? -1 : 1;
+    }
+    a = ea == std::string_view::npos ? std::string_view{} : a.substr(ea + 1);
+    b = eb == std::string_view::npos ? std::string_view{} : b.substr(eb + 1);
+  }
+  return 0;
+}
+
+std::string date_text(UnixTime t) { return rfc3339(t).substr(0, 10); }
+
+}  // namespace pkirepo::publisher

@@ -1,0 +1,56 @@
+// Markdown to HTML with cmark-gfm (tables, autolinks, strikethrough), plus what a policy
+// repository needs on top: stable anchors for RFC 3647 section numbers, a table of contents,
+// and generated fragments ({{pkirepo:NAME ARG}} on a line of its own).
+//
+// Anchors (section_anchor): a heading that starts with a section number gets that number as
+// its id, so "## 4.9.7 CRL Issuance Frequency" is always #4.9.7 whatever its title says;
+// other headings get a slug of their text. Duplicates get "-2", "-3", ... in document order.
+//
+// Heading levels: the page's title is its one <h1>, so a document that uses "#" headings has
+// every heading moved down one level.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace pkirepo::publisher {
+
+struct TocEntry {
+  int level = 2;           // HTML heading level after the shift (2..6)
+  std::string anchor;      // id attribute, unescaped
+  std::string text;        // heading text, unescaped
+};
+
+struct RenderedMarkdown {
+  std::string html;
+  std::vector<TocEntry> toc;
+};
+
+// Returns the HTML of fragment `name` with argument `arg` (may be empty), or nullopt when no
+// such fragment exists (render_markdown then throws SiteError naming file and line). May
+// throw SiteError for a known fragment with a bad argument.
+using FragmentResolver =
+    std::function<std::optional<std::string>(std::string_view name, std::string_view arg)>;
+
+struct MarkdownOptions {
+  bool safe = false;               // [site] safe: raw HTML and unsafe link schemes are dropped
+  std::string where;               // file name for messages
+  int first_line = 1;              // line of `text`'s first line in that file
+  const FragmentResolver* fragments = nullptr;  // nullptr: fragment tags are an error
+};
+
+// Throws SiteError for an unknown fragment tag.
+[[nodiscard]] RenderedMarkdown render_markdown(std::string_view text, const MarkdownOptions& options);
+
+// The anchor a heading text gets before de-duplication ("4.9.7 CRL issuance" -> "4.9.7",
+// "9.16.3. Severability" -> "9.16.3", "Change history" -> "change-history").
+[[nodiscard]] std::string section_anchor(std::string_view heading_text);
+
+// The plain text of a Markdown snippet (front matter values shown as text are never parsed as
+// Markdown; this is for feed summaries). Collapses whitespace.
+[[nodiscard]] std::string plain_text(std::string_view markdown);
+
+}  // namespace pkirepo::publisher

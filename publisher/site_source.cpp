@@ -1,0 +1,171 @@
+#include "publisher/site_source.h"
+
+#include <algorithm>
+#include <set>
+
+namespace pkirepo::publisher {
+namespace fs = std::filesystem;
+namespace {
+
+bool ignored(const fs::path& p) {
+  std::string name = p.filename().string();
+  return name.empty() || name[0] == '.' || name[0] == '_';
+}
+
+// Sorted entries of a folder (directory order is not deterministic).
+std::vector<fs::directory_entry> entries(const fs::path& dir) {
+  std::vector<fs::directory_entry> out;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    if (!ignored(e.path())) {
+      out.push_back(e);
+    }
+  }
+  std::sort(out.begin(), out.end(),
+            [](const auto& a, const auto& b) { return a.path().filename() < b.path().filename(); });
+  return out;
+}
+
+// Slugs become folder names in the site: keep them plain, and off the site's own folders.
+void check_slug(const std::string& slug, const std::string& where) {
+  static const std::set<std::string> reserved = {"ca", "crl", "audits", "incidents", "test",
+                                                 "assets"};
+  bool ok = !slug.empty();
+  for (char c : slug) {
+    ok = ok && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_');
+  }
+  if (!ok) {
+    throw SiteError(where + ": name \"" + slug + "\" must use only a-z, 0-9, '-' and '_'");
+  }
+  if (reserved.count(slug)) {
+    throw SiteError(where + ": name \"" + slug + "\" is reserved for the site's own pages");
+  }
+}
+
+DocumentVersion load_version(const fs::path& file, const std::string& where) {
+  DocumentVersion v;
+  v.where = where;
+  v.raw = read_text_file(file);
+  SplitSource s = split_front_matter(v.raw, where);
+  if (s.front.empty()) {
+    throw SiteError(where + ":1: front matter: missing (+++ title, kind, version, effective +++)");
+  }
+  v.meta = parse_document_meta(s.front, where, 2);
+  v.body = std::move(s.body);
+  v.body_line = s.body_line;
+  return v;
+}
+
+int kind_rank(DocumentKind k) { return static_cast<int>(k); }
+
+}  // namespace
+
+SiteSource load_site_source(const fs::path& dir) {
+  if (!fs::is_directory(dir)) {
+    throw SiteError(dir.string() + ": site source folder not found");
+  }
+  SiteSource site;
+  for (const auto& e : entries(dir)) {
+    const fs::path& p = e.path();
+    const std::string name = p.filename().string();
+    const std::string where = p.string();
+    if (e.is_regular_file() && p.extension() == ".md") {
+      if (name == "index.md") {
+        site.intro_markdown = split_front_matter(read_text_file(p), where).body;
+        continue;
+      }
+      Document d;
+      d.slug = p.stem().string();
+      check_slug(d.slug, where);
+      d.versions.push_back(load_version(p, where));
+      site.documents.push_back(std::move(d));
+    } else if (e.is_directory() && name == "audits") {
+      for (const auto& a : entries(p)) {
+        if (!a.is_regular_file() || a.path().extension() != ".toml") {
+          continue;
+        }
+        Audit audit;
+        audit.id = a.path().stem().string();
+        audit.where = a.path().string();
+        check_slug(audit.id, audit.where);
+        audit.meta = parse_audit_meta(read_text_file(a.path()), audit.where);
+        if (!audit.meta.report.empty()) {
+          fs::path report = p / audit.meta.report;
+          audit.report_where = report.string();
+          std::string ext = report.extension().string();
+          if (ext == ".pdf" || ext == ".md") {
+            audit.report_ext = ext.substr(1);
+          } else {
+            throw SiteError(audit.where + ": report: \"" + audit.meta.report +
+                            "\" must be a .pdf or .md file");
+          }
+          if (!fs::is_regular_file(report)) {
+            throw SiteError(audit.where + ": report: " + report.string() + " not found");
+          }
+          audit.report = read_file(report);
+        }
+        site.audits.push_back(std::move(audit));
+      }
+    } else if (e.is_directory() && name == "incidents") {
+      for (const auto& i : entries(p)) {
+        if (!i.is_regular_file() || i.path().extension() != ".md") {
+          continue;
+        }
+        Incident inc;
+        inc.slug = i.path().stem().string();
+        inc.where = i.path().string();
+        check_slug(inc.slug, inc.where);
+        SplitSource s = split_front_matter(read_text_file(i.path()), inc.where);
+        if (s.front.empty()) {
+          throw SiteError(inc.where + ":1: front matter: missing (+++ title, date, status +++)");
+        }
+        inc.meta = parse_incident_meta(s.front, inc.where, 2);
+        inc.body = std::move(s.body);
+        inc.body_line = s.body_line;
+        site.incidents.push_back(std::move(inc));
+      }
+    } else if (e.is_directory()) {
+      Document d;
+      d.slug = name;
+      check_slug(d.slug, where);
+      for (const auto& f : entries(p)) {
+        if (f.is_regular_file() && f.path().extension() == ".md") {
+          d.versions.push_back(load_version(f.path(), f.path().string()));
+        }
+      }
+      if (d.versions.empty()) {
+        continue;
+      }
+      std::sort(d.versions.begin(), d.versions.end(), [](const auto& a, const auto& b) {
+        return compare_versions(a.meta.version, b.meta.version) < 0;
+      });
+      for (size_t i = 1; i < d.versions.size(); ++i) {
+        if (compare_versions(d.versions[i - 1].meta.version, d.versions[i].meta.version) == 0) {
+          throw SiteError(d.versions[i].where + ": version " + d.versions[i].meta.version +
+                          " also in " + d.versions[i - 1].where);
+        }
+        if (d.versions[i].meta.kind != d.versions[0].meta.kind) {
+          throw SiteError(d.versions[i].where + ": kind differs from " + d.versions[0].where);
+        }
+      }
+      site.documents.push_back(std::move(d));
+    }
+  }
+  std::stable_sort(site.documents.begin(), site.documents.end(),
+                   [](const Document& a, const Document& b) {
+                     int ka = kind_rank(a.current().meta.kind);
+                     int kb = kind_rank(b.current().meta.kind);
+                     return ka != kb ? ka < kb : a.slug < b.slug;
+                   });
+  std::stable_sort(site.incidents.begin(), site.incidents.end(),
+                   [](const Incident& a, const Incident& b) {
+                     return a.meta.date != b.meta.date ? a.meta.date > b.meta.date
+                                                       : a.slug < b.slug;
+                   });
+  std::stable_sort(site.audits.begin(), site.audits.end(), [](const Audit& a, const Audit& b) {
+    return a.meta.period_end != b.meta.period_end ? a.meta.period_end > b.meta.period_end
+                                                  : a.id < b.id;
+  });
+  return site;
+}
+
+}  // namespace pkirepo::publisher
