@@ -1,0 +1,251 @@
+// pkirepo-responder: serves pre-signed OCSP responses, CRLs and CA certificates from the
+// store, read-only. Composition root (STYLE.md habit 8): load config → open store → build the
+// responder → serve until SIGTERM; SIGHUP reloads the config. The wall clock is read here
+// only, and handed to the server as a function.
+//
+// Exit codes: 0 after SIGTERM/SIGINT, 1 start-up failed (one line on stderr), 2 usage error.
+#include <signal.h>
+
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <ctime>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <thread>
+
+#include "config/config.h"
+#include "responder/health.h"
+#include "responder/metrics.h"
+#include "responder/nonce_signer.h"
+#include "responder/reader_pool.h"
+#include "responder/responder.h"
+#include "responder/server.h"
+#include "store/store.h"
+#include "x509/time.h"
+
+namespace {
+
+using namespace pkirepo;
+using namespace pkirepo::responder;
+
+struct Overrides {
+  std::string listen;
+  int threads = -1;
+};
+
+// Everything a config (re)load builds. Destroyed only after its Server stopped.
+struct Generation {
+  Config config;
+  std::unique_ptr<NonceSigner> nonce_signer;  // only for [ocsp] nonce = "sign"
+  std::unique_ptr<Responder> responder;
+  std::unique_ptr<Server> server;
+};
+
+// "127.0.0.1:0" → "127.0.0.1", "[::1]:8080" → "[::1]" (the bound port is printed instead).
+std::string listen_host(const std::string& listen) {
+  size_t colon = listen.rfind(':');
+  return colon == std::string::npos ? listen : listen.substr(0, colon);
+}
+
+Config load(const std::filesystem::path& path, const Overrides& o) {
+  Config c = load_config(path);
+  if (!o.listen.empty()) {
+    c.responder.listen = o.listen;
+  }
+  if (o.threads >= 0) {
+    c.responder.threads = o.threads;
+  }
+  return c;
+}
+
+std::unique_ptr<Generation> build(Config config, ReaderPool& pool, ReaderPool::Reader& reader,
+                                  const HealthMonitor& health, Metrics& metrics,
+                                  const WallClock& clock, int inherited_fd) {
+  auto g = std::make_unique<Generation>();
+  g->config = std::move(config);
+  if (g->config.ocsp.nonce == NonceMode::sign) {
+    std::string passphrase = g->config.key_passphrase();
+    g->nonce_signer = pool.with_snapshot(reader, [&](const store::Txn& txn) {
+      return std::make_unique<NonceSigner>(txn, passphrase, g->config.dir);
+    });
+    if (g->nonce_signer->key_count() == 0) {
+      std::cerr << "pkirepo-responder: warning: ocsp.nonce = \"sign\" but the store holds no "
+                   "responder key (ocsp.signer = \"ca\"?): nonces will be ignored\n";
+    }
+  }
+  g->responder = std::make_unique<Responder>(ResponderOptions::from_config(g->config),
+                                             g->nonce_signer.get(), health, metrics);
+  ServerOptions so = ServerOptions::from_config(g->config);
+  so.listen_fd = inherited_fd;
+  g->server = std::make_unique<Server>(so, *g->responder, pool, metrics, clock);
+  return g;
+}
+
+// Rescans the store for /healthz whenever a signer run committed, and at least every minute
+// (time alone moves responses towards their nextUpdate).
+class Scanner {
+ public:
+  Scanner(ReaderPool& pool, store::Env& env, HealthMonitor& health, WallClock clock)
+      : pool_(pool), env_(env), health_(health), clock_(std::move(clock)), thread_([this] {
+          loop();
+        }) {}
+  ~Scanner() {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  void loop() {
+    ReaderPool::Reader& reader = pool_.acquire();
+    uint64_t scanned_txn = 0;
+    auto last = std::chrono::steady_clock::time_point{};
+    std::unique_lock lock(mutex_);
+    while (!stop_) {
+      MDB_envinfo info;
+      mdb_env_info(env_.handle(), &info);
+      auto now = std::chrono::steady_clock::now();
+      if (info.me_last_txnid != scanned_txn || now - last >= std::chrono::seconds(60) ||
+          last == std::chrono::steady_clock::time_point{}) {
+        lock.unlock();
+        try {
+          HealthSnapshot s = pool_.with_snapshot(
+              reader, [&](const store::Txn& txn) { return scan_store(txn, clock_()); });
+          scanned_txn = s.txn_id;
+          health_.publish(std::move(s));
+        } catch (const std::exception& e) {
+          std::cerr << "pkirepo-responder: store scan failed: " << e.what() << "\n";
+        }
+        last = std::chrono::steady_clock::now();
+        lock.lock();
+      }
+      cv_.wait_for(lock, std::chrono::milliseconds(500), [&] { return stop_; });
+    }
+    pool_.release(reader);
+  }
+
+  ReaderPool& pool_;
+  store::Env& env_;
+  HealthMonitor& health_;
+  WallClock clock_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+int serve(const std::filesystem::path& config_path, const Overrides& overrides) {
+  // Signals are taken synchronously by this thread (sigwait); every thread started below
+  // inherits the mask. SIGPIPE from a client that went away must not kill the process.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  Config config = load(config_path, overrides);
+  // The wall clock, read per request by the server. PKIREPO_NOW pins it (tests, demos), as
+  // for the signer.
+  const UnixTime pinned = std::getenv("PKIREPO_NOW") != nullptr ? clock_now() : 0;
+  WallClock clock = [pinned] {
+    return pinned != 0 ? pinned : static_cast<UnixTime>(std::time(nullptr));
+  };
+
+  store::ReadStore store(config.repository.store);  // MDB_RDONLY: this process never writes
+  const std::filesystem::path store_path = config.repository.store;
+  ReaderPool pool(store.env());
+  Metrics metrics;
+  HealthMonitor health;
+  ReaderPool::Reader& main_reader = pool.acquire();
+  std::unique_ptr<Generation> current =
+      build(std::move(config), pool, main_reader, health, metrics, clock, -1);
+  Scanner scanner(pool, store.env(), health, clock);
+
+  std::cout << "pkirepo-responder: listening on " << listen_host(current->config.responder.listen)
+            << ":" << current->server->port() << " (" << current->server->threads()
+            << " threads, store " << store_path.string() << ")" << std::endl;
+
+  for (;;) {
+    int sig = 0;
+    if (sigwait(&signals, &sig) != 0) {
+      continue;
+    }
+    if (sig == SIGHUP) {
+      std::optional<Config> fresh;
+      try {
+        fresh = load(config_path, overrides);
+      } catch (const std::exception& e) {
+        std::cerr << "pkirepo-responder: SIGHUP: keeping the running config: " << e.what() << "\n";
+        continue;
+      }
+      if (fresh->repository.store != store_path) {
+        std::cerr << "pkirepo-responder: SIGHUP: repository.store changed; restart to switch "
+                     "stores (still serving "
+                  << store_path.string() << ")\n";
+        fresh->repository.store = store_path;
+      }
+      const bool same_listen = fresh->responder.listen == current->config.responder.listen;
+      // The new daemon takes over the listening socket, so no connection is refused while
+      // the old one finishes what it was doing.
+      int fd = same_listen ? current->server->quiesce() : -1;
+      try {
+        auto next = build(std::move(*fresh), pool, main_reader, health, metrics, clock, fd);
+        if (!same_listen) {
+          ::close(current->server->quiesce());
+        }
+        current->server->drain(std::chrono::seconds(2));
+        current = std::move(next);
+        std::cout << "pkirepo-responder: reloaded " << config_path.string() << "; port "
+                  << current->server->port() << std::endl;
+      } catch (const std::exception& e) {
+        std::cerr << "pkirepo-responder: SIGHUP: reload failed, exiting: " << e.what() << "\n";
+        return 1;
+      }
+      continue;
+    }
+    // SIGTERM / SIGINT: stop accepting, let in-flight requests finish, exit 0.
+    int fd = current->server->quiesce();
+    if (fd >= 0) {
+      ::close(fd);
+    }
+    unsigned left = current->server->drain(std::chrono::seconds(
+        std::min<int64_t>(current->config.responder.connection_timeout.seconds, 10)));
+    current.reset();
+    pool.release(main_reader);
+    std::cout << "pkirepo-responder: stopped (" << left << " idle connections closed)" << std::endl;
+    return 0;
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"pkirepo-responder: serve pre-signed OCSP responses, CRLs and CA certificates"};
+  app.set_version_flag("--version", std::string("pkirepo-responder ") + PKIREPO_VERSION);
+  std::filesystem::path config_path = "pkirepo.toml";
+  Overrides overrides;
+  app.add_option("-c,--config", config_path, "Config file")->capture_default_str();
+  app.add_option("--listen", overrides.listen, "host:port (overrides responder.listen)");
+  app.add_option("--threads", overrides.threads, "Worker threads (0: one per core)")
+      ->check(CLI::Range(0, 256));
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
+  }
+  try {
+    return serve(config_path, overrides);
+  } catch (const std::exception& e) {
+    std::cerr << "pkirepo-responder: " << e.what() << "\n";
+    return 1;
+  }
+}

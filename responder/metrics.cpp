@@ -1,0 +1,139 @@
+#include "responder/metrics.h"
+
+#include <cstdio>
+
+namespace pkirepo::responder {
+namespace {
+
+void bump(std::atomic<uint64_t>& c, uint64_t by = 1) {
+  c.store(c.load(std::memory_order_relaxed) + by, std::memory_order_relaxed);
+}
+
+void append_double(std::string& out, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.9g", v);
+  out += buf;
+}
+
+}  // namespace
+
+void Metrics::Block::record(Route route, Outcome outcome, uint64_t latency_ns) {
+  bump(requests[static_cast<size_t>(route)][static_cast<size_t>(outcome)]);
+  size_t b = 0;
+  const double seconds = static_cast<double>(latency_ns) * 1e-9;
+  while (b < kLatencyBounds.size() && seconds > kLatencyBounds[b]) {
+    ++b;
+  }
+  bump(latency_buckets[b]);
+  bump(latency_sum_ns, latency_ns);
+}
+
+Metrics::Block& Metrics::new_block() {
+  std::lock_guard lock(mutex_);
+  return blocks_.emplace_back();
+}
+
+uint64_t Metrics::count(Route route, Outcome outcome) const {
+  std::lock_guard lock(mutex_);
+  uint64_t n = 0;
+  for (const Block& b : blocks_) {
+    n += b.requests[static_cast<size_t>(route)][static_cast<size_t>(outcome)].load(
+        std::memory_order_relaxed);
+  }
+  return n;
+}
+
+void Metrics::render(const Gauges& g, std::string& out) const {
+  constexpr size_t kRoutes = static_cast<size_t>(Route::count_);
+  constexpr size_t kOutcomes = static_cast<size_t>(Outcome::count_);
+  std::array<std::array<uint64_t, kOutcomes>, kRoutes> req{};
+  std::array<uint64_t, kLatencyBounds.size() + 1> buckets{};
+  uint64_t sum_ns = 0;
+  {
+    std::lock_guard lock(mutex_);
+    for (const Block& b : blocks_) {
+      for (size_t r = 0; r < kRoutes; ++r) {
+        for (size_t o = 0; o < kOutcomes; ++o) {
+          req[r][o] += b.requests[r][o].load(std::memory_order_relaxed);
+        }
+      }
+      for (size_t i = 0; i < buckets.size(); ++i) {
+        buckets[i] += b.latency_buckets[i].load(std::memory_order_relaxed);
+      }
+      sum_ns += b.latency_sum_ns.load(std::memory_order_relaxed);
+    }
+  }
+  out += "# HELP pkirepo_responder_requests_total Requests by route and outcome.\n";
+  out += "# TYPE pkirepo_responder_requests_total counter\n";
+  uint64_t stale = 0;
+  for (size_t r = 0; r < kRoutes; ++r) {
+    for (size_t o = 0; o < kOutcomes; ++o) {
+      if (static_cast<Outcome>(o) == Outcome::stale) {
+        stale += req[r][o];
+      }
+      if (req[r][o] == 0) {
+        continue;
+      }
+      out += "pkirepo_responder_requests_total{route=\"";
+      out += route_name(static_cast<Route>(r));
+      out += "\",outcome=\"";
+      out += outcome_name(static_cast<Outcome>(o));
+      out += "\"} ";
+      out += std::to_string(req[r][o]);
+      out += '\n';
+    }
+  }
+  out +=
+      "# HELP pkirepo_responder_stale_total OCSP requests answered tryLater because the "
+      "stored response's nextUpdate had passed.\n";
+  out += "# TYPE pkirepo_responder_stale_total counter\n";
+  out += "pkirepo_responder_stale_total " + std::to_string(stale) + "\n";
+
+  out +=
+      "# HELP pkirepo_responder_request_duration_seconds Time from request to queued "
+      "response.\n";
+  out += "# TYPE pkirepo_responder_request_duration_seconds histogram\n";
+  uint64_t cumulative = 0;
+  for (size_t i = 0; i < buckets.size(); ++i) {
+    cumulative += buckets[i];
+    out += "pkirepo_responder_request_duration_seconds_bucket{le=\"";
+    if (i < kLatencyBounds.size()) {
+      append_double(out, kLatencyBounds[i]);
+    } else {
+      out += "+Inf";
+    }
+    out += "\"} " + std::to_string(cumulative) + "\n";
+  }
+  out += "pkirepo_responder_request_duration_seconds_sum ";
+  append_double(out, static_cast<double>(sum_ns) * 1e-9);
+  out += "\npkirepo_responder_request_duration_seconds_count " + std::to_string(cumulative) + "\n";
+
+  out +=
+      "# HELP pkirepo_responder_store_age_seconds Seconds since the last signer run "
+      "(-1: none recorded).\n";
+  out += "# TYPE pkirepo_responder_store_age_seconds gauge\n";
+  out += "pkirepo_responder_store_age_seconds ";
+  append_double(out, g.store_age_seconds);
+  out +=
+      "\n# HELP pkirepo_responder_store_records Pre-signed objects in the store at the last "
+      "scan.\n";
+  out += "# TYPE pkirepo_responder_store_records gauge\n";
+  out += "pkirepo_responder_store_records{kind=\"ocsp\"} " + std::to_string(g.ocsp_records) + "\n";
+  out += "pkirepo_responder_store_records{kind=\"crl\"} " + std::to_string(g.crl_records) + "\n";
+  out +=
+      "# HELP pkirepo_responder_stale_records Stored objects past their nextUpdate at the "
+      "last scan.\n";
+  out += "# TYPE pkirepo_responder_stale_records gauge\n";
+  out += "pkirepo_responder_stale_records " + std::to_string(g.records_past_next_update) + "\n";
+  out +=
+      "# HELP pkirepo_responder_earliest_next_update_seconds Seconds until the earliest "
+      "nextUpdate in the store (negative: passed).\n";
+  out += "# TYPE pkirepo_responder_earliest_next_update_seconds gauge\n";
+  out += "pkirepo_responder_earliest_next_update_seconds ";
+  append_double(out, g.seconds_to_earliest_next_update);
+  out += "\n# HELP pkirepo_responder_store_scanned 1 once the store has been scanned.\n";
+  out += "# TYPE pkirepo_responder_store_scanned gauge\n";
+  out += std::string("pkirepo_responder_store_scanned ") + (g.scanned ? "1" : "0") + "\n";
+}
+
+}  // namespace pkirepo::responder

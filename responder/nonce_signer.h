@@ -1,0 +1,47 @@
+// [ocsp] nonce = "sign": for a request that carries a nonce (RFC 9654), re-sign the stored
+// response's SingleResponses with the nonce echoed, using the CA's delegated responder key
+// (RULES.md: a responder certificate with id-kp-OCSPSigning). The responder never holds a CA
+// key: a stored response signed by anything but a loaded responder key is served as stored.
+//
+// Thread-safety: immutable after construction; sign() may run on many threads at once.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "store/lmdb.h"
+#include "x509/bytes.h"
+#include "x509/openssl_ptr.h"
+#include "x509/time.h"
+
+namespace pkirepo::responder {
+
+class NonceSigner {
+ public:
+  // Loads every responder key named in the store's `cas` records (encrypted PEM, `passphrase`
+  // from Config::key_passphrase()). Throws std::runtime_error naming the file on failure.
+  // `base_dir` resolves relative key paths (the config's folder).
+  NonceSigner(const store::Txn& txn, const std::string& passphrase,
+              const std::filesystem::path& base_dir);
+  // For tests: one responder certificate and its key.
+  NonceSigner(X509Ptr cert, EvpPkeyPtr key);
+
+  enum class Result { signed_ok, no_key, failed };
+  // `stored_der` is a pre-signed OCSPResponse; `request` the parsed request with its nonce.
+  // signed_ok → `out` holds the new OCSPResponse (producedAt is set by OpenSSL from the wall
+  // clock; thisUpdate/nextUpdate are the stored ones). no_key → the stored response was not
+  // signed by a responder key we hold: the caller serves it as stored.
+  [[nodiscard]] Result sign(ByteView stored_der, OCSP_REQUEST* request, Bytes& out) const;
+
+  [[nodiscard]] size_t key_count() const { return keys_.size(); }
+
+ private:
+  struct Responder {
+    X509Ptr cert;
+    EvpPkeyPtr key;
+  };
+  void add(X509Ptr cert, EvpPkeyPtr key);
+  std::map<Sha1Digest, Responder> keys_;  // by SHA-1 of the responder's public key (byKey)
+};
+
+}  // namespace pkirepo::responder

@@ -1,0 +1,60 @@
+// Decoding an OCSP request (RFC 6960 4.1, RFC 9919 2) into the store key of its one CertID.
+//
+// Both transports end here: GET carries the DER base64-encoded and URL-encoded in the path
+// (RFC 6960 Appendix A.1), POST carries it as the body. Every function takes a bounded view of
+// untrusted bytes, never reads past it, and reports failure through its return value; nothing
+// here throws or touches the store. This is the fuzzer's entry point (fuzz/).
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "x509/bytes.h"
+#include "x509/cert_info.h"
+#include "x509/openssl_ptr.h"
+
+namespace pkirepo::responder {
+
+// Serial numbers are < 2^159 (BR 7.1), i.e. ≤ 20 bytes; RFC 5280 4.1.2.2 allows clients 20
+// octets too. Anything longer cannot be in the store.
+inline constexpr size_t kMaxSerialBytes = 20;
+inline constexpr size_t kMaxNonceBytes = 128;  // RFC 9654 2.1
+
+// The `ocsp` database key of one CertID (store/schema.h): hash byte ‖ issuerNameHash ‖
+// issuerKeyHash ‖ serial magnitude. Held inline: building it allocates nothing.
+struct OcspKey {
+  std::array<uint8_t, 1 + 32 + 32 + kMaxSerialBytes> bytes{};
+  size_t size = 0;
+  CertIdHash hash = CertIdHash::sha1;
+  [[nodiscard]] ByteView view() const { return {bytes.data(), size}; }
+};
+
+enum class RequestDecode {
+  ok,
+  malformed,     // not one well-formed OCSPRequest with exactly one CertID → malformedRequest
+  unknown_hash,  // CertID hash is neither SHA-1 nor SHA-256 → unauthorized (we hold nothing)
+  serial_out_of_range  // zero, negative or > kMaxSerialBytes → unauthorized (never issued)
+};
+
+struct DecodedRequest {
+  OcspRequestPtr request;  // the parsed request (kept for nonce echoing)
+  OcspKey key;
+  bool has_nonce = false;
+  bool nonce_too_long = false;  // RFC 9654: nonce longer than kMaxNonceBytes
+};
+
+// RFC 6960 A.1 / RFC 9919 6: the part of a GET path after the responder's prefix, e.g.
+// "MFMwUTBPME0wSzAJBgUrDgMCGgUABBT..." — percent-encoded or not, with '+' or "%2B", ' ' for a
+// '+' that a form encoder mangled, '/' as a literal or "%2F", '-'/'_' (base64url), and with or
+// without '=' padding. Writes the DER into `der_out` (replaced).
+enum class GetPathDecode { ok, malformed, too_large };
+[[nodiscard]] GetPathDecode decode_get_path(std::string_view encoded, Bytes& der_out,
+                                            size_t max_der);
+
+// Parses `der` strictly (no trailing bytes) and builds the key of its single CertID. `out` is
+// filled only as far as the result allows (key valid only for ok).
+[[nodiscard]] RequestDecode decode_ocsp_request(ByteView der, DecodedRequest& out);
+
+}  // namespace pkirepo::responder
