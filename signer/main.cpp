@@ -21,6 +21,9 @@ int main(int argc, char** argv) {
   add_inspect_commands(app, runner);
   add_lint_command(app, runner);
   add_audit_command(app, runner);
+  add_run_command(app, runner);
+  add_status_command(app, runner);
+  add_export_command(app, runner);
   try {
     runner.now = pkirepo::clock_now();
     app.parse(argc, argv);

@@ -7,6 +7,7 @@
 #include "policy/rules.h"
 #include "signer/commands.h"
 #include "signer/revocation.h"
+#include "signer/run.h"
 #include "x509/cert_info.h"
 #include "x509/der.h"
 
@@ -91,14 +92,30 @@ RevocationResult record_revocation(Session& session, store::WriteTxn& txn,
 
 namespace {
 
-int run_revoke(CommandRunner& runner, const RevocationRequest& req) {
+int run_revoke(CommandRunner& runner, const RevocationRequest& req, bool publish) {
   Session session(runner.globals, runner.now);
   RevocationResult result;
-  session.store().transact(
-      [&](store::WriteTxn& txn) { result = record_revocation(session, txn, req); });
+  // --publish: keys are loaded first; the revocation, its OCSP responses and its CRL shard
+  // then commit in one transaction (CPS 4.9.7), or nothing does.
+  std::unique_ptr<RevocationPublisher> publisher;
+  if (publish) {
+    publisher = std::make_unique<RevocationPublisher>(session, req.ca_id);
+  }
+  RevocationPublisher::Outcome published;
+  session.store().transact([&](store::WriteTxn& txn) {
+    result = record_revocation(session, txn, req);
+    if (publisher) {
+      published = publisher->publish(txn, result);
+    }
+  });
   std::cout << "revoked serial " << result.serial_hex << " of CA " << req.ca_id << " ("
             << policy::reason_name(result.record.reason) << ") at "
             << rfc3339(result.record.revocation_time) << "\n";
+  if (publisher) {
+    std::cout << "published: " << published.responses << " OCSP responses and CRL shard "
+              << published.shard << " number " << published.crl_number << " (thisUpdate "
+              << rfc3339(published.this_update) << ")\n";
+  }
   return 0;
 }
 
@@ -111,7 +128,11 @@ void add_revoke_command(CLI::App& app, CommandRunner& runner) {
   cmd->add_option("--serial", req->serial_hex, "Serial number in hex")->required();
   cmd->add_option("--reason", req->reason, "RFC 5280 reason name")->required();
   cmd->add_option("--invalidity-date", req->invalidity_date, "RFC 3339 time the key was compromised");
-  cmd->callback([&runner, req] { runner.exit_code = run_revoke(runner, *req); });
+  auto publish = std::make_shared<bool>(false);
+  cmd->add_flag("--publish", *publish,
+                "Re-sign the certificate's OCSP responses and CRL shard now, in the same "
+                "transaction");
+  cmd->callback([&runner, req, publish] { runner.exit_code = run_revoke(runner, *req, *publish); });
 }
 
 }  // namespace pkirepo::signer

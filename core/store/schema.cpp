@@ -163,6 +163,11 @@ Bytes crl_key(std::string_view ca_id, int shard) {
   return Bytes(k.begin(), k.end());
 }
 
+Bytes crl_list_key(std::string_view ca_id) {
+  std::string k = std::string(ca_id) + "/list.json";
+  return Bytes(k.begin(), k.end());
+}
+
 Bytes audit_key(uint64_t seq) { return be64(seq); }
 uint64_t audit_seq(ByteView key) { return read_be64(key); }
 

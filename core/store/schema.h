@@ -11,10 +11,15 @@
 //  ocsp       CertID hash (1 B: 1 SHA-1, 2 SHA-256) ‖                OcspRecord
 //             issuerNameHash ‖ issuerKeyHash ‖ serial magnitude
 //  crls       CA id ‖ '/' ‖ shard (decimal ASCII)                    CrlRecord
+//             CA id ‖ "/list.json"                                  CrlRecord whose `der` is the
+//                                                                   CCADB JSON array of the CA's
+//                                                                   CRL URLs (entries = count)
 //  audit      sequence number (u64 BE, from 1)                       audit record JSON (audit/)
 //
 // meta keys: "schema_version" (u32 BE), "audit_count" (u64 BE), "audit_head" (32 B SHA-256),
 // "crl_number/<ca>/<shard>" (u64 BE, last number used, never reused), "last_run" (i64 BE).
+// `run` also keeps "run/txnid" (u64 BE), "run/ca/<ca>" and "run/ocsp_progress/<ca>" (JSON) and
+// "crl_set/<ca>/<shard>" (32 B): see signer/run.h.
 #pragma once
 
 #include <cstdint>
@@ -94,6 +99,7 @@ struct OcspView {
 [[nodiscard]] Bytes ocsp_key(CertIdHash hash, ByteView issuer_name_hash, ByteView issuer_key_hash,
                              ByteView serial);
 [[nodiscard]] Bytes crl_key(std::string_view ca_id, int shard);
+[[nodiscard]] Bytes crl_list_key(std::string_view ca_id);  // "<ca>/list.json"
 [[nodiscard]] Bytes audit_key(uint64_t seq);
 [[nodiscard]] uint64_t audit_seq(ByteView key);
 

@@ -1,0 +1,88 @@
+// Pre-signing OCSP responses (RFC 6960 4.2, RFC 9919 3.2, BR 7.3; RULES.md "OCSP"): one
+// BasicOCSPResponse with one SingleResponse per certificate and CertID hash, built and signed by
+// OpenSSL's OCSP code (never hand-written DER):
+//   - responderID byKey (SHA-1 of the signer's public key bits), producedAt = thisUpdate,
+//   - certStatus good, or revoked with revocationTime and revocationReason (left out for
+//     "unspecified"); no singleExtensions, no nonce (RFC 9919 3.2.1),
+//   - thisUpdate and nextUpdate always, GeneralizedTime Zulu with whole seconds,
+//   - the signer certificate in `certs` when a delegated responder signs.
+//
+// Ownership and threads: an OcspResponseSigner borrows the certificates and key it is built from
+// (they must outlive it) and is shared read-only by every worker. Each worker thread owns one
+// OcspSigningContext (its own EVP_MD_CTX): contexts are never shared between threads.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "store/schema.h"
+#include "x509/bytes.h"
+#include "x509/cert_info.h"
+#include "x509/openssl_ptr.h"
+#include "x509/time.h"
+
+namespace pkirepo::signer {
+
+// What one response says about one certificate.
+struct OcspStatus {
+  store::CertStatus status = store::CertStatus::good;
+  int reason = -1;  // CRLReason; -1: unspecified (omitted)
+  UnixTime revocation_time = 0;
+};
+
+class OcspResponseSigner {
+ public:
+  // `issuer`: the CA that issued the certificates (the CertID's issuer). `signer_cert`/`key`:
+  // the delegated responder certificate and its key, or the CA's own certificate and key when
+  // ocsp.signer = "ca" (`include_signer_cert` false then: the issuer is known to the client).
+  // Throws std::runtime_error when the key does not match the certificate.
+  OcspResponseSigner(const X509* issuer, X509* signer_cert, EVP_PKEY* key,
+                     bool include_signer_cert);
+
+  [[nodiscard]] const X509* issuer() const { return issuer_; }
+  [[nodiscard]] X509* signer_cert() const { return signer_cert_; }
+  [[nodiscard]] EVP_PKEY* key() const { return key_; }
+  [[nodiscard]] const EVP_MD* digest() const { return digest_; }
+  [[nodiscard]] bool include_signer_cert() const { return include_signer_cert_; }
+  // The issuer's subject name and public key bits, as OCSP_cert_id_new wants them.
+  [[nodiscard]] const X509_NAME* issuer_name() const;
+  [[nodiscard]] const ASN1_BIT_STRING* issuer_key() const;
+  // The store key of the response for `serial` under CertID hash `h`.
+  [[nodiscard]] Bytes store_key(CertIdHash h, ByteView serial) const;
+
+ private:
+  const X509* issuer_;
+  X509* signer_cert_;
+  EVP_PKEY* key_;
+  const EVP_MD* digest_;
+  bool include_signer_cert_;
+  Bytes name_hash_[3];  // by CertIdHash value
+  Bytes key_hash_[3];
+};
+
+// One worker's signing state: an EVP_MD_CTX initialised once with the signer's key, copied for
+// each signature (a DigestSign context cannot be reused after it has signed). Not thread-safe:
+// one per thread.
+class OcspSigningContext {
+ public:
+  explicit OcspSigningContext(const OcspResponseSigner& signer);
+  OcspSigningContext(const OcspSigningContext&) = delete;
+  OcspSigningContext& operator=(const OcspSigningContext&) = delete;
+
+  // Builds and signs the OCSPResponse for `serial` and fills `out` (status, times, ETag, DER).
+  // Returns false with a one-line `error` when OpenSSL fails; `out` is then unspecified.
+  [[nodiscard]] bool sign(CertIdHash hash, ByteView serial, const OcspStatus& status,
+                          UnixTime this_update, UnixTime next_update, store::OcspRecord& out,
+                          std::string& error);
+
+ private:
+  const OcspResponseSigner& signer_;
+  EvpMdCtxPtr template_;
+  EvpMdCtxPtr work_;
+};
+
+// RFC 9919 7.2 ETag: the quoted lowercase hex SHA-256 of the complete OCSPResponse.
+[[nodiscard]] std::string ocsp_etag(ByteView response_der);
+
+}  // namespace pkirepo::signer

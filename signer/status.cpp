@@ -1,0 +1,227 @@
+// `status`: a cron/monitoring probe. Reads the store read-only (no signer lock, so it runs
+// beside a signer run) and checks every response and CRL itself, not the run's bookkeeping:
+// exits 1 when anything is missing, past its refresh point, past its nextUpdate, out of date
+// with the certificate's status, or when a responder certificate is due for rotation.
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "signer/commands.h"
+#include "signer/crl_signing.h"
+#include "signer/run.h"
+#include "store/store.h"
+#include "x509/cert_info.h"
+#include "x509/der.h"
+
+namespace pkirepo::signer {
+namespace {
+
+using json = nlohmann::json;
+
+struct StatusOptions {
+  bool json_output = false;
+};
+
+struct OcspCounts {
+  uint64_t fresh = 0;
+  uint64_t past_refresh = 0;      // re-signing is due
+  uint64_t past_next_update = 0;  // stale: relying parties reject it
+  uint64_t missing = 0;
+  uint64_t status_mismatch = 0;  // revoked certificate with a good response (or the reverse)
+  uint64_t expired_certs = 0;    // not covered any more
+  UnixTime earliest_next_update = 0;
+
+  [[nodiscard]] uint64_t bad() const {
+    return past_refresh + past_next_update + missing + status_mismatch;
+  }
+  void saw_next_update(UnixTime t) {
+    earliest_next_update = earliest_next_update == 0 ? t : std::min(earliest_next_update, t);
+  }
+};
+
+int run_status(CommandRunner& runner, const StatusOptions& opt) {
+  Config cfg = load_config(runner.globals.config_path);
+  const UnixTime now = runner.now;
+  store::ReadStore st(cfg.repository.store);
+  store::ReadTxn txn = st.begin_read();
+  const std::vector<CertIdHash> hashes = ocsp_cert_id_hashes(cfg);
+  json report = {{"now", rfc3339(now)}, {"cas", json::array()}};
+  uint64_t problems = 0;
+  std::vector<std::string> lines;
+
+  for (const store::CaRecord& ca : store::list_cas(txn)) {
+    X509Ptr ca_cert = parse_cert_der(ca.cert_der);
+    if (!ca_cert) {
+      lines.push_back("CA " + ca.id + ": the stored CA certificate does not parse");
+      ++problems;
+      continue;
+    }
+    const Sha1Digest key_id = key_id_sha1(ca_cert.get());
+    Bytes name_hash[3];
+    Bytes key_hash[3];
+    for (CertIdHash h : hashes) {
+      name_hash[static_cast<size_t>(h)] = issuer_name_hash(ca_cert.get(), h);
+      key_hash[static_cast<size_t>(h)] = issuer_key_hash(ca_cert.get(), h);
+    }
+    OcspCounts ocsp;
+    int max_shard = 0;
+    std::vector<std::vector<CrlEntry>> revoked(1);
+    const bool sharded = crl_sharded(cfg, ca.role);
+    store::Cursor cursor(txn, store::Db::certs);
+    for (bool ok = cursor.seek(key_id); ok; ok = cursor.next()) {
+      ByteView key = cursor.key();
+      if (key.size() <= key_id.size() || !std::equal(key_id.begin(), key_id.end(), key.begin())) {
+        break;
+      }
+      store::CertRecord rec;
+      if (!store::decode(cursor.value(), rec)) {
+        ++ocsp.missing;
+        continue;
+      }
+      ByteView serial = key.subspan(key_id.size());
+      max_shard = std::max<int>(max_shard, rec.shard);
+      if (rec.status == store::CertStatus::revoked) {
+        size_t shard = sharded ? rec.shard : 0;
+        if (revoked.size() <= shard) {
+          revoked.resize(shard + 1);
+        }
+        CrlEntry e{Bytes(serial.begin(), serial.end()), rec.revocation_time,
+                   rec.reason <= 0 ? -1 : rec.reason, rec.invalidity_date, rec.not_after};
+        if (crl_keeps(e, now)) {
+          revoked[shard].push_back(std::move(e));
+        }
+      }
+      if (rec.not_after < now) {
+        ++ocsp.expired_certs;
+        continue;
+      }
+      for (CertIdHash h : hashes) {
+        auto v =
+            txn.get(store::Db::ocsp, store::ocsp_key(h, name_hash[static_cast<size_t>(h)],
+                                                     key_hash[static_cast<size_t>(h)], serial));
+        store::OcspView view;
+        if (!v || !store::decode_view(*v, view)) {
+          ++ocsp.missing;
+        } else if (view.status != rec.status) {
+          ++ocsp.status_mismatch;
+        } else if (now >= view.next_update) {
+          ++ocsp.past_next_update;
+        } else if (now >= ocsp_refresh_point(cfg, view.this_update, view.next_update)) {
+          ++ocsp.past_refresh;
+        } else {
+          ++ocsp.fresh;
+        }
+        if (v && store::decode_view(*v, view)) {
+          ocsp.saw_next_update(view.next_update);
+        }
+      }
+    }
+    problems += ocsp.bad();
+    json jca = {{"id", ca.id},
+                {"role", ca_role_name(ca.role)},
+                {"ocsp",
+                 {{"fresh", ocsp.fresh},
+                  {"past_refresh_point", ocsp.past_refresh},
+                  {"past_next_update", ocsp.past_next_update},
+                  {"missing", ocsp.missing},
+                  {"status_changed", ocsp.status_mismatch},
+                  {"expired_certificates", ocsp.expired_certs},
+                  {"earliest_next_update",
+                   ocsp.earliest_next_update ? rfc3339(ocsp.earliest_next_update) : ""}}},
+                {"crls", json::array()}};
+    std::string line = "CA " + ca.id + " (" + ca_role_name(ca.role) + "): OCSP " +
+                       std::to_string(ocsp.fresh) + " fresh, " + std::to_string(ocsp.past_refresh) +
+                       " past refresh point, " + std::to_string(ocsp.past_next_update) +
+                       " past nextUpdate, " + std::to_string(ocsp.missing) + " missing, " +
+                       std::to_string(ocsp.status_mismatch) + " status changed";
+    if (ocsp.earliest_next_update != 0) {
+      line += "; earliest nextUpdate " + rfc3339(ocsp.earliest_next_update);
+    }
+    lines.push_back(line);
+
+    // The OCSP signer: rotation is due within twice the OCSP validity of its notAfter.
+    if (cfg.ocsp.signer == OcspSigner::responder) {
+      X509Ptr responder = parse_cert_der(ca.responder_cert_der);
+      if (!responder) {
+        lines.push_back("CA " + ca.id + ": responder certificate missing or unreadable");
+        ++problems;
+      } else {
+        UnixTime na = not_after(responder.get());
+        bool due = now >= na - 2 * cfg.ocsp.validity.seconds;
+        jca["responder"] = {{"serial", serial_hex(responder.get())},
+                            {"not_after", rfc3339(na)},
+                            {"rotation_due", due}};
+        if (due) {
+          ++problems;
+          lines.push_back("CA " + ca.id + ": responder certificate " + serial_hex(responder.get()) +
+                          " expires " + rfc3339(na) +
+                          ": rotation is due (run pkirepo-signer run with the CA key online)");
+        }
+      }
+    }
+
+    const int shards = crl_shard_count(cfg, ca.role, max_shard);
+    revoked.resize(static_cast<size_t>(std::max<int>(shards, static_cast<int>(revoked.size()))));
+    for (int s = 0; s < shards; ++s) {
+      auto crl = store::get_crl(txn, ca.id, s);
+      std::string state;
+      json jcrl = {{"shard", s}};
+      if (!crl) {
+        state = "missing";
+      } else {
+        Sha256Digest set = crl_entry_set_hash(revoked[static_cast<size_t>(s)]);
+        auto stored =
+            txn.get(store::Db::meta, as_bytes("crl_set/" + ca.id + "/" + std::to_string(s)));
+        jcrl["crl_number"] = crl->crl_number;
+        jcrl["this_update"] = rfc3339(crl->this_update);
+        jcrl["next_update"] = rfc3339(crl->next_update);
+        jcrl["entries"] = crl->entries;
+        if (now >= crl->next_update) {
+          state = "past nextUpdate";
+        } else if (now >= crl->next_update - cfg.crl.refresh_before.seconds) {
+          state = "past refresh point";
+        } else if (!stored || !std::ranges::equal(*stored, set)) {
+          state = "revocations not yet on the CRL";
+        } else {
+          state = "fresh";
+        }
+      }
+      jcrl["state"] = state;
+      jca["crls"].push_back(jcrl);
+      std::string l = "CA " + ca.id + ": CRL shard " + std::to_string(s) + ": " + state;
+      if (crl) {
+        l += " (number " + std::to_string(crl->crl_number) + ", " + std::to_string(crl->entries) +
+             " entries, nextUpdate " + rfc3339(crl->next_update) + ")";
+      }
+      lines.push_back(l);
+      if (state != "fresh") {
+        ++problems;
+      }
+    }
+    report["cas"].push_back(jca);
+  }
+  report["problems"] = problems;
+  report["ok"] = problems == 0;
+  if (opt.json_output) {
+    std::cout << report.dump(2) << "\n";
+  } else {
+    for (const auto& l : lines) {
+      std::cout << l << "\n";
+    }
+    std::cout << "status: " << (problems == 0 ? "OK" : "STALE") << " (" << problems
+              << " problems) at " << rfc3339(now) << "\n";
+  }
+  return problems == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+void add_status_command(CLI::App& app, CommandRunner& runner) {
+  auto opt = std::make_shared<StatusOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "status", "Check every OCSP response and CRL; exit 1 when anything is stale or due");
+  cmd->add_flag("--json", opt->json_output, "Machine-readable report");
+  cmd->callback([&runner, opt] { runner.exit_code = run_status(runner, *opt); });
+}
+
+}  // namespace pkirepo::signer
