@@ -1130,6 +1130,9 @@ int run_command(CommandRunner& runner, const RunOptions& options) {
   if (s.rotations > 0) {
     std::cout << "; " << s.rotations << " responder certificates rotated";
   }
+  if (s.cas_unchanged > 0) {
+    std::cout << "; " << s.cas_unchanged << " CAs unchanged since the last run";
+  }
   std::cout << "; earliest nextUpdate "
             << (s.earliest_next_update == 0 ? std::string("none") : rfc3339(s.earliest_next_update))
             << "; " << secs << " s";
