@@ -1,0 +1,119 @@
+// The real binary's lifecycle on a store the test writes itself: a write is visible to the
+// next request (including after the writer grew the map: MDB_MAP_RESIZED), and SIGTERM lets
+// a request that is already on the wire finish before the process exits 0.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <openssl/ocsp.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <ctime>
+#include <fstream>
+#include <thread>
+
+#include "pki_fixture.h"
+#include "responder_process.h"
+#include "x509/der.h"
+
+using namespace pkirepo;
+using namespace pkirepo::test;
+
+namespace {
+
+int post_status(const ResponderProcess& p, const TempDir& dir, ByteView request) {
+  write_text(dir / "req.der", std::string(request.begin(), request.end()));
+  RunResult r =
+      curl({"-o", (dir / "resp.der").string(), "--data-binary", "@" + (dir / "req.der").string(),
+            "-H", "Content-Type: application/ocsp-request", p.url("/ocsp")});
+  REQUIRE(r.exit_code == 0);
+  Bytes der = read_file(dir / "resp.der");
+  OcspResponsePtr resp = parse_ocsp_response_der(der);
+  REQUIRE(resp);
+  if (OCSP_response_status(resp.get()) != OCSP_RESPONSE_STATUS_SUCCESSFUL) {
+    return -OCSP_response_status(resp.get());
+  }
+  OcspBasicRespPtr basic(OCSP_response_get1_basic(resp.get()));
+  int reason = 0;
+  return OCSP_single_get0_status(OCSP_resp_get0(basic.get(), 0), &reason, nullptr, nullptr,
+                                 nullptr);
+}
+
+}  // namespace
+
+TEST_CASE("a write is served at once, also after the writer grew the map (MDB_MAP_RESIZED)",
+          "[responder][integration][store]") {
+  TempDir dir;
+  const UnixTime now = static_cast<UnixTime>(std::time(nullptr));
+  std::filesystem::path config = write_demo_config(dir.path());
+  FixtureCa ca = make_fixture_ca("ec-ca", "ec-p256");
+  const Bytes serial = serial_of(0x4242);
+  auto store = std::make_unique<store::WriteStore>(dir / "store", size_t{1} << 20);  // 1 MiB
+  put_ca(*store, ca);
+  put_response(*store, ca, serial, {}, now - 60, now + 4 * 86400);
+
+  std::map<std::string, std::string> env = {{"PKIREPO_NOW", rfc3339(now)}};
+  ResponderProcess p(config, env);
+  const Bytes request = make_request(ca, serial, CertIdHash::sha256);
+  CHECK(post_status(p, dir, request) == V_OCSP_CERTSTATUS_GOOD);
+
+  // Grow the store well past its 1 MiB map, then revoke: the very next request sees both.
+  MDB_envinfo before;
+  mdb_env_info(store->env().handle(), &before);
+  store::OcspRecord filler = sign_ocsp(ca, serial_of(1), CertIdHash::sha1, {}, now, now + 86400);
+  store->transact([&](store::WriteTxn& txn) {
+    for (uint64_t i = 0; i < 4000; ++i) {
+      Bytes key = store::ocsp_key(CertIdHash::sha1, Bytes(20, 1), Bytes(20, 2), serial_of(i + 1));
+      txn.put(store::Db::ocsp, key, store::encode(filler));
+    }
+  });
+  MDB_envinfo after;
+  mdb_env_info(store->env().handle(), &after);
+  REQUIRE(after.me_mapsize > before.me_mapsize);
+  put_response(*store, ca, serial, {store::CertStatus::revoked, 1, now - 30}, now - 30,
+               now + 4 * 86400);
+  CHECK(post_status(p, dir, request) == V_OCSP_CERTSTATUS_REVOKED);
+  CHECK(post_status(p, dir, make_request(ca, serial, CertIdHash::sha1)) ==
+        V_OCSP_CERTSTATUS_REVOKED);
+  CHECK(p.stop() == 0);
+}
+
+TEST_CASE("SIGTERM drains a request already on the wire, then exits 0",
+          "[responder][integration][lifecycle]") {
+  TempDir dir;
+  std::filesystem::path config = write_demo_config(dir.path());
+  { store::WriteStore st(dir / "store"); }
+  ResponderProcess p(config, {});
+
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(p.port()));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  const std::string head = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+  REQUIRE(::send(fd, head.data(), head.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(head.size()));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  p.send(SIGTERM);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  REQUIRE(::send(fd, "\r\n", 2, MSG_NOSIGNAL) == 2);
+  std::string reply;
+  char buf[4096];
+  for (int i = 0; i < 50; ++i) {  // bounded: at most 50 reads, each ≤ 5 s
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) {
+      break;
+    }
+    reply.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  CHECK(reply.starts_with("HTTP/1.1 200"));
+  CHECK(reply.find("Connection: close") != std::string::npos);
+  CHECK(p.stop() == 0);
+  CHECK(p.output().find("stopped") != std::string::npos);
+}
