@@ -16,8 +16,12 @@ namespace {
 
 using kainjow::mustache::data;
 
-data list() { return data(data::type::list); }
-data object() { return data(data::type::object); }
+data list() {
+  return data(data::type::list);
+}
+data object() {
+  return data(data::type::object);
+}
 
 // Mustache sections treat "" as true; optional values are left out instead.
 void set_opt(data& d, const std::string& key, const std::string& value) {
@@ -160,12 +164,11 @@ class SiteRenderer {
           page(dir + "index.html", v.meta.title, "document", c);
         }
         out_.files.add(dir + v.meta.version + ".md", v.raw);
-        feed_entries_.push_back({v.meta.effective, dir + version_page(v),
-                                 v.meta.title + " version " + v.meta.version,
-                                 v.meta.changes.empty() ? "Version " + v.meta.version +
-                                                              " takes effect on " +
-                                                              v.meta.effective_text + "."
-                                                        : v.meta.changes});
+        feed_entries_.push_back(
+            {v.meta.effective, dir + version_page(v), v.meta.title + " version " + v.meta.version,
+             v.meta.changes.empty()
+                 ? "Version " + v.meta.version + " takes effect on " + v.meta.effective_text + "."
+                 : v.meta.changes});
         if (i > 0) {
           redline(d, d.versions[i - 1], v);
         }
@@ -231,10 +234,11 @@ class SiteRenderer {
   std::string tree_html(const std::string& parent, int depth) {
     std::string html;
     for (const CaEntry& ca : snap_.cas) {
-      bool is_child = parent.empty() ? (ca.parent.empty() ||
-                                        std::none_of(snap_.cas.begin(), snap_.cas.end(),
-                                                     [&](const CaEntry& o) { return o.id == ca.parent; }))
-                                     : ca.parent == parent;
+      bool is_child = parent.empty()
+                          ? (ca.parent.empty() ||
+                             std::none_of(snap_.cas.begin(), snap_.cas.end(),
+                                          [&](const CaEntry& o) { return o.id == ca.parent; }))
+                          : ca.parent == parent;
       if (!is_child || depth > 16) {
         continue;
       }
@@ -255,9 +259,8 @@ class SiteRenderer {
 
   void certificates() {
     data cas = list();
-    std::map<CaStatus, data> groups{{CaStatus::active, list()},
-                                    {CaStatus::retired, list()},
-                                    {CaStatus::revoked, list()}};
+    std::map<CaStatus, data> groups{
+        {CaStatus::active, list()}, {CaStatus::retired, list()}, {CaStatus::revoked, list()}};
     for (const CaEntry& ca : snap_.cas) {
       const std::string crt = ca_crt_path(ca.id);
       out_.files.add(crt, std::string(ca.der.begin(), ca.der.end()));
@@ -441,8 +444,8 @@ class SiteRenderer {
         p.set("cas", join(m.cas, ", "));
         p.set("sample", m.sample);
         p.set("body", md.html);
-        page("audits/" + a.id + ".html", m.title.empty() ? m.scheme + " audit" : m.title,
-             "audit", p);
+        page("audits/" + a.id + ".html", m.title.empty() ? m.scheme + " audit" : m.title, "audit",
+             p);
         e.set("report_href", "audits/" + a.id + ".html");
         e.set("report_label", "Report");
       }
@@ -469,9 +472,9 @@ class SiteRenderer {
       p.set("body", md.html);
       const std::string path = "incidents/" + inc.slug + ".html";
       page(path, inc.meta.title, "incident", p);
-      feed_entries_.push_back({inc.meta.date, path, "Incident: " + inc.meta.title,
-                               inc.meta.summary.empty() ? "Status: " + inc.meta.status
-                                                        : inc.meta.summary});
+      feed_entries_.push_back(
+          {inc.meta.date, path, "Incident: " + inc.meta.title,
+           inc.meta.summary.empty() ? "Status: " + inc.meta.status : inc.meta.summary});
       data e = object();
       e.set("title", inc.meta.title);
       e.set("date", inc.meta.date_text);
@@ -530,8 +533,8 @@ class SiteRenderer {
     }
     data c = object();
     if (!source_.intro_markdown.empty()) {
-      c.set("intro", markdown(source_.intro_markdown, config_.site.source.string() + "/index.md", 1)
-                         .html);
+      c.set("intro",
+            markdown(source_.intro_markdown, config_.site.source.string() + "/index.md", 1).html);
     }
     c.set("documents", docs);
     c.set("roots", roots);
@@ -562,15 +565,19 @@ class SiteRenderer {
     std::string summary;
   };
 
-  std::string url(const std::string& path) const { return config_.repository.base_url + "/" + path; }
+  std::string url(const std::string& path) const {
+    return config_.repository.base_url + "/" + path;
+  }
 
   void feed() {
-    std::sort(feed_entries_.begin(), feed_entries_.end(), [](const FeedEntry& a, const FeedEntry& b) {
-      return a.when != b.when ? a.when > b.when : a.path < b.path;
-    });
+    std::sort(feed_entries_.begin(), feed_entries_.end(),
+              [](const FeedEntry& a, const FeedEntry& b) {
+                return a.when != b.when ? a.when > b.when : a.path < b.path;
+              });
     UnixTime updated = feed_entries_.empty() ? 0 : feed_entries_.front().when;
-    std::string x = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
-                    "<feed xmlns=\"http://www.w3.org/2005/Atom\">\n";
+    std::string x =
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+        "<feed xmlns=\"http://www.w3.org/2005/Atom\">\n";
     x += "  <title>" + escape_xml(config_.repository.name) + "</title>\n";
     x += "  <id>" + escape_xml(url("feed.xml")) + "</id>\n";
     x += "  <link rel=\"self\" href=\"" + escape_xml(url("feed.xml")) + "\"/>\n";
@@ -595,8 +602,9 @@ class SiteRenderer {
   void sitemap() {
     std::vector<std::string> pages = html_pages_;
     std::sort(pages.begin(), pages.end());
-    std::string x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-                    "<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n";
+    std::string x =
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+        "<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n";
     for (const std::string& p : pages) {
       x += "  <url><loc>" + escape_xml(url(p)) + "</loc></url>\n";
     }
@@ -634,9 +642,9 @@ class SiteRenderer {
     auto r = check_cps_review(cps, now_);
     f.insert(f.end(), r.begin(), r.end());
     // CPS 2.2: what the repository holds.
-    for (DocumentKind k : {DocumentKind::cp, DocumentKind::subscriber_agreement,
-                           DocumentKind::relying_party_agreement, DocumentKind::privacy,
-                           DocumentKind::terms}) {
+    for (DocumentKind k :
+         {DocumentKind::cp, DocumentKind::subscriber_agreement,
+          DocumentKind::relying_party_agreement, DocumentKind::privacy, DocumentKind::terms}) {
       if (!kinds.count(k)) {
         f.push_back({"repository", "CPS 2.2",
                      std::string("no ") + document_kind_label(k) + " (kind = \"" +
@@ -647,8 +655,8 @@ class SiteRenderer {
       bool has = std::any_of(snap_.crls.begin(), snap_.crls.end(),
                              [&](const CrlEntry& c) { return c.ca_id == ca.id; });
       if (!has && ca.status == CaStatus::active) {
-        f.push_back({"CA " + ca.id, "CPS 2.2",
-                     "no CRL in the store yet (pkirepo-signer run signs them)"});
+        f.push_back(
+            {"CA " + ca.id, "CPS 2.2", "no CRL in the store yet (pkirepo-signer run signs them)"});
       }
     }
     for (const CrlEntry& crl : snap_.crls) {
@@ -697,7 +705,8 @@ BuildResult build_site(const Config& config, const BuildOptions& options, UnixTi
     result.refused = true;
     return result;
   }
-  result.stats = commit_site(site.files, options.output.empty() ? config.site.output : options.output);
+  result.stats =
+      commit_site(site.files, options.output.empty() ? config.site.output : options.output);
   return result;
 }
 

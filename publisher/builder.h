@@ -39,7 +39,7 @@ struct BuildResult {
   std::vector<ComplianceFinding> findings;
   CommitStats stats;
   size_t files = 0;
-  bool refused = false;          // strict and findings: nothing written
+  bool refused = false;  // strict and findings: nothing written
 };
 
 // Loads config-named inputs, opens the store read-only, renders and commits. Throws

@@ -45,7 +45,8 @@ std::vector<ComplianceFinding> check_audits(const std::vector<AuditPeriod>& audi
     }
     for (const std::string& ca : m.cas) {
       if (!known.count(ca)) {
-        out.push_back({a.where, "CCADB 5", "names CA id \"" + ca + "\", which is not in the store"});
+        out.push_back(
+            {a.where, "CCADB 5", "names CA id \"" + ca + "\", which is not in the store"});
         continue;
       }
       groups[{ca, m.scheme}].push_back(&a);
@@ -56,9 +57,10 @@ std::vector<ComplianceFinding> check_audits(const std::vector<AuditPeriod>& audi
     }
   }
   for (auto& [key, periods] : groups) {
-    std::stable_sort(periods.begin(), periods.end(), [](const AuditPeriod* x, const AuditPeriod* y) {
-      return x->meta.period_start < y->meta.period_start;
-    });
+    std::stable_sort(periods.begin(), periods.end(),
+                     [](const AuditPeriod* x, const AuditPeriod* y) {
+                       return x->meta.period_start < y->meta.period_start;
+                     });
     const std::string subject = "CA " + key.first + " (" + key.second + ")";
     for (size_t i = 1; i < periods.size(); ++i) {
       const AuditMeta& prev = periods[i - 1]->meta;
@@ -66,8 +68,9 @@ std::vector<ComplianceFinding> check_audits(const std::vector<AuditPeriod>& audi
       UnixTime expected = prev.period_end + kDay;
       if (cur.period_start > expected) {
         out.push_back({subject, "Chrome policy 1.4 §5",
-                       "gap of " + days(cur.period_start - expected) + " in audit coverage between " +
-                           prev.period_end_text + " and " + cur.period_start_text});
+                       "gap of " + days(cur.period_start - expected) +
+                           " in audit coverage between " + prev.period_end_text + " and " +
+                           cur.period_start_text});
       } else if (cur.period_start < expected) {
         out.push_back({subject, "CCADB 5",
                        "audit periods overlap by " + days(expected - cur.period_start) + " (" +
@@ -93,7 +96,8 @@ std::vector<ComplianceFinding> check_cps_review(const std::vector<DocumentMeta>&
                                                 UnixTime now) {
   std::vector<ComplianceFinding> out;
   if (cps.empty()) {
-    out.push_back({"repository", "CPS 2.2", "no Certification Practice Statement (kind = \"cps\")"});
+    out.push_back(
+        {"repository", "CPS 2.2", "no Certification Practice Statement (kind = \"cps\")"});
     return out;
   }
   const DocumentMeta& current = cps.back();
@@ -111,8 +115,8 @@ std::vector<ComplianceFinding> check_cps_review(const std::vector<DocumentMeta>&
     }
     if (current.effective <= prev.effective) {
       out.push_back({subject, "CPS 2.3",
-                     "effective " + current.effective_text + ", not after version " +
-                         prev.version + "'s " + prev.effective_text});
+                     "effective " + current.effective_text + ", not after version " + prev.version +
+                         "'s " + prev.effective_text});
     }
   }
   return out;

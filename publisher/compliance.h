@@ -39,7 +39,7 @@ struct AuditPeriod {
 // CPS 2.3 annual review: the current CPS (highest version) took effect within the last 365
 // days, and its version is higher than the previous one's with a later effective date. `cps`
 // holds every version in ascending version order; empty: "no CPS" (CPS 2.2).
-[[nodiscard]] std::vector<ComplianceFinding> check_cps_review(
-    const std::vector<DocumentMeta>& cps, UnixTime now);
+[[nodiscard]] std::vector<ComplianceFinding> check_cps_review(const std::vector<DocumentMeta>& cps,
+                                                              UnixTime now);
 
 }  // namespace pkirepo::publisher

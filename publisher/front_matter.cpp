@@ -117,9 +117,9 @@ toml::table parse_toml(std::string_view text, const std::string& where, int line
   try {
     return toml::parse(text, where);
   } catch (const toml::parse_error& e) {
-    throw SiteError(where + ":" + std::to_string(static_cast<int>(e.source().begin.line) +
-                                                 line_offset) +
-                    ": " + std::string(e.description()));
+    throw SiteError(where + ":" +
+                    std::to_string(static_cast<int>(e.source().begin.line) + line_offset) + ": " +
+                    std::string(e.description()));
   }
 }
 
@@ -166,35 +166,48 @@ SplitSource split_front_matter(std::string_view text, const std::string& where) 
 
 const char* document_kind_name(DocumentKind k) {
   switch (k) {
-    case DocumentKind::cps: return "cps";
-    case DocumentKind::cp: return "cp";
-    case DocumentKind::subscriber_agreement: return "subscriber-agreement";
-    case DocumentKind::relying_party_agreement: return "relying-party-agreement";
-    case DocumentKind::privacy: return "privacy";
-    case DocumentKind::terms: return "terms";
-    case DocumentKind::other: return "other";
+    case DocumentKind::cps:
+      return "cps";
+    case DocumentKind::cp:
+      return "cp";
+    case DocumentKind::subscriber_agreement:
+      return "subscriber-agreement";
+    case DocumentKind::relying_party_agreement:
+      return "relying-party-agreement";
+    case DocumentKind::privacy:
+      return "privacy";
+    case DocumentKind::terms:
+      return "terms";
+    case DocumentKind::other:
+      return "other";
   }
   return "other";
 }
 
 const char* document_kind_label(DocumentKind k) {
   switch (k) {
-    case DocumentKind::cps: return "Certification Practice Statement";
-    case DocumentKind::cp: return "Certificate Policy";
-    case DocumentKind::subscriber_agreement: return "Subscriber Agreement";
-    case DocumentKind::relying_party_agreement: return "Relying Party Agreement";
-    case DocumentKind::privacy: return "Privacy Statement";
-    case DocumentKind::terms: return "Terms of Use";
-    case DocumentKind::other: return "Document";
+    case DocumentKind::cps:
+      return "Certification Practice Statement";
+    case DocumentKind::cp:
+      return "Certificate Policy";
+    case DocumentKind::subscriber_agreement:
+      return "Subscriber Agreement";
+    case DocumentKind::relying_party_agreement:
+      return "Relying Party Agreement";
+    case DocumentKind::privacy:
+      return "Privacy Statement";
+    case DocumentKind::terms:
+      return "Terms of Use";
+    case DocumentKind::other:
+      return "Document";
   }
   return "Document";
 }
 
 std::optional<DocumentKind> parse_document_kind(std::string_view name) {
-  for (DocumentKind k :
-       {DocumentKind::cps, DocumentKind::cp, DocumentKind::subscriber_agreement,
-        DocumentKind::relying_party_agreement, DocumentKind::privacy, DocumentKind::terms,
-        DocumentKind::other}) {
+  for (DocumentKind k : {DocumentKind::cps, DocumentKind::cp, DocumentKind::subscriber_agreement,
+                         DocumentKind::relying_party_agreement, DocumentKind::privacy,
+                         DocumentKind::terms, DocumentKind::other}) {
     if (name == document_kind_name(k)) {
       return k;
     }
@@ -314,6 +327,8 @@ int compare_versions(std::string_view a, std::string_view b) {
   return 0;
 }
 
-std::string date_text(UnixTime t) { return rfc3339(t).substr(0, 10); }
+std::string date_text(UnixTime t) {
+  return rfc3339(t).substr(0, 10);
+}
 
 }  // namespace pkirepo::publisher

@@ -30,36 +30,44 @@ struct SplitSource {
 [[nodiscard]] SplitSource split_front_matter(std::string_view text, const std::string& where);
 
 // What a policy document declares about itself.
-enum class DocumentKind { cps, cp, subscriber_agreement, relying_party_agreement, privacy, terms,
-                          other };
-[[nodiscard]] const char* document_kind_name(DocumentKind k);          // "cps", "cp", ...
-[[nodiscard]] const char* document_kind_label(DocumentKind k);         // "Certification Practice Statement"
+enum class DocumentKind {
+  cps,
+  cp,
+  subscriber_agreement,
+  relying_party_agreement,
+  privacy,
+  terms,
+  other
+};
+[[nodiscard]] const char* document_kind_name(DocumentKind k);  // "cps", "cp", ...
+[[nodiscard]] const char* document_kind_label(
+    DocumentKind k);  // "Certification Practice Statement"
 [[nodiscard]] std::optional<DocumentKind> parse_document_kind(std::string_view name);
 
 struct DocumentMeta {
   std::string title;
   DocumentKind kind = DocumentKind::other;
-  std::string version;       // dotted numbers: "3.2", "1.0.1"
-  UnixTime effective = 0;    // midnight UTC of the effective date
+  std::string version;         // dotted numbers: "3.2", "1.0.1"
+  UnixTime effective = 0;      // midnight UTC of the effective date
   std::string effective_text;  // "2026-03-01"
-  std::string oid;           // the document's policy OID, optional
-  std::string changes;       // change summary of this version
+  std::string oid;             // the document's policy OID, optional
+  std::string changes;         // change summary of this version
 };
 
 struct IncidentMeta {
   std::string title;
   UnixTime date = 0;
   std::string date_text;
-  std::string status;        // "open", "closed", ... (free text, shown as is)
+  std::string status;  // "open", "closed", ... (free text, shown as is)
   std::vector<std::string> cas;
   std::string summary;
   bool sample = false;
 };
 
 struct AuditMeta {
-  std::string title;         // optional; default "<scheme> audit, <period>"
+  std::string title;  // optional; default "<scheme> audit, <period>"
   std::string auditor;
-  std::string scheme;        // "WebTrust for CAs", "WebTrust SSL Baseline", "ETSI EN 319 411-1"
+  std::string scheme;  // "WebTrust for CAs", "WebTrust SSL Baseline", "ETSI EN 319 411-1"
   UnixTime period_start = 0;
   UnixTime period_end = 0;
   UnixTime report_date = 0;
@@ -67,8 +75,8 @@ struct AuditMeta {
   std::string period_end_text;
   std::string report_date_text;
   std::vector<std::string> cas;
-  std::string report;        // report file beside the TOML (".pdf" or ".md"); optional
-  bool sample = false;       // shown with a "sample" marker
+  std::string report;   // report file beside the TOML (".pdf" or ".md"); optional
+  bool sample = false;  // shown with a "sample" marker
 };
 
 // Parse the TOML text of front matter / an audit file. `first_line` is the file line of the

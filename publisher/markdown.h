@@ -19,9 +19,9 @@
 namespace pkirepo::publisher {
 
 struct TocEntry {
-  int level = 2;           // HTML heading level after the shift (2..6)
-  std::string anchor;      // id attribute, unescaped
-  std::string text;        // heading text, unescaped
+  int level = 2;       // HTML heading level after the shift (2..6)
+  std::string anchor;  // id attribute, unescaped
+  std::string text;    // heading text, unescaped
 };
 
 struct RenderedMarkdown {
@@ -36,14 +36,15 @@ using FragmentResolver =
     std::function<std::optional<std::string>(std::string_view name, std::string_view arg)>;
 
 struct MarkdownOptions {
-  bool safe = false;               // [site] safe: raw HTML and unsafe link schemes are dropped
-  std::string where;               // file name for messages
-  int first_line = 1;              // line of `text`'s first line in that file
+  bool safe = false;   // [site] safe: raw HTML and unsafe link schemes are dropped
+  std::string where;   // file name for messages
+  int first_line = 1;  // line of `text`'s first line in that file
   const FragmentResolver* fragments = nullptr;  // nullptr: fragment tags are an error
 };
 
 // Throws SiteError for an unknown fragment tag.
-[[nodiscard]] RenderedMarkdown render_markdown(std::string_view text, const MarkdownOptions& options);
+[[nodiscard]] RenderedMarkdown render_markdown(std::string_view text,
+                                               const MarkdownOptions& options);
 
 // The anchor a heading text gets before de-duplication ("4.9.7 CRL issuance" -> "4.9.7",
 // "9.16.3. Severability" -> "9.16.3", "Change history" -> "change-history").

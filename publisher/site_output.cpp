@@ -131,7 +131,8 @@ CommitStats commit_site(const SiteFiles& site, const fs::path& output) {
       return stats;
     }
     // Fallback without RENAME_EXCHANGE: a short window where the output is missing.
-    fs::path old = parent / ("." + output.filename().string() + ".old-" + std::to_string(::getpid()));
+    fs::path old =
+        parent / ("." + output.filename().string() + ".old-" + std::to_string(::getpid()));
     fs::remove_all(old);
     fs::rename(output, old);
     fs::rename(tmp, output);

@@ -29,10 +29,10 @@ class SiteFiles {
 };
 
 struct CommitStats {
-  bool changed = false;       // false: nothing on disk was touched
-  size_t written = 0;         // new or changed files
-  size_t unchanged = 0;       // carried over (hard link) or, when !changed, left alone
-  size_t removed = 0;         // files of the old tree that are gone
+  bool changed = false;  // false: nothing on disk was touched
+  size_t written = 0;    // new or changed files
+  size_t unchanged = 0;  // carried over (hard link) or, when !changed, left alone
+  size_t removed = 0;    // files of the old tree that are gone
 };
 
 // Throws SiteError (or std::filesystem::filesystem_error) when the output cannot be written;

@@ -27,8 +27,8 @@ std::vector<fs::directory_entry> entries(const fs::path& dir) {
 
 // Slugs become folder names in the site: keep them plain, and off the site's own folders.
 void check_slug(const std::string& slug, const std::string& where) {
-  static const std::set<std::string> reserved = {"ca", "crl", "audits", "incidents", "test",
-                                                 "assets"};
+  static const std::set<std::string> reserved = {"ca",        "crl",  "audits",
+                                                 "incidents", "test", "assets"};
   bool ok = !slug.empty();
   for (char c : slug) {
     ok = ok && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_');
@@ -55,7 +55,9 @@ DocumentVersion load_version(const fs::path& file, const std::string& where) {
   return v;
 }
 
-int kind_rank(DocumentKind k) { return static_cast<int>(k); }
+int kind_rank(DocumentKind k) {
+  return static_cast<int>(k);
+}
 
 }  // namespace
 
@@ -156,11 +158,10 @@ SiteSource load_site_source(const fs::path& dir) {
                      int kb = kind_rank(b.current().meta.kind);
                      return ka != kb ? ka < kb : a.slug < b.slug;
                    });
-  std::stable_sort(site.incidents.begin(), site.incidents.end(),
-                   [](const Incident& a, const Incident& b) {
-                     return a.meta.date != b.meta.date ? a.meta.date > b.meta.date
-                                                       : a.slug < b.slug;
-                   });
+  std::stable_sort(
+      site.incidents.begin(), site.incidents.end(), [](const Incident& a, const Incident& b) {
+        return a.meta.date != b.meta.date ? a.meta.date > b.meta.date : a.slug < b.slug;
+      });
   std::stable_sort(site.audits.begin(), site.audits.end(), [](const Audit& a, const Audit& b) {
     return a.meta.period_end != b.meta.period_end ? a.meta.period_end > b.meta.period_end
                                                   : a.id < b.id;

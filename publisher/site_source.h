@@ -23,9 +23,9 @@ namespace pkirepo::publisher {
 
 struct DocumentVersion {
   DocumentMeta meta;
-  std::string where;        // source path for messages ("site/cps/3.2.md")
-  std::string raw;          // the whole file, published as the .md download
-  std::string body;         // Markdown after the front matter
+  std::string where;  // source path for messages ("site/cps/3.2.md")
+  std::string raw;    // the whole file, published as the .md download
+  std::string body;   // Markdown after the front matter
   int body_line = 1;
 };
 
@@ -44,19 +44,19 @@ struct Incident {
 };
 
 struct Audit {
-  std::string id;           // file stem of the TOML file
+  std::string id;  // file stem of the TOML file
   std::string where;
   AuditMeta meta;
-  std::string report_ext;   // "pdf", "md" or "" (no report file)
-  Bytes report;             // the report's bytes (PDF copied as is; Markdown rendered)
+  std::string report_ext;  // "pdf", "md" or "" (no report file)
+  Bytes report;            // the report's bytes (PDF copied as is; Markdown rendered)
   std::string report_where;
 };
 
 struct SiteSource {
-  std::string intro_markdown;             // index.md body, may be empty
-  std::vector<Document> documents;        // by kind (cps, cp, agreements, ...) then slug
-  std::vector<Incident> incidents;        // newest first
-  std::vector<Audit> audits;              // by period end, newest first
+  std::string intro_markdown;       // index.md body, may be empty
+  std::vector<Document> documents;  // by kind (cps, cp, agreements, ...) then slug
+  std::vector<Incident> incidents;  // newest first
+  std::vector<Audit> audits;        // by period end, newest first
 };
 
 [[nodiscard]] SiteSource load_site_source(const std::filesystem::path& dir);

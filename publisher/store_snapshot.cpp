@@ -13,9 +13,12 @@ namespace pkirepo::publisher {
 
 const char* ca_status_name(CaStatus s) {
   switch (s) {
-    case CaStatus::active: return "active";
-    case CaStatus::retired: return "retired";
-    case CaStatus::revoked: return "revoked";
+    case CaStatus::active:
+      return "active";
+    case CaStatus::retired:
+      return "retired";
+    case CaStatus::revoked:
+      return "revoked";
   }
   return "active";
 }
@@ -162,8 +165,12 @@ StoreSnapshot read_store(const Config& config, store::ReadStore& st, UnixTime no
     std::string ca = key.substr(0, slash);
     std::string rest = key.substr(slash + 1);
     if (rest == "list.json") {
-      ByteView v = cur.value();
-      snap.crl_lists[ca] = std::string(reinterpret_cast<const char*>(v.data()), v.size());
+      // The signer stores the JSON as the `der` of a CrlRecord (this_update = when written).
+      store::CrlRecord list;
+      if (!store::decode(cur.value(), list)) {
+        throw SiteError("store crls/" + key + ": malformed record");
+      }
+      snap.crl_lists[ca] = std::string(list.der.begin(), list.der.end());
       continue;
     }
     int shard = 0;
@@ -197,9 +204,9 @@ StoreSnapshot read_store(const Config& config, store::ReadStore& st, UnixTime no
       continue;
     }
     X509Ptr issuer = parse_cert_der(it->second);
-    for (const auto& [kind, serial] :
-         {std::pair<std::string, std::string>{"valid", tc.valid}, {"revoked", tc.revoked},
-          {"expired", tc.expired}}) {
+    for (const auto& [kind, serial] : {std::pair<std::string, std::string>{"valid", tc.valid},
+                                       {"revoked", tc.revoked},
+                                       {"expired", tc.expired}}) {
       if (serial.empty()) {
         continue;
       }

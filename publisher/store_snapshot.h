@@ -26,11 +26,11 @@ struct CertFacts {
   std::string serial_hex;
   UnixTime not_before = 0;
   UnixTime not_after = 0;
-  std::string key;               // "EC P-384", "RSA 4096"
-  std::string sha256_colon;      // "AB:CD:..."
-  std::string sha256_ccadb;      // "ABCD..."
+  std::string key;           // "EC P-384", "RSA 4096"
+  std::string sha256_colon;  // "AB:CD:..."
+  std::string sha256_ccadb;  // "ABCD..."
   std::string sha1_colon;
-  std::string spki_sha256;       // lowercase hex
+  std::string spki_sha256;  // lowercase hex
   std::string pem;
 };
 // Throws SiteError when `der` is not one certificate.
@@ -43,32 +43,33 @@ struct CaEntry {
   Bytes der;
   CertFacts facts;
   CaStatus status = CaStatus::active;
-  std::string status_reason;     // "expired 2026-01-01", "revoked 2026-..: keyCompromise", ...
+  std::string status_reason;  // "expired 2026-01-01", "revoked 2026-..: keyCompromise", ...
 };
 
 struct CrlEntry {
   std::string ca_id;
-  int shard = 0;                 // as keyed in the store; -1 or 0 for a full CRL
-  std::string url;               // the CDP URL certificates carry
-  std::string path;              // site-relative path of that URL ("crl/tls-2026.crl")
+  int shard = 0;     // as keyed in the store; -1 or 0 for a full CRL
+  std::string url;   // the CDP URL certificates carry
+  std::string path;  // site-relative path of that URL ("crl/tls-2026.crl")
   store::CrlRecord record;
 };
 
 struct TestCertEntry {
   std::string ca_id;
-  std::string kind;              // "valid", "revoked", "expired"
+  std::string kind;  // "valid", "revoked", "expired"
   Bytes der;
   CertFacts facts;
-  std::string status;            // what the store says now: "good", "revoked", "expired"
+  std::string status;  // what the store says now: "good", "revoked", "expired"
 };
 
 struct StoreSnapshot {
-  std::vector<CaEntry> cas;                   // parents before children, then by id
-  std::vector<CrlEntry> crls;                 // by CA id, then shard
-  std::map<std::string, std::string> crl_lists;  // CA id -> CCADB JSON from the store, if any
+  std::vector<CaEntry> cas;    // parents before children, then by id
+  std::vector<CrlEntry> crls;  // by CA id, then shard
+  // CA id -> the CCADB JSON list the signer stored ("<ca>/list.json"), copied byte for byte.
+  std::map<std::string, std::string> crl_lists;
   std::vector<TestCertEntry> test_certificates;
   audit::Checkpoint checkpoint;
-  std::vector<std::string> problems;          // e.g. a configured test certificate not found
+  std::vector<std::string> problems;  // e.g. a configured test certificate not found
 };
 
 // The site-relative path for a URL under base_url ("http://x/crl/a.crl" -> "crl/a.crl").

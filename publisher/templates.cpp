@@ -7,8 +7,9 @@ namespace pkirepo::publisher {
 namespace fs = std::filesystem;
 
 const char* const Templates::kRequired[] = {
-    "layout", "home",  "document", "archive", "redline", "certificates", "crls",
-    "test-certificates", "audits", "audit",  "incidents", "incident", "not-found", nullptr};
+    "layout",       "home",     "document",          "archive", "redline",
+    "certificates", "crls",     "test-certificates", "audits",  "audit",
+    "incidents",    "incident", "not-found",         nullptr};
 
 Templates::Templates(const fs::path& dir) : dir_(dir) {
   if (!fs::is_directory(dir)) {

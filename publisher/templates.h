@@ -4,10 +4,9 @@
 #pragma once
 
 #include <filesystem>
+#include <kainjow/mustache.hpp>
 #include <map>
 #include <string>
-
-#include <kainjow/mustache.hpp>
 
 namespace pkirepo::publisher {
 

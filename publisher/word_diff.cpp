@@ -11,7 +11,9 @@
 namespace pkirepo::publisher {
 namespace {
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
 
 std::vector<std::string_view> split_lines(std::string_view text) {
   std::vector<std::string_view> out;
@@ -238,9 +240,15 @@ std::string redline_html(const std::vector<DiffChunk>& chunks) {
   std::string out;
   for (const auto& c : chunks) {
     switch (c.op) {
-      case DiffOp::same: out += escape_html(c.text); break;
-      case DiffOp::insert: out += "<ins>" + escape_html(c.text) + "</ins>"; break;
-      case DiffOp::remove: out += "<del>" + escape_html(c.text) + "</del>"; break;
+      case DiffOp::same:
+        out += escape_html(c.text);
+        break;
+      case DiffOp::insert:
+        out += "<ins>" + escape_html(c.text) + "</ins>";
+        break;
+      case DiffOp::remove:
+        out += "<del>" + escape_html(c.text) + "</del>";
+        break;
     }
   }
   return out;
