@@ -288,8 +288,10 @@ int run_issue(CommandRunner& runner, const IssueOptions& opt) {
       if (!opt.out.empty()) {
         write_file_atomic(opt.out, as_bytes(pem));
       } else if (!opt.out_dir.empty()) {
+        // Not fsynced one by one: the committed store is the durable record of every
+        // certificate, and `show`/`list` re-create any file a crash lost.
         write_file_atomic(std::filesystem::path(opt.out_dir) / (to_hex(o.serial) + ".pem"),
-                          as_bytes(pem));
+                          as_bytes(pem), 0644, false);
       } else if (files.size() == 1) {
         std::cout << pem;
       }

@@ -26,7 +26,8 @@ std::string read_text_file(const std::filesystem::path& path) {
   return std::string(b.begin(), b.end());
 }
 
-void write_file_atomic(const std::filesystem::path& path, ByteView data, unsigned mode) {
+void write_file_atomic(const std::filesystem::path& path, ByteView data, unsigned mode,
+                       bool durable) {
   std::filesystem::path tmp = path;
   tmp += ".tmp." + std::to_string(::getpid());
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, static_cast<mode_t>(mode));
@@ -47,7 +48,7 @@ void write_file_atomic(const std::filesystem::path& path, ByteView data, unsigne
     }
     done += static_cast<size_t>(n);
   }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+  if ((durable && ::fsync(fd) != 0) || ::close(fd) != 0) {
     ::unlink(tmp.c_str());
     throw std::runtime_error(path.string() + ": cannot write: " + std::strerror(errno));
   }

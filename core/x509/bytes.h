@@ -20,7 +20,9 @@ using Sha256Digest = std::array<uint8_t, 32>;
 [[nodiscard]] Bytes read_file(const std::filesystem::path& path);
 [[nodiscard]] std::string read_text_file(const std::filesystem::path& path);
 // Writes via a temporary file and rename, so a reader never sees half a file. Throws.
-void write_file_atomic(const std::filesystem::path& path, ByteView data, unsigned mode = 0644);
+// `durable` fsyncs before the rename; skip it only for files that can be re-made from the store.
+void write_file_atomic(const std::filesystem::path& path, ByteView data, unsigned mode = 0644,
+                       bool durable = true);
 
 // Lowercase hex by default; `separator` (e.g. ':') goes between bytes when non-zero.
 [[nodiscard]] std::string to_hex(ByteView data, bool uppercase = false, char separator = 0);

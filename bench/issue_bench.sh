@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Batch issuance throughput (issue #2): N CSRs (P-256 and RSA-2048 subscriber keys) under an
+# EC P-384 and an RSA-4096 issuing CA (CPS 6.1.5 sizes for new CAs), beside the limit measured
+# in the same run with `openssl speed -multi <cores>`: one CSR verification + one certificate
+# signature per certificate. Prints the ratio (goal >= 0.6) and the latency of one `issue`.
+#
+#   bench/issue_bench.sh            # N=10000
+#   ISSUE_BENCH_N=2000 bench/issue_bench.sh
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+N=${ISSUE_BENCH_N:-10000}
+cores=$(nproc)
+build="$root/build-bench"
+cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DPKIREPO_BENCH=ON -DPKIREPO_TESTS=OFF >/dev/null
+cmake --build "$build" --target pkirepo-signer pkirepo-demo-csrs >/dev/null
+signer="$build/signer/pkirepo-signer"
+work=$(mktemp -d /tmp/pkirepo-issue-bench.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+export PKIREPO_BENCH_PASSPHRASE="bench passphrase, not secret"
+
+cat > "$work/pkirepo.toml" <<TOML
+[repository]
+name = "Bench PKI"
+store = "store"
+base_url = "http://pki.bench.test"
+passphrase_env = "PKIREPO_BENCH_PASSPHRASE"
+
+[[profile]]
+id = "tls-server"
+validity = "397d"
+eku = ["serverAuth", "clientAuth"]
+
+[[ca]]
+id = "root"
+role = "root"
+subject = "CN=Bench Root,O=Bench,C=US"
+key = { algorithm = "ec-p384", file = "keys/root.pem" }
+validity = "20y"
+
+[[ca]]
+id = "ec"
+role = "issuing"
+parent = "root"
+subject = "CN=Bench EC P-384 Issuing CA,O=Bench,C=US"
+key = { algorithm = "ec-p384", file = "keys/ec.pem" }
+validity = "5y"
+profiles = ["tls-server"]
+
+[[ca]]
+id = "rsa"
+role = "issuing"
+parent = "root"
+subject = "CN=Bench RSA-4096 Issuing CA,O=Bench,C=US"
+key = { algorithm = "rsa-4096", file = "keys/rsa.pem" }
+validity = "5y"
+profiles = ["tls-server"]
+TOML
+"$signer" -c "$work/pkirepo.toml" --operator bench init >/dev/null
+
+echo "generating $N P-256 and $N RSA-2048 CSRs ..."
+"$build/examples/demo/tools/pkirepo-demo-csrs" "$work/csr-p256" "$N" ec-p256
+"$build/examples/demo/tools/pkirepo-demo-csrs" "$work/csr-rsa2048" "$N" rsa-2048
+
+echo "measuring the reference: openssl speed -multi $cores ..."
+speed=$(openssl speed -multi "$cores" -mr -seconds 3 ecdsap256 ecdsap384 rsa2048 rsa4096 2>/dev/null | grep -E '^\+F[24]:')
+rate() {  # rate KIND BITS sign|verify
+  local kind=$1 bits=$2 col=$3
+  echo "$speed" | awk -F: -v k="+$kind" -v b="$bits" -v c="$col" '$1==k && $3==b { print (c=="sign") ? $4 : $5 }'
+}
+p256_verify=$(rate F4 256 verify)
+p384_sign=$(rate F4 384 sign)
+rsa2048_verify=$(rate F2 2048 verify)
+rsa4096_sign=$(rate F2 4096 sign)
+
+printf '\n%-10s %-10s %12s %14s %8s\n' "CA key" "CSR key" "issued/s" "openssl limit" "ratio"
+run_case() {  # CA-ID CA-LABEL CSR-DIR CSR-LABEL SIGN-RATE VERIFY-RATE
+  local ca=$1 ca_label=$2 dir=$3 csr_label=$4 sign=$5 verify=$6
+  local out="$work/out-$ca-$csr_label"
+  local start end
+  start=$(date +%s.%N)
+  "$signer" -c "$work/pkirepo.toml" --operator bench issue --profile tls-server --ca "$ca" \
+    --csr-dir "$dir" --out-dir "$out" >/dev/null
+  end=$(date +%s.%N)
+  awk -v n="$N" -v s="$start" -v e="$end" -v sr="$sign" -v vr="$verify" -v a="$ca_label" -v b="$csr_label" 'BEGIN {
+    got = n / (e - s); limit = 1 / (1 / sr + 1 / vr);
+    printf "%-10s %-10s %12.0f %14.0f %8.2f\n", a, b, got, limit, got / limit }'
+}
+run_case ec "EC P-384" "$work/csr-p256" "P-256" "$p384_sign" "$p256_verify"
+run_case ec "EC P-384" "$work/csr-rsa2048" "RSA-2048" "$p384_sign" "$rsa2048_verify"
+run_case rsa "RSA-4096" "$work/csr-p256" "P-256" "$rsa4096_sign" "$p256_verify"
+run_case rsa "RSA-4096" "$work/csr-rsa2048" "RSA-2048" "$rsa4096_sign" "$rsa2048_verify"
+
+# Latency of one single `issue` (process start, config, store, key decryption, sign, commit).
+one="$work/csr-p256/00000000.csr"
+times=()
+for i in 1 2 3 4 5; do
+  start=$(date +%s.%N)
+  "$signer" -c "$work/pkirepo.toml" --operator bench issue --profile tls-server --ca ec --csr "$one" --out "$work/one.pem" >/dev/null
+  end=$(date +%s.%N)
+  times+=("$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.1f", (e - s) * 1000 }')")
+done
+median=$(printf '%s\n' "${times[@]}" | sort -n | sed -n 3p)
+echo
+echo "single issue latency (P-384 CA, P-256 CSR), median of 5: ${median} ms  [${times[*]}]"
+echo "store size after $((4 * N + 5)) certificates: $(du -sh "$work/store" | cut -f1)"
