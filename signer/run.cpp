@@ -1118,6 +1118,12 @@ int run_command(CommandRunner& runner, const RunOptions& options) {
   if (options.batch_size == 0) {
     throw std::runtime_error("--batch-size 0: must be at least 1");
   }
+  // Never create a store as a side effect: `run` works on what `init` made.
+  const auto& store_dir = session.config().repository.store;
+  if (!std::filesystem::exists(store_dir / "data.mdb")) {
+    throw std::runtime_error(store_dir.string() +
+                             ": no store here (run pkirepo-signer init first)");
+  }
   RunSummary s = run_signing(session, options);
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   for (const auto& p : s.problems) {

@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# `pkirepo-signer run` throughput (issue 3), beside the limit measured in the same run with
+# `openssl speed -multi <cores>`:
+#   - a store of SIGN_BENCH_N certificates (default 1,000,000; 1% revoked) under a CPS-conformant
+#     P-384 issuing CA whose delegated responder key is P-256: full `run` time, responses signed
+#     per second, ratio to `openssl speed ecdsap256` (goal >= 0.85); then a no-op `run` on the
+#     fresh store (goal: < 2% of the full run's time);
+#   - the same with an RSA-2048 responder key on SIGN_BENCH_N_RSA certificates (default
+#     100,000: RSA signs ~15x slower), ratio to `openssl speed rsa2048`;
+#   - one CRL of SIGN_BENCH_CRL_ENTRIES (default 100,000) revoked entries signed with a P-384 CA
+#     key: time and size.
+#
+#   bench/sign_bench.sh
+#   SIGN_BENCH_N=200000 SIGN_BENCH_N_RSA=20000 bench/sign_bench.sh
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+N=${SIGN_BENCH_N:-1000000}
+N_RSA=${SIGN_BENCH_N_RSA:-100000}
+CRL_N=${SIGN_BENCH_CRL_ENTRIES:-100000}
+SPEED_SECONDS=${SIGN_BENCH_SPEED_SECONDS:-5}
+cores=$(nproc)
+build="$root/build-bench-sign"
+cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DPKIREPO_BENCH=ON \
+  -DPKIREPO_TESTS=OFF >/dev/null
+cmake --build "$build" --target pkirepo-signer sign_bench_tool >/dev/null
+signer="$build/signer/pkirepo-signer"
+tool="$build/bench/sign_bench_tool"
+work=$(mktemp -d /tmp/pkirepo-sign-bench.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+export PKIREPO_BENCH_PASSPHRASE="bench passphrase, not secret"
+export PKIREPO_NOW=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+
+# sign/s column of `openssl speed -multi`, for the line matching $2.
+speed() {
+  openssl speed -multi "$cores" -seconds "$SPEED_SECONDS" "$1" 2>/dev/null |
+    awk -v pat="$2" '$0 ~ pat { v = $(NF-1) } END { print v }'
+}
+
+now() { date +%s.%N; }
+
+bench_store() {  # $1 responder key algorithm, $2 certificates, $3 reference sign/s
+  local alg=$1 n=$2 ref=$3 dir="$work/$1"
+  mkdir -p "$dir"
+  cat > "$dir/pkirepo.toml" <<TOML
+[repository]
+name = "Bench PKI"
+store = "store"
+base_url = "http://pki.bench.test"
+passphrase_env = "PKIREPO_BENCH_PASSPHRASE"
+
+[[profile]]
+id = "tls-server"
+validity = "397d"
+eku = ["serverAuth", "clientAuth"]
+
+[[ca]]
+id = "root"
+role = "root"
+subject = "CN=Bench Root,O=Bench,C=US"
+key = { algorithm = "ec-p384", file = "keys/root.pem" }
+validity = "20y"
+
+[[ca]]
+id = "tls"
+role = "issuing"
+parent = "root"
+subject = "CN=Bench TLS Issuing CA,O=Bench,C=US"
+key = { algorithm = "ec-p384", file = "keys/tls.pem" }
+validity = "5y"
+profiles = ["tls-server"]
+
+[ocsp]
+responder_key = "$alg"
+TOML
+  "$signer" -c "$dir/pkirepo.toml" --operator bench init >/dev/null
+  "$tool" populate "$dir/store" tls "$n" 1 "$PKIREPO_NOW" >/dev/null
+  local t0 t1 t2 out
+  t0=$(now)
+  out=$("$signer" -c "$dir/pkirepo.toml" --operator bench run)
+  t1=$(now)
+  "$signer" -c "$dir/pkirepo.toml" --operator bench run >/dev/null
+  t2=$(now)
+  local signed
+  signed=$(echo "$out" | sed -n 's/.*OCSP \([0-9]*\) signed.*/\1/p')
+  awk -v alg="$alg" -v n="$n" -v signed="$signed" -v full="$(echo "$t1 - $t0" | bc -l)" \
+      -v noop="$(echo "$t2 - $t1" | bc -l)" -v ref="$ref" -v cores="$cores" 'BEGIN {
+    rate = signed / full
+    printf "%-9s %9d certs  %9d responses  full run %7.2f s  %8.0f responses/s  openssl speed -multi %d: %8.0f sign/s  ratio %.3f  no-op run %.3f s (%.2f%% of full)\n",
+      alg, n, signed, full, rate, cores, ref, rate / ref, noop, 100 * noop / full
+  }'
+  echo "          $out"
+  du -sh "$dir/store" | awk '{ print "          store size " $1 }'
+  rm -rf "$dir"
+}
+
+echo "sign_bench: $cores cores, OpenSSL $(openssl version | awk '{print $2}'), now $PKIREPO_NOW"
+ec_ref=$(speed ecdsap256 "nistp256")
+bench_store ec-p256 "$N" "$ec_ref"
+rsa_ref=$(speed rsa2048 "^rsa 2048")
+bench_store rsa-2048 "$N_RSA" "$rsa_ref"
+p384_ref=$(speed ecdsap384 "nistp384")
+echo "P-384 (CA keys): openssl speed -multi $cores: $p384_ref sign/s — one signature per CRL shard:"
+"$tool" crl "$CRL_N" | sed 's/^/          /'

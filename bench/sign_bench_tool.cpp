@@ -1,0 +1,139 @@
+// Helpers for bench/sign_bench.sh (issue 3):
+//   sign_bench_tool populate STORE CA_ID COUNT REVOKED_PERCENT NOW_RFC3339
+//       adds COUNT certificate records under CA_ID straight into the store (random 16-byte
+//       serials, valid from NOW-1d for 397 days, REVOKED_PERCENT of them revoked with
+//       keyCompromise). OCSP and CRL signing read only the records' fields; each record carries
+//       the CA's own certificate as its DER so the store has a realistic size.
+//   sign_bench_tool crl ENTRIES
+//       builds and signs one CRL with ENTRIES revoked entries with a fresh P-384 CA key (what the
+//       CPS requires for CA keys) and prints the time and size.
+#include <chrono>
+#include <iostream>
+#include <random>
+#include <string>
+
+#include "signer/cert_builder.h"
+#include "signer/crl_signing.h"
+#include "signer/profiles.h"
+#include "store/store.h"
+#include "x509/cert_info.h"
+#include "x509/der.h"
+#include "x509/key.h"
+
+using namespace pkirepo;
+
+namespace {
+
+int populate(int argc, char** argv) {
+  if (argc != 7) {
+    std::cerr << "usage: sign_bench_tool populate STORE CA_ID COUNT REVOKED_PERCENT NOW\n";
+    return 2;
+  }
+  const std::filesystem::path dir = argv[2];
+  const std::string ca_id = argv[3];
+  const size_t count = std::stoul(argv[4]);
+  const size_t percent = std::stoul(argv[5]);
+  const auto now = parse_rfc3339(argv[6]);
+  if (!now) {
+    std::cerr << "NOW: not an RFC 3339 time\n";
+    return 2;
+  }
+  store::WriteStore st(dir);
+  std::optional<store::CaRecord> ca;
+  {
+    store::ReadTxn txn = st.begin_read();
+    ca = store::get_ca(txn, ca_id);
+  }
+  if (!ca) {
+    std::cerr << ca_id << ": no such CA in the store\n";
+    return 1;
+  }
+  X509Ptr issuer = parse_cert_der(ca->cert_der);
+  const Sha1Digest key_id = key_id_sha1(issuer.get());
+  const size_t batch = 50000;
+  std::mt19937_64 rng(42);
+  for (size_t begin = 0; begin < count; begin += batch) {
+    std::vector<std::pair<Bytes, store::CertRecord>> records;
+    for (size_t i = begin; i < std::min(count, begin + batch); ++i) {
+      Bytes serial = signer::random_serial();
+      store::CertRecord rec;
+      rec.ca_id = ca_id;
+      rec.not_before = *now - 86400;
+      rec.not_after = *now - 86400 + 397 * 86400;
+      rec.issued_at = rec.not_before;
+      rec.profile = "tls-server";
+      rec.shard = 0;
+      rec.der = ca->cert_der;
+      if (percent > 0 && rng() % 100 < percent) {
+        rec.status = store::CertStatus::revoked;
+        rec.reason = 1;
+        rec.revocation_time = *now - 3600;
+      }
+      records.emplace_back(std::move(serial), std::move(rec));
+    }
+    st.transact([&](store::WriteTxn& txn) {
+      for (const auto& [serial, rec] : records) {
+        store::put_cert(txn, key_id, serial, rec);
+      }
+    });
+  }
+  std::cout << "populated " << count << " certificates under " << ca_id << "\n";
+  return 0;
+}
+
+int crl(int argc, char** argv) {
+  if (argc != 3) {
+    std::cerr << "usage: sign_bench_tool crl ENTRIES\n";
+    return 2;
+  }
+  const size_t n = std::stoul(argv[2]);
+  EvpPkeyPtr key = generate_key("ec-p384");
+  X509NamePtr name = parse_name("CN=Bench CRL CA,O=Bench,C=US");
+  signer::CertSpec spec;
+  spec.subject = name.get();
+  spec.public_key = key.get();
+  spec.not_before = 1'800'000'000;
+  spec.not_after = spec.not_before + 5 * 365 * 86400;
+  spec.serial = signer::random_serial();
+  spec.signing_key = key.get();
+  spec.extensions = {{NID_basic_constraints, "critical,CA:TRUE"},
+                     {NID_key_usage, "critical,keyCertSign,cRLSign"},
+                     {NID_subject_key_identifier, "hash"}};
+  X509Ptr ca = signer::build_certificate(spec);
+  signer::CrlSpec crl_spec;
+  crl_spec.issuer = ca.get();
+  crl_spec.key = key.get();
+  crl_spec.crl_number = 1;
+  crl_spec.this_update = spec.not_before + 86400;
+  crl_spec.next_update = crl_spec.this_update + 7 * 86400;
+  for (size_t i = 0; i < n; ++i) {
+    crl_spec.entries.push_back({signer::random_serial(), crl_spec.this_update - 3600,
+                                i % 3 == 0 ? 1 : -1, 0, crl_spec.this_update + 100 * 86400});
+  }
+  auto started = std::chrono::steady_clock::now();
+  X509CrlPtr crl = signer::build_crl(crl_spec);
+  Bytes der = to_der(crl.get());
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  std::cout << "crl: " << n << " entries, P-384 CA key: built and signed in " << secs << " s, "
+            << der.size() << " bytes (" << static_cast<double>(der.size()) / 1e6 << " MB)\n";
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    std::string cmd = argc > 1 ? argv[1] : "";
+    if (cmd == "populate") {
+      return populate(argc, argv);
+    }
+    if (cmd == "crl") {
+      return crl(argc, argv);
+    }
+    std::cerr << "usage: sign_bench_tool populate|crl ...\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "sign_bench_tool: " << e.what() << "\n";
+    return 1;
+  }
+}
