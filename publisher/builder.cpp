@@ -75,7 +75,7 @@ class SiteRenderer {
     sitemap();
     out_.files.add("style.css", templates_.stylesheet());
     out_.files.add("print.css", templates_.print_stylesheet());
-    findings();
+    out_.findings = compute_findings(source_, snap_, now_);
     return std::move(out_);
   }
 
@@ -612,64 +612,6 @@ class SiteRenderer {
     out_.files.add("sitemap.xml", x);
   }
 
-  // --- compliance ---
-  void findings() {
-    std::vector<ComplianceFinding>& f = out_.findings;
-    std::vector<AuditPeriod> periods;
-    for (const Audit& a : source_.audits) {
-      periods.push_back({a.where, a.meta});
-    }
-    std::vector<std::string> known;
-    std::vector<std::string> active;
-    for (const CaEntry& ca : snap_.cas) {
-      known.push_back(ca.id);
-      if (ca.status == CaStatus::active) {
-        active.push_back(ca.id);
-      }
-    }
-    auto a = check_audits(periods, known, active, now_);
-    f.insert(f.end(), a.begin(), a.end());
-    std::vector<DocumentMeta> cps;
-    std::set<DocumentKind> kinds;
-    for (const Document& d : source_.documents) {
-      kinds.insert(d.current().meta.kind);
-      if (d.current().meta.kind == DocumentKind::cps && cps.empty()) {
-        for (const auto& v : d.versions) {
-          cps.push_back(v.meta);
-        }
-      }
-    }
-    auto r = check_cps_review(cps, now_);
-    f.insert(f.end(), r.begin(), r.end());
-    // CPS 2.2: what the repository holds.
-    for (DocumentKind k :
-         {DocumentKind::cp, DocumentKind::subscriber_agreement,
-          DocumentKind::relying_party_agreement, DocumentKind::privacy, DocumentKind::terms}) {
-      if (!kinds.count(k)) {
-        f.push_back({"repository", "CPS 2.2",
-                     std::string("no ") + document_kind_label(k) + " (kind = \"" +
-                         document_kind_name(k) + "\")"});
-      }
-    }
-    for (const CaEntry& ca : snap_.cas) {
-      bool has = std::any_of(snap_.crls.begin(), snap_.crls.end(),
-                             [&](const CrlEntry& c) { return c.ca_id == ca.id; });
-      if (!has && ca.status == CaStatus::active) {
-        f.push_back(
-            {"CA " + ca.id, "CPS 2.2", "no CRL in the store yet (pkirepo-signer run signs them)"});
-      }
-    }
-    for (const CrlEntry& crl : snap_.crls) {
-      if (crl.record.next_update < now_) {
-        f.push_back({"CRL " + crl.path, "BR 4.9.7",
-                     "nextUpdate " + rfc3339(crl.record.next_update) + " has passed"});
-      }
-    }
-    for (const std::string& p : snap_.problems) {
-      f.push_back({"config", "BR 2.2", p});
-    }
-  }
-
   const Config& config_;
   const SiteSource& source_;
   const StoreSnapshot& snap_;
@@ -684,10 +626,181 @@ class SiteRenderer {
 
 }  // namespace
 
+std::vector<ComplianceFinding> compute_findings(const SiteSource& source,
+                                                const StoreSnapshot& snapshot, UnixTime now) {
+  std::vector<ComplianceFinding> f;
+  std::vector<AuditPeriod> periods;
+  for (const Audit& a : source.audits) {
+    periods.push_back({a.where, a.meta});
+  }
+  std::vector<std::string> known;
+  std::vector<std::string> active;
+  for (const CaEntry& ca : snapshot.cas) {
+    known.push_back(ca.id);
+    if (ca.status == CaStatus::active) {
+      active.push_back(ca.id);
+    }
+  }
+  auto a = check_audits(periods, known, active, now);
+  f.insert(f.end(), a.begin(), a.end());
+  std::vector<DocumentMeta> cps;
+  std::set<DocumentKind> kinds;
+  for (const Document& d : source.documents) {
+    kinds.insert(d.current().meta.kind);
+    if (d.current().meta.kind == DocumentKind::cps && cps.empty()) {
+      for (const auto& v : d.versions) {
+        cps.push_back(v.meta);
+      }
+    }
+  }
+  auto r = check_cps_review(cps, now);
+  f.insert(f.end(), r.begin(), r.end());
+  // CPS 2.2: what the repository holds.
+  for (DocumentKind k :
+       {DocumentKind::cp, DocumentKind::subscriber_agreement, DocumentKind::relying_party_agreement,
+        DocumentKind::privacy, DocumentKind::terms}) {
+    if (!kinds.count(k)) {
+      f.push_back({"repository", "CPS 2.2",
+                   std::string("no ") + document_kind_label(k) + " (kind = \"" +
+                       document_kind_name(k) + "\")"});
+    }
+  }
+  for (const CaEntry& ca : snapshot.cas) {
+    bool has = std::any_of(snapshot.crls.begin(), snapshot.crls.end(),
+                           [&](const CrlEntry& c) { return c.ca_id == ca.id; });
+    if (!has && ca.status == CaStatus::active) {
+      f.push_back(
+          {"CA " + ca.id, "CPS 2.2", "no CRL in the store yet (pkirepo-signer run signs them)"});
+    }
+  }
+  for (const CrlEntry& crl : snapshot.crls) {
+    if (crl.record.next_update < now) {
+      f.push_back({"CRL " + crl.path, "BR 4.9.7",
+                   "nextUpdate " + rfc3339(crl.record.next_update) + " has passed"});
+    }
+  }
+  for (const std::string& p : snapshot.problems) {
+    f.push_back({"config", "BR 2.2", p});
+  }
+  return f;
+}
+
 RenderedSite render_site(const Config& config, const SiteSource& source,
                          const StoreSnapshot& snapshot, const Templates& templates, UnixTime now) {
   return SiteRenderer(config, source, snapshot, templates, now).run();
 }
+
+namespace {
+
+// Everything render_site() reads, hashed: when it equals the last build's, the output would
+// be byte-identical and rendering is skipped. Bump kRenderVersion whenever the publisher
+// renders the same inputs differently.
+constexpr const char* kRenderVersion = "pkirepo-publisher render 1";
+
+std::string input_fingerprint(const Config& config, const SiteSource& source,
+                              const Templates& templates, const StoreSnapshot& snap, UnixTime now) {
+  InputHasher h;
+  h.add(kRenderVersion);
+  h.add(config.repository.name);
+  h.add(config.repository.base_url);
+  h.add(config.site.source.string());
+  h.add(config.site.safe ? 1 : 0);
+  h.add(config.crl.shards);
+  h.add(config.ocsp_url());
+  for (const CaConfig& ca : config.cas) {
+    h.add(ca.id);
+    for (const auto& p : ca.profiles) {
+      h.add(p);
+    }
+  }
+  for (const ProfileConfig& p : config.profiles) {
+    h.add(p.id);
+    h.add(p.validity.seconds);
+    h.add(p.validity.text);
+    h.add(p.require_san ? 1 : 0);
+    for (const auto* list : {&p.eku, &p.key_usage, &p.policy_oids}) {
+      h.add(static_cast<long long>(list->size()));
+      for (const auto& v : *list) {
+        h.add(v);
+      }
+    }
+  }
+  h.add(source.intro_markdown);
+  for (const Document& d : source.documents) {
+    h.add(d.slug);
+    for (const DocumentVersion& v : d.versions) {
+      h.add(v.where);
+      h.add(v.raw);
+    }
+  }
+  for (const Incident& i : source.incidents) {
+    h.add(i.slug);
+    h.add(i.where);
+    for (const std::string* f :
+         {&i.meta.title, &i.meta.date_text, &i.meta.status, &i.meta.summary, &i.body}) {
+      h.add(*f);
+    }
+    h.add(i.meta.sample ? 1 : 0);
+    for (const auto& c : i.meta.cas) {
+      h.add(c);
+    }
+  }
+  for (const Audit& a : source.audits) {
+    h.add(a.id);
+    h.add(a.where);
+    for (const std::string* f :
+         {&a.meta.title, &a.meta.auditor, &a.meta.scheme, &a.meta.period_start_text,
+          &a.meta.period_end_text, &a.meta.report_date_text, &a.report_ext, &a.report_where}) {
+      h.add(*f);
+    }
+    h.add(a.meta.sample ? 1 : 0);
+    for (const auto& c : a.meta.cas) {
+      h.add(c);
+    }
+    h.add(std::string_view(reinterpret_cast<const char*>(a.report.data()), a.report.size()));
+  }
+  for (const auto& [name, text] : templates.sources()) {
+    h.add(name);
+    h.add(text);
+  }
+  h.add(templates.stylesheet());
+  h.add(templates.print_stylesheet());
+  for (const CaEntry& ca : snap.cas) {
+    h.add(ca.id);
+    h.add(static_cast<long long>(ca.role));
+    h.add(ca.parent);
+    h.add(std::string_view(reinterpret_cast<const char*>(ca.der.data()), ca.der.size()));
+    h.add(static_cast<long long>(ca.status));
+    h.add(ca.status_reason);
+  }
+  for (const CrlEntry& c : snap.crls) {
+    h.add(c.ca_id);
+    h.add(c.shard);
+    h.add(c.url);
+    h.add(static_cast<long long>(c.record.crl_number));
+    h.add(c.record.this_update);
+    h.add(c.record.next_update);
+    h.add(c.record.entries);
+    h.add(c.record.next_update < now ? 1 : 0);  // the one thing `now` changes on a page
+    h.add(
+        std::string_view(reinterpret_cast<const char*>(c.record.der.data()), c.record.der.size()));
+  }
+  for (const auto& [ca, json] : snap.crl_lists) {
+    h.add(ca);
+    h.add(json);
+  }
+  for (const TestCertEntry& t : snap.test_certificates) {
+    h.add(t.ca_id);
+    h.add(t.kind);
+    h.add(t.status);
+    h.add(std::string_view(reinterpret_cast<const char*>(t.der.data()), t.der.size()));
+  }
+  h.add(static_cast<long long>(snap.checkpoint.count));
+  h.add(snap.checkpoint.head_hex);
+  return h.hex();
+}
+
+}  // namespace
 
 BuildResult build_site(const Config& config, const BuildOptions& options, UnixTime now) {
   SiteSource source = load_site_source(config.site.source);
@@ -697,16 +810,22 @@ BuildResult build_site(const Config& config, const BuildOptions& options, UnixTi
     store::ReadStore st(config.repository.store);
     snapshot = read_store(config, st, now);
   }
-  RenderedSite site = render_site(config, source, snapshot, templates, now);
   BuildResult result;
-  result.findings = site.findings;
-  result.files = site.files.files().size();
-  if (options.strict && !site.findings.empty()) {
+  result.findings = compute_findings(source, snapshot, now);
+  if (options.strict && !result.findings.empty()) {
     result.refused = true;
     return result;
   }
-  result.stats =
-      commit_site(site.files, options.output.empty() ? config.site.output : options.output);
+  const std::filesystem::path output = options.output.empty() ? config.site.output : options.output;
+  const std::string fingerprint = input_fingerprint(config, source, templates, snapshot, now);
+  if (output_is_current(output, fingerprint, result.files)) {
+    result.stats.unchanged = result.files;
+    return result;  // same inputs, same files on disk: nothing to render, nothing to write
+  }
+  RenderedSite site = render_site(config, source, snapshot, templates, now);
+  result.files = site.files.files().size();
+  result.stats = commit_site(site.files, output);
+  record_build_state(output, fingerprint, site.files);
   return result;
 }
 

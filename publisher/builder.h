@@ -30,6 +30,13 @@ struct RenderedSite {
                                        const StoreSnapshot& snapshot, const Templates& templates,
                                        UnixTime now);
 
+// The compliance checks of issue 5 (compliance.h) plus what CPS 2.2 says the repository holds:
+// the other policy documents, a CRL for every active CA, configured test certificates found.
+// Cheap: runs on every build, even one that renders nothing.
+[[nodiscard]] std::vector<ComplianceFinding> compute_findings(const SiteSource& source,
+                                                              const StoreSnapshot& snapshot,
+                                                              UnixTime now);
+
 struct BuildOptions {
   std::filesystem::path output;  // empty: [site] output
   bool strict = false;           // compliance findings fail the build (nothing is written)

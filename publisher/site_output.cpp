@@ -11,10 +11,24 @@
 #include <fstream>
 
 #include "publisher/front_matter.h"
+#include "x509/bytes.h"
 
 namespace pkirepo::publisher {
 namespace fs = std::filesystem;
 namespace {
+
+std::string hash_hex(std::string_view data) {
+  XXH128_hash_t h = XXH3_128bits(data.data(), data.size());
+  XXH128_canonical_t c;
+  XXH128_canonicalFromHash(&c, h);
+  return to_hex(ByteView(c.digest, sizeof c.digest));
+}
+
+std::filesystem::path state_path(const std::filesystem::path& output) {
+  std::filesystem::path parent =
+      output.parent_path().empty() ? std::filesystem::path(".") : output.parent_path();
+  return parent / ("." + output.filename().string() + ".pkirepo-build");
+}
 
 bool same_hash(const std::string& a, const std::string& b) {
   XXH128_hash_t ha = XXH3_128bits(a.data(), a.size());
@@ -143,6 +157,82 @@ CommitStats commit_site(const SiteFiles& site, const fs::path& output) {
     throw;
   }
   return stats;
+}
+
+struct InputHasher::State {
+  XXH3_state_t* xxh = XXH3_createState();
+  ~State() { XXH3_freeState(xxh); }
+};
+
+InputHasher::InputHasher() : state_(std::make_unique<State>()) {
+  XXH3_128bits_reset(state_->xxh);
+}
+InputHasher::~InputHasher() = default;
+
+void InputHasher::add(std::string_view bytes) {
+  add(static_cast<long long>(bytes.size()));
+  XXH3_128bits_update(state_->xxh, bytes.data(), bytes.size());
+}
+
+void InputHasher::add(long long number) {
+  XXH3_128bits_update(state_->xxh, &number, sizeof number);
+}
+
+std::string InputHasher::hex() const {
+  XXH128_hash_t h = XXH3_128bits_digest(state_->xxh);
+  XXH128_canonical_t c;
+  XXH128_canonicalFromHash(&c, h);
+  return to_hex(ByteView(c.digest, sizeof c.digest));
+}
+
+bool output_is_current(const fs::path& output, const std::string& fingerprint, size_t& files) {
+  std::error_code ec;
+  if (!fs::is_directory(output, ec) || !fs::is_regular_file(state_path(output), ec)) {
+    return false;
+  }
+  std::ifstream in(state_path(output));
+  std::string line;
+  if (!std::getline(in, line) || line != "fingerprint " + fingerprint) {
+    return false;
+  }
+  std::map<std::string, std::pair<uint64_t, std::string>> listed;  // path -> size, hash
+  while (std::getline(in, line)) {
+    // "<hash> <size> <path>"
+    size_t a = line.find(' ');
+    size_t b = a == std::string::npos ? a : line.find(' ', a + 1);
+    if (b == std::string::npos) {
+      return false;
+    }
+    listed[line.substr(b + 1)] = {std::stoull(line.substr(a + 1, b - a - 1)), line.substr(0, a)};
+  }
+  size_t seen = 0;
+  for (auto it = fs::recursive_directory_iterator(output, ec); !ec && it != fs::end(it);
+       it.increment(ec)) {
+    if (!it->is_regular_file()) {
+      continue;
+    }
+    auto l = listed.find(fs::relative(it->path(), output).generic_string());
+    if (l == listed.end() || it->file_size() != l->second.first ||
+        hash_hex(read_all(it->path())) != l->second.second) {
+      return false;
+    }
+    ++seen;
+  }
+  files = seen;
+  return !ec && seen == listed.size();
+}
+
+void record_build_state(const fs::path& output, const std::string& fingerprint,
+                        const SiteFiles& site) {
+  std::string text = "fingerprint " + fingerprint + "\n";
+  for (const auto& [path, content] : site.files()) {
+    text += hash_hex(content) + " " + std::to_string(content.size()) + " " + path + "\n";
+  }
+  try {
+    write_file_atomic(state_path(output), as_bytes(text));
+  } catch (const std::exception&) {
+    // A cache: the next build renders in full and writes it again.
+  }
 }
 
 }  // namespace pkirepo::publisher

@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -38,5 +39,36 @@ struct CommitStats {
 // Throws SiteError (or std::filesystem::filesystem_error) when the output cannot be written;
 // the old tree is then left as it was.
 CommitStats commit_site(const SiteFiles& site, const std::filesystem::path& output);
+
+// XXH3-128 over a sequence of byte strings, each length-prefixed so ("ab","c") != ("a","bc").
+// Used for the build's input fingerprint.
+class InputHasher {
+ public:
+  InputHasher();
+  ~InputHasher();
+  InputHasher(const InputHasher&) = delete;
+  InputHasher& operator=(const InputHasher&) = delete;
+  void add(std::string_view bytes);
+  void add(long long number);
+  [[nodiscard]] std::string hex() const;  // 32 lowercase hex digits
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+// The build state, kept beside the output and never inside it (so it is not published):
+// "<parent>/.<output name>.pkirepo-build" holds the input fingerprint of the last build and the
+// XXH3-128 of every file it wrote.
+//
+// output_is_current(): true when that fingerprint equals `fingerprint` and the output still
+// holds exactly the listed files with the same contents (read and compared by XXH3-128) —
+// then rendering can be skipped altogether. Any doubt (no state, unreadable, a file changed or
+// added by hand) answers false and the build renders as usual. `files` gets the file count.
+[[nodiscard]] bool output_is_current(const std::filesystem::path& output,
+                                     const std::string& fingerprint, size_t& files);
+// Best effort (a cache): a failure to write it only costs the next build its shortcut.
+void record_build_state(const std::filesystem::path& output, const std::string& fingerprint,
+                        const SiteFiles& site);
 
 }  // namespace pkirepo::publisher

@@ -21,6 +21,8 @@ class Templates {
   [[nodiscard]] std::string render(const std::string& name, const Data& data) const;
   [[nodiscard]] const std::string& stylesheet() const { return style_css_; }
   [[nodiscard]] const std::string& print_stylesheet() const { return print_css_; }
+  // Template name -> source text, for the build's input fingerprint.
+  [[nodiscard]] const std::map<std::string, std::string>& sources() const { return sources_; }
 
   // The page templates every site needs.
   static const char* const kRequired[];

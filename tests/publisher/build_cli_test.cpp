@@ -235,6 +235,24 @@ TEST_CASE("determinism and no-op rebuild", "[publisher][integration][determinism
   CHECK(after.st_ino == before.st_ino);
   CHECK(after.st_mtim.tv_nsec == before.st_mtim.tv_nsec);
   CHECK(after.st_mtim.tv_sec == before.st_mtim.tv_sec);
+
+  // The build state lives beside the output, not in it (it is not published).
+  CHECK(fs::exists(dir / ".a.pkirepo-build"));
+  CHECK(read_tree(a).count(".a.pkirepo-build") == 0);
+  // A file changed or removed by hand is noticed (content compared by XXH3) and restored.
+  write_text(a / "cps/index.html", "tampered");
+  fs::remove(a / "style.css");
+  RunResult repair = publish(demo_pki().config, {"build", "--out", a.string()});
+  CHECK(repair.exit_code == 0);
+  CHECK_THAT(repair.out, Catch::Contains("2 written"));
+  CHECK(read_tree(a) == read_tree(b));
+  // A changed input renders again; only the pages it touches are written.
+  RunResult later =
+      publish(demo_pki().config, {"build", "--out", a.string()}, "2026-12-30T00:00:00Z");
+  CHECK(later.exit_code == 0);
+  CHECK_THAT(later.out, Catch::Contains("built "));  // CRL nextUpdate has passed: "overdue"
+  CHECK_THAT(read_text_file(a / "crls.html"), Catch::Contains("(overdue)"));
+  CHECK(read_text_file(a / "cps/index.html") == read_text_file(b / "cps/index.html"));
 }
 
 TEST_CASE("exit codes: usage 2, bad input 1 naming the file, --strict fails on findings",

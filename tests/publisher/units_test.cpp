@@ -25,8 +25,8 @@ UnixTime day(const char* text) {
 }
 
 AuditPeriod period(const std::string& where, const char* start, const char* end, const char* report,
-                  std::vector<std::string> cas = {"root"},
-                  const std::string& scheme = "WebTrust for CAs") {
+                   std::vector<std::string> cas = {"root"},
+                   const std::string& scheme = "WebTrust for CAs") {
   AuditPeriod a;
   a.where = where;
   a.meta.auditor = "A";
