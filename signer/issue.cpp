@@ -2,8 +2,10 @@
 // on its own, in parallel on every core; issued certificates and audit records are committed
 // in batches, one write transaction per batch.
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <iostream>
+#include <memory>
 #include <thread>
 
 #include "audit/audit_log.h"
@@ -236,25 +238,47 @@ int run_issue(CommandRunner& runner, const IssueOptions& opt) {
   size_t refused = 0;
   unsigned threads = opt.threads > 0 ? static_cast<unsigned>(opt.threads)
                                      : std::max(1u, std::thread::hardware_concurrency());
-  for (size_t begin = 0; begin < files.size(); begin += kBatchSize) {
-    size_t end = std::min(files.size(), begin + kBatchSize);
-    std::vector<Outcome> batch(end - begin);
-    for (size_t i = 0; i < batch.size(); ++i) {
-      batch[i].source = files[begin + i];
-    }
+  // Decides one batch on `threads` threads. Returned as a joinable job so the next batch is
+  // signed while the main thread commits and writes out the previous one.
+  struct BatchJob {
+    std::vector<Outcome> batch;
     std::atomic<size_t> next{0};
-    auto worker = [&] {
-      for (size_t i = next++; i < batch.size(); i = next++) {
-        decide(ctx, batch[i]);
-      }
-    };
     std::vector<std::thread> pool;
-    for (unsigned t = 1; t < std::min<size_t>(threads, batch.size()); ++t) {
-      pool.emplace_back(worker);
+    // A commit that throws must not leave running threads behind (std::terminate).
+    ~BatchJob() {
+      for (auto& t : pool) {
+        if (t.joinable()) {
+          t.join();
+        }
+      }
     }
-    worker();
-    for (auto& t : pool) {
+  };
+  auto start_batch = [&](size_t begin) {
+    auto job = std::make_unique<BatchJob>();
+    size_t end = std::min(files.size(), begin + kBatchSize);
+    job->batch.resize(end - begin);
+    for (size_t i = 0; i < job->batch.size(); ++i) {
+      job->batch[i].source = files[begin + i];
+    }
+    BatchJob* j = job.get();
+    for (unsigned t = 0; t < std::min<size_t>(threads, j->batch.size()); ++t) {
+      j->pool.emplace_back([&ctx, j] {
+        for (size_t i = j->next++; i < j->batch.size(); i = j->next++) {
+          decide(ctx, j->batch[i]);
+        }
+      });
+    }
+    return job;
+  };
+  std::unique_ptr<BatchJob> pending = start_batch(0);
+  for (size_t begin = 0; begin < files.size(); begin += kBatchSize) {
+    for (auto& t : pending->pool) {
       t.join();
+    }
+    std::vector<Outcome> batch = std::move(pending->batch);
+    pending.reset();
+    if (begin + kBatchSize < files.size()) {
+      pending = start_batch(begin + kBatchSize);
     }
 
     st.transact([&](store::WriteTxn& txn) {
