@@ -70,17 +70,18 @@ key = { algorithm = "ec-p384", file = ")" +
 validity = "5y"
 path_len = 0
 profiles = ["tls-server", "client-auth", "test-short"]
+eku = ["serverAuth", "clientAuth"]
 
 [[ca]]
-id = "tls-rsa-2026"
+id = "code-rsa-2026"
 role = "issuing"
 parent = "int-2026"
-subject = "CN=Example TLS RSA Issuing CA 2026,O=Example,C=US"
-key = { algorithm = "rsa-4096", file = ")" +
-         (keys / "tls-rsa-2026.pem").string() + R"(" }
+subject = "CN=Example Code Signing Issuing CA RSA 2026,O=Example,C=US"
+key = { algorithm = "rsa-4096", file = ")" + (keys / "code-rsa-2026.pem").string() + R"(" }
 validity = "5y"
 path_len = 0
-profiles = ["tls-server", "code-signing"]
+profiles = ["code-signing"]
+eku = ["codeSigning"]
 
 [site]
 source = ")" +
