@@ -18,8 +18,7 @@ X509Ptr build_certificate(const CertSpec& spec) {
   Asn1IntegerPtr serial(BN_to_ASN1_INTEGER(bn.get(), nullptr));
   X509_set_serialNumber(cert.get(), serial.get());
   X509_set_subject_name(cert.get(), spec.subject);
-  X509_set_issuer_name(cert.get(),
-                       spec.issuer ? X509_get_subject_name(spec.issuer) : spec.subject);
+  X509_set_issuer_name(cert.get(), spec.issuer ? X509_get_subject_name(spec.issuer) : spec.subject);
   Asn1TimePtr nb = make_x509_time(spec.not_before);
   Asn1TimePtr na = make_x509_time(spec.not_after);
   X509_set1_notBefore(cert.get(), nb.get());

@@ -16,14 +16,14 @@ namespace pkirepo::signer {
 
 struct CertSpec {
   const X509_NAME* subject = nullptr;
-  EVP_PKEY* public_key = nullptr;   // the subject's key (borrowed)
+  EVP_PKEY* public_key = nullptr;  // the subject's key (borrowed)
   UnixTime not_before = 0;
   UnixTime not_after = 0;
-  Bytes serial;                      // magnitude, big-endian
-  const X509* issuer = nullptr;      // nullptr: self-signed (issuer = subject, signed by `signing_key`)
-  EVP_PKEY* signing_key = nullptr;   // the issuer's private key (borrowed)
+  Bytes serial;                  // magnitude, big-endian
+  const X509* issuer = nullptr;  // nullptr: self-signed (issuer = subject, signed by `signing_key`)
+  EVP_PKEY* signing_key = nullptr;                      // the issuer's private key (borrowed)
   std::vector<std::pair<int, std::string>> extensions;  // NID, OpenSSL conf value
-  std::vector<X509_EXTENSION*> extra_extensions;        // borrowed, added as they are (SAN from a CSR)
+  std::vector<X509_EXTENSION*> extra_extensions;  // borrowed, added as they are (SAN from a CSR)
 };
 
 // Throws std::runtime_error naming the extension or step that failed.

@@ -10,7 +10,7 @@ namespace pkirepo::signer {
 
 struct CommandRunner {
   Globals globals;
-  UnixTime now = 0;   // read once by main()
+  UnixTime now = 0;  // read once by main()
   int exit_code = 0;
 };
 
@@ -19,9 +19,9 @@ void add_issue_command(CLI::App& app, CommandRunner& runner);
 void add_revoke_command(CLI::App& app, CommandRunner& runner);
 void add_inspect_commands(CLI::App& app, CommandRunner& runner);  // list, show
 void add_lint_command(CLI::App& app, CommandRunner& runner);
-void add_audit_command(CLI::App& app, CommandRunner& runner);     // audit verify|export
-void add_run_command(CLI::App& app, CommandRunner& runner);       // run (OCSP + CRL signing)
-void add_status_command(CLI::App& app, CommandRunner& runner);    // status (monitoring probe)
-void add_export_command(CLI::App& app, CommandRunner& runner);    // export (compacted copy)
+void add_audit_command(CLI::App& app, CommandRunner& runner);   // audit verify|export
+void add_run_command(CLI::App& app, CommandRunner& runner);     // run (OCSP + CRL signing)
+void add_status_command(CLI::App& app, CommandRunner& runner);  // status (monitoring probe)
+void add_export_command(CLI::App& app, CommandRunner& runner);  // export (compacted copy)
 
 }  // namespace pkirepo::signer

@@ -68,7 +68,8 @@ ResponderIssue issue_responder_certificate(Session& session, const CaConfig& ca,
   spec.subject = subject.get();
   spec.public_key = key.get();
   spec.not_before = session.now();
-  spec.not_after = std::min(session.now() + cfg.ocsp.responder_validity.seconds, not_after(ca_cert));
+  spec.not_after =
+      std::min(session.now() + cfg.ocsp.responder_validity.seconds, not_after(ca_cert));
   spec.serial = random_serial();
   spec.issuer = ca_cert;
   spec.signing_key = ca_key;
@@ -133,7 +134,8 @@ int run_init(CommandRunner& runner) {
         store::ReadTxn txn = st.begin_read();
         auto rec = store::get_ca(txn, ca->parent);
         if (!rec) {
-          throw std::runtime_error("CA " + ca->id + ": parent " + ca->parent + " is not in the store");
+          throw std::runtime_error("CA " + ca->id + ": parent " + ca->parent +
+                                   " is not in the store");
         }
         parent_cert = parse_cert_der(rec->cert_der);
         parent_key = session.load_key(rec->key_file);
@@ -157,13 +159,14 @@ int run_init(CommandRunner& runner) {
                                " would end after its parent " + ca->parent + " (CPS 6.3.2)");
     }
     n.cert = build_certificate(spec);
-    throw_on_errors(policy::lint_certificate(n.cert.get(), parent_cert ? parent_cert.get()
-                                                                       : n.cert.get()),
-                    "CA " + ca->id);
+    throw_on_errors(
+        policy::lint_certificate(n.cert.get(), parent_cert ? parent_cert.get() : n.cert.get()),
+        "CA " + ca->id);
     write_encrypted_key(ca->key.file, n.key.get(), session.passphrase());
     guard.add(ca->key.file);
 
-    ResponderIssue resp = issue_responder_certificate(session, *ca, n.cert.get(), n.key.get(), guard);
+    ResponderIssue resp =
+        issue_responder_certificate(session, *ca, n.cert.get(), n.key.get(), guard);
     n.record.id = ca->id;
     n.record.role = ca->role;
     n.record.parent = ca->parent;

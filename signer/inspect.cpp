@@ -104,9 +104,8 @@ int run_list(CommandRunner& runner, const ListOptions& opt) {
         std::cout << to_json(r, serial, runner.now).dump() << "\n";
       } else {
         X509Ptr cert = parse_cert_der(r.der);
-        std::cout << id << "  " << to_hex(serial) << "  " << status << "  "
-                  << rfc3339(r.not_after) << "  " << r.profile << "  "
-                  << (cert ? subject_string(cert.get()) : "?") << "\n";
+        std::cout << id << "  " << to_hex(serial) << "  " << status << "  " << rfc3339(r.not_after)
+                  << "  " << r.profile << "  " << (cert ? subject_string(cert.get()) : "?") << "\n";
       }
     }
   }
@@ -139,8 +138,8 @@ int run_show(CommandRunner& runner, const ShowOptions& opt) {
       std::cout << j.dump(2) << "\n";
     } else {
       for (auto it = j.begin(); it != j.end(); ++it) {
-        std::cout << it.key() << ": "
-                  << (it->is_string() ? it->get<std::string>() : it->dump()) << "\n";
+        std::cout << it.key() << ": " << (it->is_string() ? it->get<std::string>() : it->dump())
+                  << "\n";
       }
       X509Ptr cert = parse_cert_der(r->der);
       if (cert) {

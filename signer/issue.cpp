@@ -42,8 +42,8 @@ struct IssuingContext {
 };
 
 struct Outcome {
-  std::string source;       // CSR file
-  std::string refusal;      // empty when issued
+  std::string source;   // CSR file
+  std::string refusal;  // empty when issued
   X509Ptr cert;
   std::string subject;
   store::CertRecord record;
@@ -176,7 +176,8 @@ const CaConfig& choose_ca(const Config& cfg, const IssueOptions& opt) {
   if (!opt.ca.empty()) {
     const CaConfig* ca = cfg.find_ca(opt.ca);
     if (ca == nullptr) {
-      throw std::runtime_error("--ca " + opt.ca + ": unknown CA (not in " + cfg.file.string() + ")");
+      throw std::runtime_error("--ca " + opt.ca + ": unknown CA (not in " + cfg.file.string() +
+                               ")");
     }
     if (std::find(ca->profiles.begin(), ca->profiles.end(), opt.profile) == ca->profiles.end()) {
       throw std::runtime_error("--ca " + opt.ca + ": this CA does not issue under profile " +
@@ -289,14 +290,20 @@ int run_issue(CommandRunner& runner, const IssueOptions& opt) {
         }
         if (!o.cert) {
           audit::append(txn, session.now(), session.operator_name(), "certificate_request_rejected",
-                        {{"ca", ca.id}, {"profile", profile->id}, {"request", o.source},
-                         {"subject", o.subject}, {"reason", o.refusal}});
+                        {{"ca", ca.id},
+                         {"profile", profile->id},
+                         {"request", o.source},
+                         {"subject", o.subject},
+                         {"reason", o.refusal}});
           continue;
         }
         store::put_cert(txn, ca_key_id, o.serial, o.record);
         audit::append(txn, session.now(), session.operator_name(), "certificate_issued",
-                      {{"ca", ca.id}, {"profile", profile->id}, {"request", o.source},
-                       {"subject", o.subject}, {"serial", to_hex(o.serial)},
+                      {{"ca", ca.id},
+                       {"profile", profile->id},
+                       {"request", o.source},
+                       {"subject", o.subject},
+                       {"serial", to_hex(o.serial)},
                        {"not_after", rfc3339(o.record.not_after)},
                        {"sha256", to_hex(sha256(o.record.der))}});
       }

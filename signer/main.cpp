@@ -11,8 +11,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("pkirepo-signer ") + PKIREPO_VERSION);
   app.require_subcommand(1);
   CommandRunner runner;
-  app.add_option("-c,--config", runner.globals.config_path, "Config file")
-      ->capture_default_str();
+  app.add_option("-c,--config", runner.globals.config_path, "Config file")->capture_default_str();
   app.add_option("--operator", runner.globals.operator_name,
                  "Who runs this, for the audit log (default: login name)");
   add_init_command(app, runner);

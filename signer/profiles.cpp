@@ -15,15 +15,20 @@ std::string join(const std::vector<std::string>& items, const std::string& sep) 
   return out;
 }
 
-std::string policies(const std::vector<std::string>& oids) { return join(oids, ","); }
+std::string policies(const std::vector<std::string>& oids) {
+  return join(oids, ",");
+}
 
 }  // namespace
 
 policy::CertType cert_type_of(CaRole role) {
   switch (role) {
-    case CaRole::root: return policy::CertType::root;
-    case CaRole::intermediate: return policy::CertType::subordinate_ca;
-    case CaRole::issuing: return policy::CertType::issuing_ca;
+    case CaRole::root:
+      return policy::CertType::root;
+    case CaRole::intermediate:
+      return policy::CertType::subordinate_ca;
+    case CaRole::issuing:
+      return policy::CertType::issuing_ca;
   }
   return policy::CertType::root;
 }
@@ -70,12 +75,10 @@ ExtensionList ca_extensions(const Config& config, const CaConfig& ca) {
 }
 
 ExtensionList responder_extensions() {
-  return {{NID_basic_constraints, "critical,CA:FALSE"},
-          {NID_key_usage, "critical,digitalSignature"},
-          {NID_ext_key_usage, "OCSPSigning"},
-          {NID_id_pkix_OCSP_noCheck, "ignored"},
-          {NID_subject_key_identifier, "hash"},
-          {NID_authority_key_identifier, "keyid:always"}};
+  return {
+      {NID_basic_constraints, "critical,CA:FALSE"}, {NID_key_usage, "critical,digitalSignature"},
+      {NID_ext_key_usage, "OCSPSigning"},           {NID_id_pkix_OCSP_noCheck, "ignored"},
+      {NID_subject_key_identifier, "hash"},         {NID_authority_key_identifier, "keyid:always"}};
 }
 
 ExtensionList subscriber_extensions(const Config& config, const CaConfig& issuer,

@@ -27,8 +27,10 @@ RevocationResult record_revocation(Session& session, store::WriteTxn& txn,
   }
   auto rec = store::get_cert(txn, key_id, serial);
   if (!rec) {
-    throw std::runtime_error("--serial " + req.serial_hex + ": no certificate with this serial "
-                             "was issued by CA " + req.ca_id);
+    throw std::runtime_error("--serial " + req.serial_hex +
+                             ": no certificate with this serial "
+                             "was issued by CA " +
+                             req.ca_id);
   }
   auto reason = policy::parse_reason(req.reason);
   if (!reason) {
@@ -40,11 +42,13 @@ RevocationResult record_revocation(Session& session, store::WriteTxn& txn,
   bool is_ca_cert = rec->profile == "ca";
   if (!policy::reason_allowed(*reason, is_ca_cert)) {
     throw std::runtime_error("--reason " + req.reason + ": not allowed for a " +
-                             (is_ca_cert ? "CA" : "subscriber") + " certificate (RULES.md, BR 7.2.2)");
+                             (is_ca_cert ? "CA" : "subscriber") +
+                             " certificate (RULES.md, BR 7.2.2)");
   }
   if (is_ca_cert && *reason < 0) {
-    throw std::runtime_error("--reason unspecified: a revoked CA certificate must carry a "
-                             "reasonCode (CCADB 3.2)");
+    throw std::runtime_error(
+        "--reason unspecified: a revoked CA certificate must carry a "
+        "reasonCode (CCADB 3.2)");
   }
   if (rec->status == store::CertStatus::revoked) {
     // BR 4.9.1: the only change allowed after revocation is an upgrade to keyCompromise.
@@ -127,7 +131,8 @@ void add_revoke_command(CLI::App& app, CommandRunner& runner) {
   cmd->add_option("--ca", req->ca_id, "The CA that issued the certificate")->required();
   cmd->add_option("--serial", req->serial_hex, "Serial number in hex")->required();
   cmd->add_option("--reason", req->reason, "RFC 5280 reason name")->required();
-  cmd->add_option("--invalidity-date", req->invalidity_date, "RFC 3339 time the key was compromised");
+  cmd->add_option("--invalidity-date", req->invalidity_date,
+                  "RFC 3339 time the key was compromised");
   auto publish = std::make_shared<bool>(false);
   cmd->add_flag("--publish", *publish,
                 "Re-sign the certificate's OCSP responses and CRL shard now, in the same "

@@ -9,9 +9,8 @@
 // change being audited, aborts with it.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -27,10 +26,10 @@ uint64_t append(store::WriteTxn& txn, UnixTime now, std::string_view operator_na
 
 struct VerifyResult {
   bool ok = true;
-  uint64_t records = 0;        // records checked
-  uint64_t first_bad = 0;      // sequence number of the first broken record (0 if none)
-  std::string reason;          // one line
-  std::string head_hex;        // head hash as recorded in meta
+  uint64_t records = 0;    // records checked
+  uint64_t first_bad = 0;  // sequence number of the first broken record (0 if none)
+  std::string reason;      // one line
+  std::string head_hex;    // head hash as recorded in meta
 };
 [[nodiscard]] VerifyResult verify(const store::Txn& txn);
 

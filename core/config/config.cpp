@@ -62,8 +62,8 @@ class TableReader {
     }
     std::int64_t v = n->as_integer()->get();
     if (v < min || v > max) {
-      fail(n, key, std::to_string(v) + " is outside " + std::to_string(min) + ".." +
-                       std::to_string(max));
+      fail(n, key,
+           std::to_string(v) + " is outside " + std::to_string(min) + ".." + std::to_string(max));
     }
     return v;
   }
@@ -139,7 +139,7 @@ class TableReader {
 };
 
 const std::set<std::string>& known_ekus() {
-  static const std::set<std::string> s{"serverAuth", "clientAuth", "codeSigning",
+  static const std::set<std::string> s{"serverAuth",      "clientAuth",   "codeSigning",
                                        "emailProtection", "timeStamping", "OCSPSigning"};
   return s;
 }
@@ -197,9 +197,12 @@ KeyConfig read_key(TableReader& parent, const std::string& file, const std::file
 
 const char* ca_role_name(CaRole r) {
   switch (r) {
-    case CaRole::root: return "root";
-    case CaRole::intermediate: return "intermediate";
-    case CaRole::issuing: return "issuing";
+    case CaRole::root:
+      return "root";
+    case CaRole::intermediate:
+      return "intermediate";
+    case CaRole::issuing:
+      return "issuing";
   }
   return "?";
 }
@@ -299,8 +302,8 @@ Config parse_config(std::string_view text, const std::filesystem::path& path) {
     CaConfig c;
     c.line = static_cast<int>(t->source().begin.line);
     c.id = *r.string("id", true);
-    if (c.id.empty() || c.id.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-_.") !=
-                            std::string::npos) {
+    if (c.id.empty() ||
+        c.id.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-_.") != std::string::npos) {
       r.fail(r.node("id"), "id", "\"" + c.id + "\" must use only a-z, 0-9, '-', '_' and '.'");
     }
     std::string role = *r.string("role", true);
@@ -348,8 +351,7 @@ Config parse_config(std::string_view text, const std::filesystem::path& path) {
       }
     }
     if (!c.profiles.empty() && c.role == CaRole::root) {
-      r.fail(r.node("profiles"), "profiles",
-             "a root signs no subscriber certificates (CPS 6.1.7)");
+      r.fail(r.node("profiles"), "profiles", "a root signs no subscriber certificates (CPS 6.1.7)");
     }
     c.policy_oids = r.strings("policy_oids");
     check_oids(r, "policy_oids", c.policy_oids);
@@ -409,8 +411,9 @@ Config parse_config(std::string_view text, const std::filesystem::path& path) {
       // BR 4.9.10: 8 hours ≤ validity ≤ 10 days.
       if (o.validity.seconds < 8 * kHour || o.validity.seconds > 10 * kDay) {
         r.fail(r.node("validity"), "validity",
-               o.validity.text + " is outside the BR 4.9.10 range of 8h to 10d "
-                                 "(set ocsp.allow_non_br = true for a private CA)");
+               o.validity.text +
+                   " is outside the BR 4.9.10 range of 8h to 10d "
+                   "(set ocsp.allow_non_br = true for a private CA)");
       }
       // BR 4.9.10: < 16h: refresh before half has passed; ≥ 16h: ≥ 8h before nextUpdate and
       // ≤ 4 days after thisUpdate.
@@ -641,7 +644,9 @@ std::string Config::key_passphrase() const {
   return v;
 }
 
-std::string Config::ocsp_url() const { return repository.base_url + ocsp.path; }
+std::string Config::ocsp_url() const {
+  return repository.base_url + ocsp.path;
+}
 
 std::string Config::ca_cert_url(std::string_view ca_id) const {
   return repository.base_url + "/ca/" + std::string(ca_id) + ".crt";

@@ -23,30 +23,30 @@ enum class CaRole { root, intermediate, issuing };
 [[nodiscard]] const char* ca_role_name(CaRole r);
 
 struct KeyConfig {
-  std::string algorithm;          // "ec-p384", "rsa-4096", ...
-  std::filesystem::path file;     // encrypted PKCS#8 PEM, resolved against the config's folder
-  std::string pkcs11;             // "pkcs11:..." URI; empty for a file key
+  std::string algorithm;       // "ec-p384", "rsa-4096", ...
+  std::filesystem::path file;  // encrypted PKCS#8 PEM, resolved against the config's folder
+  std::string pkcs11;          // "pkcs11:..." URI; empty for a file key
 };
 
 struct CaConfig {
   std::string id;
   CaRole role = CaRole::root;
-  std::string parent;             // empty for a root
+  std::string parent;  // empty for a root
   std::string subject;
   KeyConfig key;
   Duration validity;
   std::optional<int> path_len;
-  std::vector<std::string> profiles;      // profile ids this CA may issue under
-  std::vector<std::string> policy_oids;   // certificatePolicies of the CA certificate
-  std::vector<std::string> eku;           // e.g. ["serverAuth","clientAuth"] for a TLS CA
+  std::vector<std::string> profiles;     // profile ids this CA may issue under
+  std::vector<std::string> policy_oids;  // certificatePolicies of the CA certificate
+  std::vector<std::string> eku;          // e.g. ["serverAuth","clientAuth"] for a TLS CA
   int line = 0;
 };
 
 struct ProfileConfig {
   std::string id;
   Duration validity;
-  std::vector<std::string> eku;           // serverAuth, clientAuth, codeSigning, emailProtection
-  std::vector<std::string> key_usage;     // empty: derived from the key type
+  std::vector<std::string> eku;        // serverAuth, clientAuth, codeSigning, emailProtection
+  std::vector<std::string> key_usage;  // empty: derived from the key type
   std::vector<std::string> policy_oids;
   bool require_san = false;
   int line = 0;
@@ -65,7 +65,7 @@ struct OcspConfig {
   Duration responder_validity{90 * 86400, "90d"};
   bool allow_non_br = false;
   NonceMode nonce = NonceMode::ignore;
-  std::string path = "/ocsp";     // URL path prefix of the responder (AIA OCSP URL)
+  std::string path = "/ocsp";  // URL path prefix of the responder (AIA OCSP URL)
 };
 
 struct CrlConfig {
@@ -93,7 +93,7 @@ struct SiteConfig {
 
 struct ResponderConfig {
   std::string listen = "127.0.0.1:8080";
-  int threads = 0;                  // 0: one per core
+  int threads = 0;  // 0: one per core
   int max_connections = 4096;
   int per_ip_connections = 64;
   Duration connection_timeout{10, "10s"};
@@ -105,16 +105,16 @@ struct ResponderConfig {
 struct RepositoryConfig {
   std::string name;
   std::filesystem::path store;
-  std::string base_url;             // no trailing slash
-  std::string passphrase_env;       // environment variable holding the key passphrase
+  std::string base_url;        // no trailing slash
+  std::string passphrase_env;  // environment variable holding the key passphrase
   std::filesystem::path passphrase_file;
 };
 
 struct Config {
-  std::filesystem::path file;       // the config file as given
-  std::filesystem::path dir;        // its folder: relative paths resolve against it
+  std::filesystem::path file;  // the config file as given
+  std::filesystem::path dir;   // its folder: relative paths resolve against it
   RepositoryConfig repository;
-  std::vector<CaConfig> cas;        // in file order; parents are checked to exist, no cycles
+  std::vector<CaConfig> cas;  // in file order; parents are checked to exist, no cycles
   std::vector<ProfileConfig> profiles;
   OcspConfig ocsp;
   CrlConfig crl;

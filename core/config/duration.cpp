@@ -10,12 +10,23 @@ std::optional<Duration> parse_duration(std::string_view text) {
   }
   std::int64_t unit = 0;
   switch (text.back()) {
-    case 's': unit = 1; break;
-    case 'm': unit = 60; break;
-    case 'h': unit = 3600; break;
-    case 'd': unit = 86400; break;
-    case 'y': unit = 365 * 86400; break;
-    default: return std::nullopt;
+    case 's':
+      unit = 1;
+      break;
+    case 'm':
+      unit = 60;
+      break;
+    case 'h':
+      unit = 3600;
+      break;
+    case 'd':
+      unit = 86400;
+      break;
+    case 'y':
+      unit = 365 * 86400;
+      break;
+    default:
+      return std::nullopt;
   }
   std::string_view digits = text.substr(0, text.size() - 1);
   std::int64_t n = 0;

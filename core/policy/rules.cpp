@@ -13,8 +13,8 @@
 namespace pkirepo::policy {
 namespace {
 
-constexpr UnixTime k2014 = 1388534400;        // 2014-01-01T00:00:00Z
-constexpr UnixTime k2030End = 1924991999;     // 2030-12-31T23:59:59Z
+constexpr UnixTime k2014 = 1388534400;     // 2014-01-01T00:00:00Z
+constexpr UnixTime k2030End = 1924991999;  // 2030-12-31T23:59:59Z
 
 Finding error(std::string rule, std::string message) {
   return {Severity::error, std::move(rule), std::move(message)};
@@ -116,30 +116,65 @@ void check_ec_point(const EVP_PKEY* key, std::vector<Finding>& out) {
 const std::vector<KeySizeRule>& key_size_table() {
   static const std::vector<KeySizeRule> table = {
       {"Root CA", "created after 2014-01-01", 4096, {"P-384", "P-521"}, "ML-DSA-87", true, true},
-      {"Root CA", "expiring before 2030-12-31", 2048, {"P-256", "P-384", "P-521"}, "ML-DSA-87",
-       true, false},
+      {"Root CA",
+       "expiring before 2030-12-31",
+       2048,
+       {"P-256", "P-384", "P-521"},
+       "ML-DSA-87",
+       true,
+       false},
       {"Root CA", "expiring after 2030-12-31", 4096, {"P-384", "P-521"}, "ML-DSA-87", true, true},
-      {"Subordinate / issuing CA", "created after 2014-01-01", 4096, {"P-384", "P-521"},
-       "ML-DSA-44 or stronger", true, true},
-      {"Subordinate / issuing CA", "expiring before 2030-12-31", 2048, {"P-256", "P-384", "P-521"},
-       "ML-DSA-44 or stronger", true, false},
-      {"Subordinate / issuing CA", "expiring after 2030-12-31", 4096, {"P-384", "P-521"},
-       "ML-DSA-44 or stronger", true, true},
-      {"Subscriber", "created after 2014-01-01 / expiring before 2030-12-31", 2048,
-       {"P-256", "P-384", "P-521"}, "ML-DSA-44 or stronger", false, false},
-      {"Subscriber", "expiring after 2030-12-31", 4096, {"P-256", "P-384", "P-521"},
-       "ML-DSA-44 or stronger", false, true},
+      {"Subordinate / issuing CA",
+       "created after 2014-01-01",
+       4096,
+       {"P-384", "P-521"},
+       "ML-DSA-44 or stronger",
+       true,
+       true},
+      {"Subordinate / issuing CA",
+       "expiring before 2030-12-31",
+       2048,
+       {"P-256", "P-384", "P-521"},
+       "ML-DSA-44 or stronger",
+       true,
+       false},
+      {"Subordinate / issuing CA",
+       "expiring after 2030-12-31",
+       4096,
+       {"P-384", "P-521"},
+       "ML-DSA-44 or stronger",
+       true,
+       true},
+      {"Subscriber",
+       "created after 2014-01-01 / expiring before 2030-12-31",
+       2048,
+       {"P-256", "P-384", "P-521"},
+       "ML-DSA-44 or stronger",
+       false,
+       false},
+      {"Subscriber",
+       "expiring after 2030-12-31",
+       4096,
+       {"P-256", "P-384", "P-521"},
+       "ML-DSA-44 or stronger",
+       false,
+       true},
   };
   return table;
 }
 
 const char* cert_type_name(CertType t) {
   switch (t) {
-    case CertType::root: return "root CA";
-    case CertType::subordinate_ca: return "subordinate CA";
-    case CertType::issuing_ca: return "issuing CA";
-    case CertType::subscriber: return "subscriber";
-    case CertType::ocsp_responder: return "OCSP responder";
+    case CertType::root:
+      return "root CA";
+    case CertType::subordinate_ca:
+      return "subordinate CA";
+    case CertType::issuing_ca:
+      return "issuing CA";
+    case CertType::subscriber:
+      return "subscriber";
+    case CertType::ocsp_responder:
+      return "OCSP responder";
   }
   return "?";
 }
@@ -183,21 +218,22 @@ std::vector<Finding> check_public_key(const EVP_PKEY* key, CertType type, UnixTi
         for (size_t i = 0; i < row->curves.size(); ++i) {
           allowed += (i == 0 ? "" : i + 1 == row->curves.size() ? " or " : ", ") + row->curves[i];
         }
-        out.push_back(error("CPS 6.1.5", who + d.text + " is not allowed (" + allowed +
-                                             " required)"));
+        out.push_back(
+            error("CPS 6.1.5", who + d.text + " is not allowed (" + allowed + " required)"));
       } else {
         check_ec_point(key, out);
       }
       break;
     }
     case KeyType::ml_dsa:
-      out.push_back(error("CPS 6.1.5", who + d.text +
-                                           ": ML-DSA needs OpenSSL 3.5 or later, not available here"));
+      out.push_back(error(
+          "CPS 6.1.5", who + d.text + ": ML-DSA needs OpenSSL 3.5 or later, not available here"));
       break;
     case KeyType::ed25519:
     case KeyType::other:
-      out.push_back(error("CPS 6.1.5",
-                          who + d.text + " is not in the CPS key table (RSA, ECDSA P-curves, ML-DSA)"));
+      out.push_back(
+          error("CPS 6.1.5",
+                who + d.text + " is not in the CPS key table (RSA, ECDSA P-curves, ML-DSA)"));
       break;
   }
   return out;
@@ -210,11 +246,26 @@ std::optional<Finding> check_validity(CertType type, UnixTime not_before, UnixTi
   UnixTime limit = 0;
   std::string text;
   switch (type) {
-    case CertType::root: limit = add_years(not_before, 25); text = "25 years"; break;
-    case CertType::subordinate_ca: limit = add_years(not_before, 20); text = "20 years"; break;
-    case CertType::issuing_ca: limit = add_years(not_before, 6); text = "6 years"; break;
-    case CertType::subscriber: limit = add_months(not_before, 15); text = "15 months"; break;
-    case CertType::ocsp_responder: limit = not_before + 398 * 86400; text = "398 days"; break;
+    case CertType::root:
+      limit = add_years(not_before, 25);
+      text = "25 years";
+      break;
+    case CertType::subordinate_ca:
+      limit = add_years(not_before, 20);
+      text = "20 years";
+      break;
+    case CertType::issuing_ca:
+      limit = add_years(not_before, 6);
+      text = "6 years";
+      break;
+    case CertType::subscriber:
+      limit = add_months(not_before, 15);
+      text = "15 months";
+      break;
+    case CertType::ocsp_responder:
+      limit = not_before + 398 * 86400;
+      text = "398 days";
+      break;
   }
   if (not_after > limit) {
     return error(type == CertType::ocsp_responder ? "BR 7.1.2.8" : "CPS 6.3.2",
@@ -295,8 +346,8 @@ std::vector<Finding> lint_certificate(const X509* cert, const X509* issuer) {
   uint32_t ex = X509_get_extension_flags(c);
   int crit = 0;
   if (is_ca_type(type)) {
-    BASIC_CONSTRAINTS* bc =
-        static_cast<BASIC_CONSTRAINTS*>(X509_get_ext_d2i(cert, NID_basic_constraints, &crit, nullptr));
+    BASIC_CONSTRAINTS* bc = static_cast<BASIC_CONSTRAINTS*>(
+        X509_get_ext_d2i(cert, NID_basic_constraints, &crit, nullptr));
     if (bc == nullptr || !crit) {
       out.push_back(error("RFC 5280 4.2.1.9", "CA basicConstraints must be present and critical"));
     }
@@ -306,7 +357,8 @@ std::vector<Finding> lint_certificate(const X509* cert, const X509* issuer) {
     }
   } else {
     X509_NAME* subject = X509_get_subject_name(c);
-    if (type == CertType::subscriber && X509_NAME_get_index_by_NID(subject, NID_commonName, -1) < 0) {
+    if (type == CertType::subscriber &&
+        X509_NAME_get_index_by_NID(subject, NID_commonName, -1) < 0) {
       out.push_back(error("CPS 3.1.1", "subscriber certificate subject has no CN"));
     }
   }
@@ -339,10 +391,12 @@ std::vector<Finding> lint_certificate(const X509* cert, const X509* issuer) {
   if (type == CertType::ocsp_responder) {
     // BR 7.1.2.8 / RFC 9919 3.2.2.
     if (X509_get_extended_key_usage(c) != XKU_OCSP_SIGN) {
-      out.push_back(error("BR 7.1.2.8", "responder certificate EKU must be id-kp-OCSPSigning only"));
+      out.push_back(
+          error("BR 7.1.2.8", "responder certificate EKU must be id-kp-OCSPSigning only"));
     }
     if (!(ex & EXFLAG_KUSAGE) || X509_get_key_usage(c) != KU_DIGITAL_SIGNATURE) {
-      out.push_back(error("BR 7.1.2.8", "responder certificate keyUsage must be digitalSignature only"));
+      out.push_back(
+          error("BR 7.1.2.8", "responder certificate keyUsage must be digitalSignature only"));
     }
     int idx = X509_get_ext_by_NID(cert, NID_id_pkix_OCSP_noCheck, -1);
     if (idx < 0) {
@@ -357,8 +411,8 @@ std::vector<Finding> lint_certificate(const X509* cert, const X509* issuer) {
     for (int nid : {NID_crl_distribution_points, NID_info_access, NID_certificate_policies,
                     NID_subject_alt_name}) {
       if (X509_get_ext_by_NID(cert, nid, -1) >= 0) {
-        out.push_back(error("BR 7.1.2.8", std::string("responder certificate must not carry ") +
-                                              OBJ_nid2ln(nid)));
+        out.push_back(error(
+            "BR 7.1.2.8", std::string("responder certificate must not carry ") + OBJ_nid2ln(nid)));
       }
     }
   }

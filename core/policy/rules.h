@@ -26,13 +26,13 @@ struct Finding {
 // One row of the CPS 6.1.5 key table (RULES.md), as data: check_public_key() applies these
 // rows and the publisher renders them as the CPS's key-size table, so both say the same.
 struct KeySizeRule {
-  const char* certificate;         // "Root CA", "Subordinate / issuing CA", "Subscriber"
-  const char* condition;           // "created after 2014-01-01", "expiring before 2030-12-31", ...
-  int min_rsa_bits;                // minimum RSA modulus size
-  std::vector<std::string> curves; // allowed ECDSA curves ("P-256", "P-384", "P-521")
-  const char* ml_dsa;              // "ML-DSA-87", "ML-DSA-44 or stronger"
-  bool ca = false;                 // row applies to root, subordinate and issuing CAs
-  bool strong = false;             // row is the one for "created after 2014 / expiring after 2030"
+  const char* certificate;          // "Root CA", "Subordinate / issuing CA", "Subscriber"
+  const char* condition;            // "created after 2014-01-01", "expiring before 2030-12-31", ...
+  int min_rsa_bits;                 // minimum RSA modulus size
+  std::vector<std::string> curves;  // allowed ECDSA curves ("P-256", "P-384", "P-521")
+  const char* ml_dsa;               // "ML-DSA-87", "ML-DSA-44 or stronger"
+  bool ca = false;                  // row applies to root, subordinate and issuing CAs
+  bool strong = false;              // row is the one for "created after 2014 / expiring after 2030"
 };
 // The whole table in the CPS's order. Static storage; never changes at run time.
 [[nodiscard]] const std::vector<KeySizeRule>& key_size_table();

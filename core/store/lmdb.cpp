@@ -19,14 +19,22 @@ MDB_val to_val(ByteView v) {
 
 const char* db_name(Db db) {
   switch (db) {
-    case Db::meta: return "meta";
-    case Db::cas: return "cas";
-    case Db::certs: return "certs";
-    case Db::by_expiry: return "by_expiry";
-    case Db::ocsp: return "ocsp";
-    case Db::crls: return "crls";
-    case Db::audit: return "audit";
-    case Db::count_: break;
+    case Db::meta:
+      return "meta";
+    case Db::cas:
+      return "cas";
+    case Db::certs:
+      return "certs";
+    case Db::by_expiry:
+      return "by_expiry";
+    case Db::ocsp:
+      return "ocsp";
+    case Db::crls:
+      return "crls";
+    case Db::audit:
+      return "audit";
+    case Db::count_:
+      break;
   }
   return "?";
 }
@@ -134,8 +142,12 @@ MDB_txn* begin(Env& env, unsigned flags) {
 }  // namespace
 
 ReadTxn::ReadTxn(Env& env) : Txn(env, begin(env, MDB_RDONLY)) {}
-ReadTxn::~ReadTxn() { mdb_txn_abort(txn_); }
-void ReadTxn::reset() { mdb_txn_reset(txn_); }
+ReadTxn::~ReadTxn() {
+  mdb_txn_abort(txn_);
+}
+void ReadTxn::reset() {
+  mdb_txn_reset(txn_);
+}
 void ReadTxn::renew() {
   int rc = mdb_txn_renew(txn_);
   if (rc != 0) {
@@ -192,7 +204,9 @@ Cursor::Cursor(const Txn& txn, Db db) {
   }
 }
 
-Cursor::~Cursor() { mdb_cursor_close(cursor_); }
+Cursor::~Cursor() {
+  mdb_cursor_close(cursor_);
+}
 
 bool Cursor::move(MDB_cursor_op op) {
   int rc = mdb_cursor_get(cursor_, &key_, &value_, op);
@@ -205,10 +219,18 @@ bool Cursor::move(MDB_cursor_op op) {
   return true;
 }
 
-bool Cursor::first() { return move(MDB_FIRST); }
-bool Cursor::last() { return move(MDB_LAST); }
-bool Cursor::next() { return move(MDB_NEXT); }
-bool Cursor::prev() { return move(MDB_PREV); }
+bool Cursor::first() {
+  return move(MDB_FIRST);
+}
+bool Cursor::last() {
+  return move(MDB_LAST);
+}
+bool Cursor::next() {
+  return move(MDB_NEXT);
+}
+bool Cursor::prev() {
+  return move(MDB_PREV);
+}
 bool Cursor::seek(ByteView key) {
   key_ = to_val(key);
   return move(MDB_SET_RANGE);

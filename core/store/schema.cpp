@@ -116,7 +116,9 @@ class Reader {
   size_t pos_ = 0;
 };
 
-void append(Bytes& out, ByteView b) { out.insert(out.end(), b.begin(), b.end()); }
+void append(Bytes& out, ByteView b) {
+  out.insert(out.end(), b.begin(), b.end());
+}
 
 }  // namespace
 
@@ -168,8 +170,12 @@ Bytes crl_list_key(std::string_view ca_id) {
   return Bytes(k.begin(), k.end());
 }
 
-Bytes audit_key(uint64_t seq) { return be64(seq); }
-uint64_t audit_seq(ByteView key) { return read_be64(key); }
+Bytes audit_key(uint64_t seq) {
+  return be64(seq);
+}
+uint64_t audit_seq(ByteView key) {
+  return read_be64(key);
+}
 
 Bytes encode(const CaRecord& r) {
   Writer w;
@@ -221,9 +227,9 @@ bool decode(ByteView data, CertRecord& out) {
   uint8_t status = 0;
   uint8_t reason = 0;
   if (!r.u8(version) || version != kCertVersion || !r.str(out.ca_id) || !r.u8(status) ||
-      status > 1 || !r.u8(reason) || !r.i64(out.revocation_time) ||
-      !r.i64(out.invalidity_date) || !r.i64(out.not_before) || !r.i64(out.not_after) ||
-      !r.i64(out.issued_at) || !r.str(out.profile) || !r.u16(out.shard) || !r.bytes(out.der)) {
+      status > 1 || !r.u8(reason) || !r.i64(out.revocation_time) || !r.i64(out.invalidity_date) ||
+      !r.i64(out.not_before) || !r.i64(out.not_after) || !r.i64(out.issued_at) ||
+      !r.str(out.profile) || !r.u16(out.shard) || !r.bytes(out.der)) {
     return false;
   }
   out.status = static_cast<CertStatus>(status);

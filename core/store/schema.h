@@ -45,8 +45,8 @@ struct CaRecord {
   CaRole role = CaRole::root;
   std::string parent;
   Bytes cert_der;
-  std::string key_file;              // path of the encrypted key as configured
-  Bytes responder_cert_der;          // current delegated OCSP responder certificate
+  std::string key_file;      // path of the encrypted key as configured
+  Bytes responder_cert_der;  // current delegated OCSP responder certificate
   std::string responder_key_file;
   UnixTime created = 0;
 };
@@ -54,14 +54,14 @@ struct CaRecord {
 struct CertRecord {
   std::string ca_id;
   CertStatus status = CertStatus::good;
-  int reason = -1;                   // CRLReason when revoked; -1 unspecified
+  int reason = -1;  // CRLReason when revoked; -1 unspecified
   UnixTime revocation_time = 0;
-  UnixTime invalidity_date = 0;      // 0: none
+  UnixTime invalidity_date = 0;  // 0: none
   UnixTime not_before = 0;
   UnixTime not_after = 0;
   UnixTime issued_at = 0;
-  std::string profile;               // profile id, or "ca" for a CA certificate
-  uint16_t shard = 0;                // CRL shard fixed at issuance
+  std::string profile;  // profile id, or "ca" for a CA certificate
+  uint16_t shard = 0;   // CRL shard fixed at issuance
   Bytes der;
 };
 
@@ -69,8 +69,8 @@ struct OcspRecord {
   CertStatus status = CertStatus::good;
   UnixTime this_update = 0;
   UnixTime next_update = 0;
-  std::string etag;                  // quoted lowercase hex SHA-256 of `der` (RFC 9919 7.2)
-  Bytes der;                         // the complete OCSPResponse
+  std::string etag;  // quoted lowercase hex SHA-256 of `der` (RFC 9919 7.2)
+  Bytes der;         // the complete OCSPResponse
 };
 
 struct CrlRecord {

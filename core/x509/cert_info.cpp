@@ -17,9 +17,13 @@ Bytes serial_bytes(const ASN1_INTEGER* serial) {
   return out;
 }
 
-Bytes serial_bytes(const X509* cert) { return serial_bytes(X509_get0_serialNumber(cert)); }
+Bytes serial_bytes(const X509* cert) {
+  return serial_bytes(X509_get0_serialNumber(cert));
+}
 
-std::string serial_hex(const X509* cert) { return to_hex(serial_bytes(cert)); }
+std::string serial_hex(const X509* cert) {
+  return to_hex(serial_bytes(cert));
+}
 
 bool parse_serial_hex(std::string_view text, Bytes& out) {
   if (!from_hex(text, out)) {
@@ -37,9 +41,13 @@ bool parse_serial_hex(std::string_view text, Bytes& out) {
   return !out.empty();
 }
 
-const EVP_MD* cert_id_md(CertIdHash h) { return h == CertIdHash::sha1 ? EVP_sha1() : EVP_sha256(); }
+const EVP_MD* cert_id_md(CertIdHash h) {
+  return h == CertIdHash::sha1 ? EVP_sha1() : EVP_sha256();
+}
 
-const char* cert_id_hash_name(CertIdHash h) { return h == CertIdHash::sha1 ? "sha1" : "sha256"; }
+const char* cert_id_hash_name(CertIdHash h) {
+  return h == CertIdHash::sha1 ? "sha1" : "sha256";
+}
 
 std::optional<CertIdHash> cert_id_hash_from_name(std::string_view name) {
   if (name == "sha1") {
@@ -90,7 +98,9 @@ Bytes issuer_key_hash(const X509* issuer, CertIdHash h) {
   return digest(public_key_bits(issuer), cert_id_md(h));
 }
 
-Sha1Digest key_id_sha1(const X509* cert) { return sha1(public_key_bits(cert)); }
+Sha1Digest key_id_sha1(const X509* cert) {
+  return sha1(public_key_bits(cert));
+}
 
 Sha256Digest fingerprint_sha256(const X509* cert) {
   Sha256Digest d;
@@ -121,8 +131,12 @@ std::string name_to_string(const X509_NAME* name) {
   return std::string(data, static_cast<size_t>(len));
 }
 
-std::string subject_string(const X509* cert) { return name_to_string(X509_get_subject_name(cert)); }
-std::string issuer_string(const X509* cert) { return name_to_string(X509_get_issuer_name(cert)); }
+std::string subject_string(const X509* cert) {
+  return name_to_string(X509_get_subject_name(cert));
+}
+std::string issuer_string(const X509* cert) {
+  return name_to_string(X509_get_issuer_name(cert));
+}
 
 X509NamePtr parse_name(std::string_view text) {
   // Split on unescaped commas; attributes are written most-significant last (RFC 4514 order)
@@ -172,15 +186,19 @@ X509NamePtr parse_name(std::string_view text) {
     if (X509_NAME_add_entry_by_NID(name.get(), nid, MBSTRING_UTF8,
                                    reinterpret_cast<const unsigned char*>(value.data()),
                                    static_cast<int>(value.size()), -1, 0) != 1) {
-      throw std::invalid_argument("attribute " + type + "=" + value + " is invalid: " +
-                                  openssl_error());
+      throw std::invalid_argument("attribute " + type + "=" + value +
+                                  " is invalid: " + openssl_error());
     }
   }
   return name;
 }
 
-UnixTime not_before(const X509* cert) { return to_unix(X509_get0_notBefore(cert)).value_or(0); }
-UnixTime not_after(const X509* cert) { return to_unix(X509_get0_notAfter(cert)).value_or(0); }
+UnixTime not_before(const X509* cert) {
+  return to_unix(X509_get0_notBefore(cert)).value_or(0);
+}
+UnixTime not_after(const X509* cert) {
+  return to_unix(X509_get0_notAfter(cert)).value_or(0);
+}
 
 KeyDescription describe_key(const EVP_PKEY* key) {
   KeyDescription d;

@@ -53,9 +53,9 @@ enum class CertIdHash : uint8_t { sha1 = 1, sha256 = 2 };
 enum class KeyType { rsa, ec, ed25519, ml_dsa, other };
 struct KeyDescription {
   KeyType type = KeyType::other;
-  int bits = 0;             // modulus size for RSA, field size for EC
-  std::string curve;        // "P-256", "P-384", "P-521" for EC; "" otherwise
-  std::string text;         // "RSA 2048", "EC P-384", "Ed25519"
+  int bits = 0;       // modulus size for RSA, field size for EC
+  std::string curve;  // "P-256", "P-384", "P-521" for EC; "" otherwise
+  std::string text;   // "RSA 2048", "EC P-384", "Ed25519"
 };
 [[nodiscard]] KeyDescription describe_key(const EVP_PKEY* key);
 

@@ -52,7 +52,9 @@ std::string bio_string(BIO* bio) {
 
 }  // namespace
 
-X509Ptr parse_cert_der(ByteView der) { return parse_exact<X509, X509Ptr>(der, d2i_X509); }
+X509Ptr parse_cert_der(ByteView der) {
+  return parse_exact<X509, X509Ptr>(der, d2i_X509);
+}
 X509ReqPtr parse_csr_der(ByteView der) {
   return parse_exact<X509_REQ, X509ReqPtr>(der, d2i_X509_REQ);
 }
@@ -82,11 +84,21 @@ X509ReqPtr parse_csr_any(ByteView data) {
   return parse_csr_der(data);
 }
 
-Bytes to_der(const X509* cert) { return der_of<X509>(cert, i2d_X509); }
-Bytes to_der(const X509_REQ* csr) { return der_of<X509_REQ>(csr, i2d_X509_REQ); }
-Bytes to_der(const X509_CRL* crl) { return der_of<X509_CRL>(crl, i2d_X509_CRL); }
-Bytes to_der(const OCSP_RESPONSE* resp) { return der_of<OCSP_RESPONSE>(resp, i2d_OCSP_RESPONSE); }
-Bytes to_der(const OCSP_REQUEST* req) { return der_of<OCSP_REQUEST>(req, i2d_OCSP_REQUEST); }
+Bytes to_der(const X509* cert) {
+  return der_of<X509>(cert, i2d_X509);
+}
+Bytes to_der(const X509_REQ* csr) {
+  return der_of<X509_REQ>(csr, i2d_X509_REQ);
+}
+Bytes to_der(const X509_CRL* crl) {
+  return der_of<X509_CRL>(crl, i2d_X509_CRL);
+}
+Bytes to_der(const OCSP_RESPONSE* resp) {
+  return der_of<OCSP_RESPONSE>(resp, i2d_OCSP_RESPONSE);
+}
+Bytes to_der(const OCSP_REQUEST* req) {
+  return der_of<OCSP_REQUEST>(req, i2d_OCSP_REQUEST);
+}
 
 std::string to_pem(const X509* cert) {
   BioPtr bio(BIO_new(BIO_s_mem()));

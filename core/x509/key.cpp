@@ -56,7 +56,8 @@ EvpPkeyPtr generate_key(std::string_view algorithm) {
     key = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", curve);
   }
   if (key == nullptr) {
-    throw std::runtime_error(std::string(algorithm) + ": key generation failed: " + openssl_error());
+    throw std::runtime_error(std::string(algorithm) +
+                             ": key generation failed: " + openssl_error());
   }
   return EvpPkeyPtr(key);
 }
@@ -107,8 +108,7 @@ EvpPkeyPtr read_encrypted_key(const std::filesystem::path& path, const std::stri
   EvpPkeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, cb, &pass));
   if (!key) {
     (void)openssl_error();
-    throw std::runtime_error(path.string() +
-                             ": wrong passphrase or not an encrypted private key");
+    throw std::runtime_error(path.string() + ": wrong passphrase or not an encrypted private key");
   }
   return key;
 }

@@ -61,7 +61,9 @@ using IssuingDistPointPtr =
 
 using ConfPtr = std::unique_ptr<CONF, OpenSslDeleter<NCONF_free>>;
 
-inline void free_x509_stack(STACK_OF(X509) * s) { sk_X509_pop_free(s, X509_free); }
+inline void free_x509_stack(STACK_OF(X509) * s) {
+  sk_X509_pop_free(s, X509_free);
+}
 using X509StackPtr = std::unique_ptr<STACK_OF(X509), OpenSslDeleter<free_x509_stack>>;
 
 // New owning references to objects someone else owns (OpenSSL reference counting).

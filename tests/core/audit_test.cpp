@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <sstream>
 
 #include "audit/audit_log.h"
@@ -13,7 +12,8 @@ namespace {
 void fill(WriteStore& st, int n) {
   st.transact([&](WriteTxn& txn) {
     for (int i = 0; i < n; ++i) {
-      audit::append(txn, 1800000000 + i, "alice", "certificate_issued", {{"serial", std::to_string(i)}});
+      audit::append(txn, 1800000000 + i, "alice", "certificate_issued",
+                    {{"serial", std::to_string(i)}});
     }
   });
 }

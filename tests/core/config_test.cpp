@@ -1,6 +1,7 @@
+#include "config/config.h"
+
 #include <catch2/catch.hpp>
 
-#include "config/config.h"
 #include "config/duration.h"
 
 using namespace pkirepo;
@@ -79,7 +80,8 @@ TEST_CASE("config errors name file, line and key", "[config]") {
     std::string expected;
   };
   const std::vector<Case> cases = {
-      {kBase + "\n[ocsp]\nvalidity = \"12d\"\n", "pkirepo.toml:28: ocsp.validity: 12d is outside the BR 4.9.10"},
+      {kBase + "\n[ocsp]\nvalidity = \"12d\"\n",
+       "pkirepo.toml:28: ocsp.validity: 12d is outside the BR 4.9.10"},
       {kBase + "\n[ocsp]\nvalidity = \"4d\"\nrefresh = \"3d12h\"\n", "ocsp.refresh"},
       {kBase + "\n[ocsp]\nvalidity = \"10d\"\nrefresh = \"5d\"\n", "breaks BR 4.9.10"},
       {kBase + "\n[crl]\nvalidity = \"11d\"\n", "crl.validity: 11d exceeds the BR 4.9.7 maximum"},
@@ -135,7 +137,9 @@ validity = "5y"
 }
 
 TEST_CASE("allow_non_br lets a private CA leave the BR OCSP range", "[config]") {
-  Config c = parse_config(kBase + "\n[ocsp]\nvalidity = \"30d\"\nrefresh = \"10d\"\nallow_non_br = true\nresponder_validity = \"200d\"\n",
+  Config c = parse_config(kBase +
+                              "\n[ocsp]\nvalidity = \"30d\"\nrefresh = \"10d\"\nallow_non_br = "
+                              "true\nresponder_validity = \"200d\"\n",
                           "p.toml");
   CHECK(c.ocsp.validity.seconds == 30 * 86400);
   CHECK(c.ocsp.allow_non_br);

@@ -1,8 +1,10 @@
-#include <catch2/catch.hpp>
+#include "policy/rules.h"
+
 #include <openssl/core_names.h>
 #include <openssl/param_build.h>
 
-#include "policy/rules.h"
+#include <catch2/catch.hpp>
+
 #include "support/test_support.h"
 #include "x509/key.h"
 
@@ -88,7 +90,8 @@ TEST_CASE("weak RSA keys are refused (BR 6.1.6)", "[policy]") {
   CHECK_FALSE(refused(rsa_with_modulus_times(1).get(), CertType::subscriber, k2026, k2029));
   auto even = check_public_key(rsa_with_modulus_times(2).get(), CertType::subscriber, k2026, k2029);
   CHECK(has_errors(even));
-  auto small = check_public_key(rsa_with_modulus_times(743).get(), CertType::subscriber, k2026, k2029);
+  auto small =
+      check_public_key(rsa_with_modulus_times(743).get(), CertType::subscriber, k2026, k2029);
   REQUIRE(has_errors(small));
   bool mentions = false;
   for (const auto& f : small) {

@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include <sys/stat.h>
+
+#include <catch2/catch.hpp>
 
 #include "cli_support.h"
 #include "x509/cert_info.h"
@@ -31,7 +31,8 @@ std::string export_responder_pem(const TestPki& pki, const std::string& id) {
 }
 }  // namespace
 
-TEST_CASE("init creates the hierarchy; openssl verifies it and sees the profile", "[signer][init]") {
+TEST_CASE("init creates the hierarchy; openssl verifies it and sees the profile",
+          "[signer][init]") {
   TestPki pki;
   auto r = pki.signer({"init"});
   INFO(r.err);
@@ -66,8 +67,9 @@ TEST_CASE("init creates the hierarchy; openssl verifies it and sees the profile"
   CHECK_THAT(rt.out, Catch::Contains("Digital Signature"));
   CHECK_THAT(rt.out, !Catch::Contains("CRL Distribution"));
   CHECK_THAT(rt.out, !Catch::Contains("Authority Information Access"));
-  CHECK(run({"openssl", "verify", "-CAfile", root, "-untrusted", tls, "-purpose", "ocsphelper",
-             resp}).exit_code == 0);
+  CHECK(
+      run({"openssl", "verify", "-CAfile", root, "-untrusted", tls, "-purpose", "ocsphelper", resp})
+          .exit_code == 0);
   // Our own lint agrees: no error findings on anything init made.
   auto lint = pki.signer({"lint", "--issuer", tls, resp});
   CHECK(lint.exit_code == 0);

@@ -26,7 +26,9 @@ StoreSnapshot without_audit(StoreSnapshot s) {
   return s;
 }
 
-size_t audit_count(const TestPki& pki) { return snapshot(pki.dir / "store")["audit"].size(); }
+size_t audit_count(const TestPki& pki) {
+  return snapshot(pki.dir / "store")["audit"].size();
+}
 
 }  // namespace
 
@@ -46,7 +48,8 @@ TEST_CASE("issue: a P-256 and an RSA-2048 CSR become verifiable certificates", "
     auto text = run({"openssl", "x509", "-in", out, "-noout", "-text"});
     CHECK_THAT(text.out, Catch::Contains("DNS:host-" + alg + ".example.test"));
     CHECK_THAT(text.out, Catch::Contains("CA:FALSE"));
-    CHECK_THAT(text.out, Catch::Contains("TLS Web Server Authentication, TLS Web Client Authentication"));
+    CHECK_THAT(text.out,
+               Catch::Contains("TLS Web Server Authentication, TLS Web Client Authentication"));
     CHECK_THAT(text.out, Catch::Contains("Policy: 2.23.140.1.2.1"));
     CHECK_THAT(text.out, Catch::Contains("OCSP - URI:http://pki.test.example/ocsp"));
     CHECK_THAT(text.out, Catch::Contains("URI:http://pki.test.example/crl/tls.crl"));
@@ -69,7 +72,8 @@ TEST_CASE("issue: a batch decides each request on its own", "[signer][issue]") {
   REQUIRE(pki.signer({"init"}).exit_code == 0);
   std::filesystem::path spool = pki.dir / "spool";
   for (int i = 0; i < 20; ++i) {
-    auto csr = pki.csr("batch" + std::to_string(i) + ".example.test", i % 2 ? "ec-p256" : "rsa-2048");
+    auto csr =
+        pki.csr("batch" + std::to_string(i) + ".example.test", i % 2 ? "ec-p256" : "rsa-2048");
     std::filesystem::create_directories(spool);
     std::filesystem::rename(csr, spool / csr.filename());
   }
@@ -99,7 +103,8 @@ TEST_CASE("issue refusals change nothing but the rejection's audit record", "[si
   const size_t base_audit = base.at("audit").size();
 
   SECTION("RSA-1024 CSR") {
-    auto r = pki.signer({"issue", "--profile", "tls-server", "--csr", pki.csr("a.test", "rsa-1024").string()});
+    auto r = pki.signer(
+        {"issue", "--profile", "tls-server", "--csr", pki.csr("a.test", "rsa-1024").string()});
     CHECK(r.exit_code == 1);
     CHECK_THAT(r.err, Catch::Contains("CPS 6.1.5"));
     CHECK(audit_count(pki) == base_audit + 1);
@@ -117,13 +122,15 @@ TEST_CASE("issue refusals change nothing but the rejection's audit record", "[si
   }
   SECTION("garbage file") {
     write_text(pki.dir / "garbage.csr", std::string(300, '\x17'));
-    auto r = pki.signer({"issue", "--profile", "tls-server", "--csr", (pki.dir / "garbage.csr").string()});
+    auto r = pki.signer(
+        {"issue", "--profile", "tls-server", "--csr", (pki.dir / "garbage.csr").string()});
     CHECK(r.exit_code == 1);
     CHECK_THAT(r.err, Catch::Contains("not a certificate signing request"));
     CHECK(audit_count(pki) == base_audit + 1);
   }
   SECTION("Ed25519 CSR (not in the CPS key table)") {
-    auto r = pki.signer({"issue", "--profile", "tls-server", "--csr", pki.csr("e.test", "ed25519").string()});
+    auto r = pki.signer(
+        {"issue", "--profile", "tls-server", "--csr", pki.csr("e.test", "ed25519").string()});
     CHECK(r.exit_code == 1);
     CHECK_THAT(r.err, Catch::Contains("not in the CPS key table"));
     CHECK(audit_count(pki) == base_audit + 1);
@@ -136,7 +143,8 @@ TEST_CASE("issue refusals change nothing but the rejection's audit record", "[si
                                reinterpret_cast<const unsigned char*>("NoCN"), -1, -1, 0);
     X509_REQ_sign(req.get(), key.get(), EVP_sha256());
     write_text(pki.dir / "nocn.csr", to_pem(req.get()));
-    auto r = pki.signer({"issue", "--profile", "tls-server", "--csr", (pki.dir / "nocn.csr").string()});
+    auto r =
+        pki.signer({"issue", "--profile", "tls-server", "--csr", (pki.dir / "nocn.csr").string()});
     CHECK(r.exit_code == 1);
     CHECK_THAT(r.err, Catch::Contains("no CN"));
     CHECK(audit_count(pki) == base_audit + 1);
@@ -148,7 +156,8 @@ TEST_CASE("issue refusals change nothing but the rejection's audit record", "[si
     CHECK(audit_count(pki) == base_audit);
   }
   SECTION("unknown CA") {
-    auto r = pki.signer({"issue", "--profile", "tls-server", "--ca", "nope", "--csr", pki.csr("d.test").string()});
+    auto r = pki.signer(
+        {"issue", "--profile", "tls-server", "--ca", "nope", "--csr", pki.csr("d.test").string()});
     CHECK(r.exit_code == 1);
     CHECK_THAT(r.err, Catch::Contains("--ca nope: unknown CA"));
     CHECK(audit_count(pki) == base_audit);

@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <nlohmann/json.hpp>
 
 #include "cli_support.h"
@@ -36,14 +35,17 @@ TEST_CASE("revoke records reason and time; show and list report it", "[signer][r
   CHECK_THAT(list.out, Catch::Contains(serial));
 
   SECTION("a second revocation is refused, but an upgrade to keyCompromise is allowed") {
-    auto again = pki.signer({"revoke", "--ca", "tls", "--serial", serial, "--reason", "superseded"});
+    auto again =
+        pki.signer({"revoke", "--ca", "tls", "--serial", serial, "--reason", "superseded"});
     CHECK(again.exit_code == 1);
     CHECK_THAT(again.err, Catch::Contains("already revoked"));
-    auto up = pki.signer({"revoke", "--ca", "tls", "--serial", serial, "--reason", "keyCompromise"});
+    auto up =
+        pki.signer({"revoke", "--ca", "tls", "--serial", serial, "--reason", "keyCompromise"});
     CHECK(up.exit_code == 0);
     auto j2 = nlohmann::json::parse(pki.signer({"show", "--serial", serial, "--json"}).out);
     CHECK(j2["reason"] == "keyCompromise");
-    CHECK(pki.signer({"revoke", "--ca", "tls", "--serial", serial, "--reason", "keyCompromise"}).exit_code == 1);
+    CHECK(pki.signer({"revoke", "--ca", "tls", "--serial", serial, "--reason", "keyCompromise"})
+              .exit_code == 1);
   }
 }
 
@@ -57,13 +59,21 @@ TEST_CASE("revoke refusals name the input and change nothing", "[signer][revoke]
     std::string message;
   };
   const std::vector<Case> cases = {
-      {{"--ca", "tls", "--serial", "0badc0ffee0badc0ffee", "--reason", "superseded"}, "--serial 0badc0ffee0badc0ffee: no certificate"},
+      {{"--ca", "tls", "--serial", "0badc0ffee0badc0ffee", "--reason", "superseded"},
+       "--serial 0badc0ffee0badc0ffee: no certificate"},
       {{"--ca", "nope", "--serial", serial, "--reason", "superseded"}, "--ca nope: unknown CA"},
-      {{"--ca", "tls", "--serial", "xyz", "--reason", "superseded"}, "--serial xyz: not a hexadecimal"},
-      {{"--ca", "tls", "--serial", serial, "--reason", "certificateHold"}, "certificateHold is never used"},
-      {{"--ca", "tls", "--serial", serial, "--reason", "cACompromise"}, "not allowed for a subscriber"},
-      {{"--ca", "tls", "--serial", serial, "--reason", "superseded", "--invalidity-date", "yesterday"}, "not an RFC 3339 time"},
-      {{"--ca", "tls", "--serial", serial, "--reason", "superseded", "--invalidity-date", "2030-01-01T00:00:00Z"}, "lies in the future"},
+      {{"--ca", "tls", "--serial", "xyz", "--reason", "superseded"},
+       "--serial xyz: not a hexadecimal"},
+      {{"--ca", "tls", "--serial", serial, "--reason", "certificateHold"},
+       "certificateHold is never used"},
+      {{"--ca", "tls", "--serial", serial, "--reason", "cACompromise"},
+       "not allowed for a subscriber"},
+      {{"--ca", "tls", "--serial", serial, "--reason", "superseded", "--invalidity-date",
+        "yesterday"},
+       "not an RFC 3339 time"},
+      {{"--ca", "tls", "--serial", serial, "--reason", "superseded", "--invalidity-date",
+        "2030-01-01T00:00:00Z"},
+       "lies in the future"},
   };
   for (const auto& c : cases) {
     std::vector<std::string> args{"revoke"};
@@ -76,7 +86,8 @@ TEST_CASE("revoke refusals name the input and change nothing", "[signer][revoke]
   CHECK(snapshot(pki.dir / "store") == before);
 }
 
-TEST_CASE("an issuing CA certificate is revoked on its parent and needs a reason", "[signer][revoke]") {
+TEST_CASE("an issuing CA certificate is revoked on its parent and needs a reason",
+          "[signer][revoke]") {
   TestPki pki;
   REQUIRE(pki.signer({"init"}).exit_code == 0);
   auto list = pki.signer({"list", "--ca", "root", "--json"});
@@ -84,7 +95,8 @@ TEST_CASE("an issuing CA certificate is revoked on its parent and needs a reason
   auto j = nlohmann::json::parse(list.out.substr(0, list.out.find('\n')));
   std::string serial = j["serial"];
   CHECK(j["profile"] == "ca");
-  auto unspecified = pki.signer({"revoke", "--ca", "root", "--serial", serial, "--reason", "unspecified"});
+  auto unspecified =
+      pki.signer({"revoke", "--ca", "root", "--serial", serial, "--reason", "unspecified"});
   CHECK(unspecified.exit_code == 1);
   CHECK_THAT(unspecified.err, Catch::Contains("must carry a reasonCode"));
   auto r = pki.signer({"revoke", "--ca", "root", "--serial", serial, "--reason", "cACompromise"});

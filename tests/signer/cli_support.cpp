@@ -4,11 +4,12 @@
 
 namespace pkirepo::test {
 
-TestPki::TestPki(const std::string& extra_config) : config(write_demo_config(dir.path(), extra_config)) {}
+TestPki::TestPki(const std::string& extra_config)
+    : config(write_demo_config(dir.path(), extra_config)) {}
 
 RunResult TestPki::signer(std::vector<std::string> args) const {
-  args.insert(args.begin(), {binary("pkirepo-signer").string(), "-c", config.string(),
-                             "--operator", "tester"});
+  args.insert(args.begin(),
+              {binary("pkirepo-signer").string(), "-c", config.string(), "--operator", "tester"});
   return run(args, env);
 }
 

@@ -111,7 +111,9 @@ std::filesystem::path binary(const std::string& name) {
   return std::filesystem::path(PKIREPO_BINARY_DIR) / folder / name;
 }
 
-std::filesystem::path source_dir() { return PKIREPO_SOURCE_DIR; }
+std::filesystem::path source_dir() {
+  return PKIREPO_SOURCE_DIR;
+}
 
 EvpPkeyPtr make_key(const std::string& algorithm) {
   if (algorithm == "rsa-1024") {  // below our generate_key() floor on purpose: refusal tests
@@ -155,7 +157,8 @@ void write_text(const std::filesystem::path& path, const std::string& text) {
   out << text;
 }
 
-std::filesystem::path write_demo_config(const std::filesystem::path& dir, const std::string& extra) {
+std::filesystem::path write_demo_config(const std::filesystem::path& dir,
+                                        const std::string& extra) {
   std::filesystem::path cfg = dir / "pkirepo.toml";
   write_text(cfg, R"([repository]
 name = "Test PKI"

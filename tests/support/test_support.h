@@ -19,7 +19,9 @@ class TempDir {
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
   [[nodiscard]] const std::filesystem::path& path() const { return path_; }
-  [[nodiscard]] std::filesystem::path operator/(const std::string& rel) const { return path_ / rel; }
+  [[nodiscard]] std::filesystem::path operator/(const std::string& rel) const {
+    return path_ / rel;
+  }
 
  private:
   std::filesystem::path path_;

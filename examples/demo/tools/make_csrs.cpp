@@ -1,7 +1,8 @@
 // pkirepo-demo-csrs OUT_DIR COUNT ALGORITHM [KEYS [DOMAIN [PREFIX]]]: writes COUNT PEM CSRs
-// (CN=host<i>.<DOMAIN>, default bench.test, one DNS SAN; files <PREFIX><i>.csr) signed by KEYS distinct keys of ALGORITHM (default 64), on every core. Key generation
-// is not what the issuance bench measures, so a pool of keys is reused across requests; each
-// CSR still carries its own signature for the signer to verify.
+// (CN=host<i>.<DOMAIN>, default bench.test, one DNS SAN; files <PREFIX><i>.csr) signed by KEYS
+// distinct keys of ALGORITHM (default 64), on every core. Key generation is not what the issuance
+// bench measures, so a pool of keys is reused across requests; each CSR still carries its own
+// signature for the signer to verify.
 #include <algorithm>
 #include <atomic>
 #include <filesystem>
@@ -54,8 +55,8 @@ int main(int argc, char** argv) {
                                  reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1, 0);
       X509_REQ_set_pubkey(req.get(), key);
       STACK_OF(X509_EXTENSION)* exts = sk_X509_EXTENSION_new_null();
-      sk_X509_EXTENSION_push(exts, X509V3_EXT_conf_nid(nullptr, nullptr, NID_subject_alt_name,
-                                                       ("DNS:" + cn).c_str()));
+      sk_X509_EXTENSION_push(
+          exts, X509V3_EXT_conf_nid(nullptr, nullptr, NID_subject_alt_name, ("DNS:" + cn).c_str()));
       X509_REQ_add_extensions(req.get(), exts);
       sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
       X509_REQ_sign(req.get(), key, EVP_sha256());
