@@ -1,6 +1,7 @@
 #include "store/lmdb.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstring>
 
@@ -63,6 +64,19 @@ Env::Env(const std::filesystem::path& dir, OpenMode mode, size_t initial_map_siz
     mdb_env_close(env_);
     env_ = nullptr;
     fail(dir.string() + ": cannot open store", rc);
+  }
+  const std::filesystem::path lock = dir / "lock.mdb";
+  if (mode == OpenMode::read_write) {
+    // Readers (responder, publisher) run as other users in the store's group and must write
+    // lock.mdb to register their snapshots; data.mdb stays writable by the signer only.
+    ::chmod(lock.c_str(), 0660);
+  } else if (::access(lock.c_str(), W_OK) != 0) {
+    // On a read-only lock file LMDB would silently run without reader locks (read-only
+    // filesystem), and a signer run could then reuse pages a request is still reading.
+    mdb_env_close(env_);
+    env_ = nullptr;
+    throw StoreError(lock.string() + ": not writable by this user; readers need write access "
+                     "to lock.mdb (group-writable, see docs/operations.md)", EACCES);
   }
   // Open (and when writable, create) every named database once; handles stay valid for the
   // environment's life.

@@ -28,7 +28,8 @@ std::string serial_hex(const X509* cert) {
 bool parse_serial_hex(std::string_view text, Bytes& out) {
   if (!from_hex(text, out)) {
     // Odd digit counts are common when people copy serials: pad with a leading zero.
-    std::string padded = "0" + std::string(text);
+    std::string padded(1, '0');
+    padded += text;
     if (!from_hex(padded, out)) {
       return false;
     }
