@@ -12,10 +12,10 @@
 #include <random>
 #include <string>
 
+#include "policy/profiles.h"
 #include "signer/cert_builder.h"
 #include "signer/crl_signing.h"
 #include "signer/ocsp_signing.h"
-#include "signer/profiles.h"
 #include "store/store.h"
 #include "x509/cert_info.h"
 #include "x509/der.h"
@@ -143,7 +143,7 @@ int micro(int argc, char** argv) {
   spec.public_key = key.get();
   spec.issuer = ca.get();
   spec.signing_key = ca_key.get();
-  spec.extensions = signer::responder_extensions();
+  spec.extensions = policy::responder_extensions();
   X509Ptr responder = signer::build_certificate(spec);
   auto time_it = [&](const char* what, auto&& fn) {
     auto t0 = std::chrono::steady_clock::now();

@@ -1,9 +1,9 @@
 #include "publisher/fragments.h"
 
+#include "policy/profiles.h"
 #include "policy/rules.h"
 #include "publisher/front_matter.h"
 #include "publisher/html.h"
-#include "signer/profiles.h"
 
 namespace pkirepo::publisher {
 namespace {
@@ -30,7 +30,7 @@ EvpPkeyPtr key_of_type(int type) {
   return k;
 }
 
-std::string extension_value(const signer::ExtensionList& ext, int nid) {
+std::string extension_value(const policy::ExtensionList& ext, int nid) {
   for (const auto& [n, v] : ext) {
     if (n == nid) {
       return v;
@@ -75,10 +75,10 @@ std::string profile_table_html(const Config& config, std::string_view profile_id
     // The extensions exactly as the signer builds them, for an ECDSA and an RSA subject key.
     EvpPkeyPtr ec = key_of_type(EVP_PKEY_EC);
     EvpPkeyPtr rsa = key_of_type(EVP_PKEY_RSA);
-    signer::ExtensionList ec_ext =
-        signer::subscriber_extensions(config, *issuers.front(), *p, ec.get(), 0);
-    signer::ExtensionList rsa_ext =
-        signer::subscriber_extensions(config, *issuers.front(), *p, rsa.get(), 0);
+    policy::ExtensionList ec_ext =
+        policy::subscriber_extensions(config, *issuers.front(), *p, ec.get(), 0);
+    policy::ExtensionList rsa_ext =
+        policy::subscriber_extensions(config, *issuers.front(), *p, rsa.get(), 0);
     html += row("Basic constraints", code(extension_value(ec_ext, NID_basic_constraints)));
     html += row("Key usage (ECDSA key)", code(extension_value(ec_ext, NID_key_usage)));
     html += row("Key usage (RSA key)", code(extension_value(rsa_ext, NID_key_usage)));
@@ -87,7 +87,7 @@ std::string profile_table_html(const Config& config, std::string_view profile_id
     html += row("Authority key identifier",
                 code(extension_value(ec_ext, NID_authority_key_identifier)));
     for (const CaConfig* ca : issuers) {
-      signer::ExtensionList e = signer::subscriber_extensions(config, *ca, *p, ec.get(), 0);
+      policy::ExtensionList e = policy::subscriber_extensions(config, *ca, *p, ec.get(), 0);
       html += row("Authority information access (" + ca->id + ")",
                   code(extension_value(e, NID_info_access)));
       std::string cdp = config.crl.shards <= 1

@@ -1,6 +1,6 @@
 // Generated fragments a document can include, so the CPS states exactly what the signer
 // enforces. A line holding only one of these tags is replaced by an HTML table:
-//   {{pkirepo:profile-table ID}}   the profile's extensions as signer/profiles.cpp writes them
+//   {{pkirepo:profile-table ID}}   the profile's extensions as policy/profiles.cpp writes them
 //   {{pkirepo:key-size-table}}     the CPS 6.1.5 key table that policy::check_public_key applies
 //   {{pkirepo:root-fingerprints}}  SHA-256 fingerprints of the root certificates in the store
 //   {{pkirepo:ca-table}}           every CA with role, parent, validity and status

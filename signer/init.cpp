@@ -2,11 +2,11 @@
 #include <iostream>
 
 #include "audit/audit_log.h"
+#include "policy/profiles.h"
 #include "policy/rules.h"
 #include "signer/ca_setup.h"
 #include "signer/cert_builder.h"
 #include "signer/commands.h"
-#include "signer/profiles.h"
 #include "x509/cert_info.h"
 #include "x509/der.h"
 #include "x509/key.h"
@@ -73,7 +73,7 @@ ResponderIssue issue_responder_certificate(Session& session, const CaConfig& ca,
   spec.serial = random_serial();
   spec.issuer = ca_cert;
   spec.signing_key = ca_key;
-  spec.extensions = responder_extensions();
+  spec.extensions = policy::responder_extensions();
   X509Ptr cert = build_certificate(spec);
   throw_on_errors(policy::lint_certificate(cert.get(), ca_cert),
                   "responder certificate for CA " + ca.id);
@@ -150,8 +150,8 @@ int run_init(CommandRunner& runner) {
     spec.serial = random_serial();
     spec.issuer = parent_cert.get();
     spec.signing_key = parent_cert ? parent_key.get() : n.key.get();
-    spec.extensions = ca_extensions(cfg, *ca);
-    policy::CertType type = cert_type_of(ca->role);
+    spec.extensions = policy::ca_extensions(cfg, *ca);
+    policy::CertType type = policy::cert_type_of(ca->role);
     throw_on_errors(policy::check_public_key(n.key.get(), type, spec.not_before, spec.not_after),
                     "CA " + ca->id);
     if (parent_cert && spec.not_after > not_after(parent_cert.get())) {

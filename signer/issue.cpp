@@ -9,10 +9,10 @@
 #include <thread>
 
 #include "audit/audit_log.h"
+#include "policy/profiles.h"
 #include "policy/rules.h"
 #include "signer/cert_builder.h"
 #include "signer/commands.h"
-#include "signer/profiles.h"
 #include "x509/cert_info.h"
 #include "x509/der.h"
 
@@ -120,7 +120,7 @@ void decide(const IssuingContext& ctx, Outcome& out) {
     return;
   }
   out.serial = random_serial();
-  int shard = shard_of(out.serial, ctx.config->crl.shards);
+  int shard = policy::shard_of(out.serial, ctx.config->crl.shards);
   CertSpec spec;
   spec.subject = subject;
   spec.public_key = pub;
@@ -129,7 +129,7 @@ void decide(const IssuingContext& ctx, Outcome& out) {
   spec.serial = out.serial;
   spec.issuer = ctx.ca_cert;
   spec.signing_key = ctx.ca_key;
-  spec.extensions = subscriber_extensions(*ctx.config, *ctx.ca, *ctx.profile, pub, shard);
+  spec.extensions = policy::subscriber_extensions(*ctx.config, *ctx.ca, *ctx.profile, pub, shard);
   if (san) {
     spec.extra_extensions.push_back(san.get());
   }

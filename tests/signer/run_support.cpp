@@ -5,8 +5,8 @@
 #include <catch2/catch.hpp>
 #include <ctime>
 
+#include "policy/profiles.h"
 #include "signer/cert_builder.h"
-#include "signer/profiles.h"
 #include "x509/der.h"
 
 namespace pkirepo::test {
@@ -159,7 +159,7 @@ std::vector<std::string> add_synthetic_certs(const std::filesystem::path& store_
       rec.not_after = not_after;
       rec.issued_at = not_before;
       rec.profile = "tls-server";
-      rec.shard = static_cast<uint16_t>(signer::shard_of(serial, shards));
+      rec.shard = static_cast<uint16_t>(policy::shard_of(serial, shards));
       rec.der = ca->cert_der;
       if (revoke_every != 0 && i % revoke_every == revoke_every - 1) {
         rec.status = store::CertStatus::revoked;

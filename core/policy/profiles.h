@@ -11,11 +11,11 @@
 #include "x509/bytes.h"
 #include "x509/openssl_ptr.h"
 
-namespace pkirepo::signer {
+namespace pkirepo::policy {
 
 using ExtensionList = std::vector<std::pair<int, std::string>>;
 
-[[nodiscard]] policy::CertType cert_type_of(CaRole role);
+[[nodiscard]] CertType cert_type_of(CaRole role);
 
 // basicConstraints, keyUsage, SKI, AKI (not for roots), and below a root: AIA (caIssuers of
 // the parent, OCSP), CRL distribution point of the parent's CRL, policies and EKU from config.
@@ -39,4 +39,4 @@ using ExtensionList = std::vector<std::pair<int, std::string>>;
 // The CDP URL of shard `shard` of `ca_id` (the full CRL's URL when there is one shard).
 [[nodiscard]] std::string crl_url_for(const Config& config, std::string_view ca_id, int shard);
 
-}  // namespace pkirepo::signer
+}  // namespace pkirepo::policy

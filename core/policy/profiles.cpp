@@ -1,8 +1,8 @@
-#include "signer/profiles.h"
+#include "policy/profiles.h"
 
 #include <xxhash.h>
 
-namespace pkirepo::signer {
+namespace pkirepo::policy {
 namespace {
 
 constexpr XXH64_hash_t kShardSeed = 0x706b697265706f31ULL;  // "pkirepo1": never change
@@ -21,16 +21,16 @@ std::string policies(const std::vector<std::string>& oids) {
 
 }  // namespace
 
-policy::CertType cert_type_of(CaRole role) {
+CertType cert_type_of(CaRole role) {
   switch (role) {
     case CaRole::root:
-      return policy::CertType::root;
+      return CertType::root;
     case CaRole::intermediate:
-      return policy::CertType::subordinate_ca;
+      return CertType::subordinate_ca;
     case CaRole::issuing:
-      return policy::CertType::issuing_ca;
+      return CertType::issuing_ca;
   }
-  return policy::CertType::root;
+  return CertType::root;
 }
 
 int shard_of(ByteView serial, int shards) {
@@ -108,4 +108,4 @@ ExtensionList subscriber_extensions(const Config& config, const CaConfig& issuer
   return ext;
 }
 
-}  // namespace pkirepo::signer
+}  // namespace pkirepo::policy
