@@ -18,7 +18,7 @@
 #include "signer/commands.h"
 #include "signer/crl_signing.h"
 #include "signer/ocsp_signing.h"
-#include "signer/profiles.h"
+#include "policy/profiles.h"
 #include "x509/cert_info.h"
 #include "x509/der.h"
 
