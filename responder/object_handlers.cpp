@@ -51,8 +51,14 @@ Response object_response(const Request& req, Route route, const char* content_ty
   return r;
 }
 
+// Built by appending: GCC 12's -Wrestrict misfires on `"\"" + std::string` at -O2 (PR 105329).
 std::string quoted_sha256(ByteView data) {
-  return "\"" + to_hex(sha256(data)) + "\"";
+  std::string out;
+  out.reserve(66);
+  out += '"';
+  out += to_hex(sha256(data));
+  out += '"';
+  return out;
 }
 
 }  // namespace

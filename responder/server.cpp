@@ -139,7 +139,9 @@ struct Trampolines {
 
   static void completed(void* /*cls*/, MHD_Connection* /*connection*/, void** con_cls,
                         MHD_RequestTerminationCode /*toe*/) noexcept {
-    delete static_cast<Server::RequestState*>(*con_cls);
+    if (*con_cls != Server::no_state_marker()) {
+      delete static_cast<Server::RequestState*>(*con_cls);
+    }
     *con_cls = nullptr;
   }
 
@@ -151,6 +153,11 @@ struct Trampolines {
 
   static void free_bytes(void* cls) noexcept { delete static_cast<Bytes*>(cls); }
 };
+
+void* Server::no_state_marker() {
+  static char marker;
+  return &marker;
+}
 
 ServerOptions ServerOptions::from_config(const Config& config) {
   ServerOptions o;
@@ -260,23 +267,39 @@ Server::ThreadState& Server::thread_state() {
 int Server::on_request(MHD_Connection* connection, const char* url, const char* method,
                        const char* upload_data, size_t* upload_data_size, void** con_cls) {
   const Method m = parse_method(method);
+  // libmicrohttpd 0.9.75 closes the connection after any response queued on the first call
+  // ("early response"), so keep-alive needs every answer to wait for the second call. GET and
+  // HEAD without a body keep no state in between: a static marker stands in for it.
+  void* const marker = no_state_marker();
+  if (*con_cls == marker) {
+    if (*upload_data_size != 0) {
+      return 0;  // a body nobody announced
+    }
+    RequestState local;
+    local.start = std::chrono::steady_clock::now();
+    return answer(connection, local, url, m);
+  }
   auto* state = static_cast<RequestState*>(*con_cls);
   if (state == nullptr) {
     // First call: headers only.
-    if (m != Method::post) {  // answered now: no state to keep between calls
-      RequestState local;
-      local.start = std::chrono::steady_clock::now();
-      return answer(connection, local, url, m);
+    std::string_view length = header(connection, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    std::string_view chunked = header(connection, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+    const bool has_body = (!length.empty() && length != "0") || !chunked.empty();
+    if ((m == Method::get || m == Method::head) && !has_body) {
+      *con_cls = marker;
+      return 1;
     }
     auto fresh = std::make_unique<RequestState>();
     fresh->start = std::chrono::steady_clock::now();
-    // RFC 9110 15.5.14: refuse an oversized body before reading it.
-    std::string_view length = header(connection, MHD_HTTP_HEADER_CONTENT_LENGTH);
     size_t declared = 0;
     auto [end, ec] = std::from_chars(length.data(), length.data() + length.size(), declared);
-    if (!length.empty() && (ec != std::errc() || end != length.data() + length.size() ||
-                            declared > kMaxRequestBytes)) {
-      fresh->too_large = true;
+    const bool oversized =
+        !length.empty() &&
+        (ec != std::errc() || end != length.data() + length.size() || declared > kMaxRequestBytes);
+    if (m != Method::post || oversized) {
+      // Answered at once, which closes the connection: a body we will not read (RFC 9110
+      // 15.5.14 for the oversized POST; 405 or a GET with a body otherwise).
+      fresh->too_large = oversized;
       RequestState& st = *fresh;
       *con_cls = fresh.release();
       return answer(connection, st, url, m);

@@ -62,6 +62,8 @@ class Server {
   struct ThreadState;
   struct RequestState;
   ThreadState& thread_state();
+  // Stands in MHD's con_cls for a GET/HEAD between its first and second call.
+  static void* no_state_marker();
   int on_request(MHD_Connection* connection, const char* url, const char* method,
                  const char* upload_data, size_t* upload_data_size, void** con_cls);
   int answer(MHD_Connection* connection, RequestState& state, const char* url, Method method);

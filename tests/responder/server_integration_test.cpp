@@ -276,8 +276,13 @@ TEST_CASE("bad input over HTTP: each answered, the responder stays up",
   CHECK(ocsp_status_of({"--data-binary", "@" + repo.path("two.req"), "-H",
                         "Content-Type: application/ocsp-request", p.url("/ocsp")}) ==
         OCSP_RESPONSE_STATUS_MALFORMEDREQUEST);
-  // Still serving.
+  // Still serving, and GET keeps the connection alive (libmicrohttpd closes it after an
+  // answer queued on the first callback, so the adapter answers on the second).
   CHECK(code({p.url("/")}) == "200");
+  RunResult twice =
+      curl({"-v", "-o", "/dev/null", "-o", "/dev/null", p.url("/healthz"), p.url("/ca/tls.crt")});
+  CHECK(contains(twice.err, "Re-using existing connection"));
+  CHECK_FALSE(contains(twice.err, "Connection: close"));
   CHECK(p.stop() == 0);
 }
 
