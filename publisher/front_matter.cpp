@@ -6,112 +6,12 @@
 #include <ctime>
 #include <set>
 
+#include "config/toml_reader.h"
+
 namespace pkirepo::publisher {
 namespace {
 
-// Reads typed keys from one TOML table and remembers which it saw, so finish() can reject the
-// rest. Lines are offset so messages point into the source file.
-class Fields {
- public:
-  Fields(const toml::table& t, std::string where, int line_offset)
-      : table_(t), where_(std::move(where)), offset_(line_offset) {}
-
-  [[noreturn]] void fail(const toml::node* n, std::string_view key, const std::string& why) const {
-    int line = n != nullptr ? static_cast<int>(n->source().begin.line) + offset_ : offset_ + 1;
-    throw SiteError(where_ + ":" + std::to_string(line) + ": " + std::string(key) + ": " + why);
-  }
-
-  const toml::node* node(std::string_view key) {
-    seen_.insert(std::string(key));
-    return table_.get(key);
-  }
-
-  std::optional<std::string> string(std::string_view key, bool required = false) {
-    const toml::node* n = node(key);
-    if (n == nullptr) {
-      if (required) {
-        fail(nullptr, key, "missing");
-      }
-      return std::nullopt;
-    }
-    auto v = n->value<std::string>();
-    if (!v) {
-      fail(n, key, "must be a string");
-    }
-    return v;
-  }
-
-  // A TOML date (2026-03-01) or a string in RFC 3339 form.
-  std::optional<UnixTime> date(std::string_view key, bool required = false) {
-    const toml::node* n = node(key);
-    if (n == nullptr) {
-      if (required) {
-        fail(nullptr, key, "missing");
-      }
-      return std::nullopt;
-    }
-    if (const auto* d = n->as_date()) {
-      char buf[16];
-      const toml::date& v = d->get();
-      std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", static_cast<int>(v.year),
-                    static_cast<int>(v.month), static_cast<int>(v.day));
-      if (auto t = parse_rfc3339(buf)) {
-        return t;
-      }
-    } else if (auto s = n->value<std::string>()) {
-      if (auto t = parse_rfc3339(*s)) {
-        return t;
-      }
-    }
-    fail(n, key, "must be a date (YYYY-MM-DD)");
-  }
-
-  std::vector<std::string> strings(std::string_view key) {
-    std::vector<std::string> out;
-    const toml::node* n = node(key);
-    if (n == nullptr) {
-      return out;
-    }
-    const toml::array* arr = n->as_array();
-    if (arr == nullptr) {
-      fail(n, key, "must be an array of strings");
-    }
-    for (const toml::node& item : *arr) {
-      auto v = item.value<std::string>();
-      if (!v) {
-        fail(&item, key, "must be an array of strings");
-      }
-      out.push_back(*v);
-    }
-    return out;
-  }
-
-  bool boolean(std::string_view key) {
-    const toml::node* n = node(key);
-    if (n == nullptr) {
-      return false;
-    }
-    auto v = n->value<bool>();
-    if (!v || !n->is_boolean()) {
-      fail(n, key, "must be true or false");
-    }
-    return *v;
-  }
-
-  void finish() const {
-    for (const auto& [k, v] : table_) {
-      if (!seen_.count(std::string(k.str()))) {
-        fail(&v, k.str(), "unknown key");
-      }
-    }
-  }
-
- private:
-  const toml::table& table_;
-  std::string where_;
-  int offset_;
-  std::set<std::string> seen_;
-};
+using Fields = TomlTableReader<SiteError>;
 
 toml::table parse_toml(std::string_view text, const std::string& where, int line_offset) {
   try {
@@ -218,7 +118,7 @@ std::optional<DocumentKind> parse_document_kind(std::string_view name) {
 DocumentMeta parse_document_meta(std::string_view toml_text, const std::string& where,
                                  int first_line) {
   toml::table t = parse_toml(toml_text, where, first_line - 1);
-  Fields f(t, where, first_line - 1);
+  Fields f(t, where, "", first_line - 1);
   DocumentMeta m;
   m.title = *f.string("title", true);
   if (m.title.empty()) {
@@ -257,7 +157,7 @@ DocumentMeta parse_document_meta(std::string_view toml_text, const std::string& 
 IncidentMeta parse_incident_meta(std::string_view toml_text, const std::string& where,
                                  int first_line) {
   toml::table t = parse_toml(toml_text, where, first_line - 1);
-  Fields f(t, where, first_line - 1);
+  Fields f(t, where, "", first_line - 1);
   IncidentMeta m;
   m.title = *f.string("title", true);
   m.date = *f.date("date", true);
@@ -265,14 +165,14 @@ IncidentMeta parse_incident_meta(std::string_view toml_text, const std::string& 
   m.status = *f.string("status", true);
   m.cas = f.strings("cas");
   m.summary = f.string("summary").value_or("");
-  m.sample = f.boolean("sample");
+  m.sample = f.boolean("sample").value_or(false);
   f.finish();
   return m;
 }
 
 AuditMeta parse_audit_meta(std::string_view toml_text, const std::string& where) {
   toml::table t = parse_toml(toml_text, where, 0);
-  Fields f(t, where, 0);
+  Fields f(t, where);
   AuditMeta m;
   m.title = f.string("title").value_or("");
   m.auditor = *f.string("auditor", true);
@@ -294,7 +194,7 @@ AuditMeta parse_audit_meta(std::string_view toml_text, const std::string& where)
   if (m.report.find('/') != std::string::npos || m.report.find("..") != std::string::npos) {
     f.fail(t.get("report"), "report", "must be a file name beside the TOML file");
   }
-  m.sample = f.boolean("sample");
+  m.sample = f.boolean("sample").value_or(false);
   f.finish();
   return m;
 }

@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "config/toml_reader.h"
 #include "x509/cert_info.h"
 #include "x509/key.h"
 
@@ -17,126 +18,7 @@ namespace {
 constexpr std::int64_t kHour = 3600;
 constexpr std::int64_t kDay = 86400;
 
-// Reads one TOML table; every key it is asked about is remembered so that finish() can
-// refuse the ones nobody asked about (typos).
-class TableReader {
- public:
-  TableReader(const toml::table& table, std::string prefix, const std::string& file)
-      : table_(table), prefix_(std::move(prefix)), file_(file) {}
-
-  [[noreturn]] void fail(const toml::node* node, std::string_view key,
-                         const std::string& why) const {
-    int line = node ? static_cast<int>(node->source().begin.line)
-                    : static_cast<int>(table_.source().begin.line);
-    std::ostringstream out;
-    out << file_ << ":" << line << ": " << prefix_ << key << ": " << why;
-    throw ConfigError(out.str());
-  }
-
-  const toml::node* node(std::string_view key) {
-    seen_.insert(std::string(key));
-    return table_.get(key);
-  }
-
-  std::optional<std::string> string(std::string_view key, bool required = false) {
-    const toml::node* n = node(key);
-    if (n == nullptr) {
-      if (required) {
-        fail(nullptr, key, "required key is missing");
-      }
-      return std::nullopt;
-    }
-    if (!n->is_string()) {
-      fail(n, key, "must be a string");
-    }
-    return n->as_string()->get();
-  }
-
-  std::optional<std::int64_t> integer(std::string_view key, std::int64_t min, std::int64_t max) {
-    const toml::node* n = node(key);
-    if (n == nullptr) {
-      return std::nullopt;
-    }
-    if (!n->is_integer()) {
-      fail(n, key, "must be an integer");
-    }
-    std::int64_t v = n->as_integer()->get();
-    if (v < min || v > max) {
-      fail(n, key,
-           std::to_string(v) + " is outside " + std::to_string(min) + ".." + std::to_string(max));
-    }
-    return v;
-  }
-
-  std::optional<bool> boolean(std::string_view key) {
-    const toml::node* n = node(key);
-    if (n == nullptr) {
-      return std::nullopt;
-    }
-    if (!n->is_boolean()) {
-      fail(n, key, "must be true or false");
-    }
-    return n->as_boolean()->get();
-  }
-
-  std::optional<Duration> duration(std::string_view key, bool required = false) {
-    auto s = string(key, required);
-    if (!s) {
-      return std::nullopt;
-    }
-    auto d = parse_duration(*s);
-    if (!d) {
-      fail(node(key), key, "\"" + *s + "\" is not a duration (e.g. 8h, 4d, 397d, 25y)");
-    }
-    return d;
-  }
-
-  std::vector<std::string> strings(std::string_view key) {
-    const toml::node* n = node(key);
-    std::vector<std::string> out;
-    if (n == nullptr) {
-      return out;
-    }
-    const toml::array* arr = n->as_array();
-    if (arr == nullptr) {
-      fail(n, key, "must be an array of strings");
-    }
-    for (const toml::node& item : *arr) {
-      if (!item.is_string()) {
-        fail(&item, key, "must be an array of strings");
-      }
-      out.push_back(item.as_string()->get());
-    }
-    return out;
-  }
-
-  const toml::table* subtable(std::string_view key) {
-    const toml::node* n = node(key);
-    if (n == nullptr) {
-      return nullptr;
-    }
-    if (!n->is_table()) {
-      fail(n, key, "must be a table");
-    }
-    return n->as_table();
-  }
-
-  void finish() const {
-    for (const auto& [k, v] : table_) {
-      if (!seen_.count(std::string(k.str()))) {
-        fail(&v, k.str(), "unknown key");
-      }
-    }
-  }
-
-  const std::string& prefix() const { return prefix_; }
-
- private:
-  const toml::table& table_;
-  std::string prefix_;
-  const std::string& file_;
-  std::set<std::string> seen_;
-};
+using TableReader = TomlTableReader<ConfigError>;
 
 const std::set<std::string>& known_ekus() {
   static const std::set<std::string> s{"serverAuth",      "clientAuth",   "codeSigning",
@@ -172,7 +54,7 @@ KeyConfig read_key(TableReader& parent, const std::string& file, const std::file
   if (t == nullptr) {
     parent.fail(nullptr, "key", "required key is missing");
   }
-  TableReader r(*t, parent.prefix() + "key.", file);
+  TableReader r(*t, file, parent.prefix() + "key.");
   KeyConfig k;
   k.algorithm = *r.string("algorithm", true);
   std::string why;
@@ -220,7 +102,7 @@ Config parse_config(std::string_view text, const std::filesystem::path& path) {
   Config cfg;
   cfg.file = path;
   cfg.dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
-  TableReader top(root, "", file);
+  TableReader top(root, file, "");
 
   // [repository]
   const toml::table* repo = top.subtable("repository");
@@ -228,7 +110,7 @@ Config parse_config(std::string_view text, const std::filesystem::path& path) {
     top.fail(nullptr, "repository", "required table is missing");
   }
   {
-    TableReader r(*repo, "repository.", file);
+    TableReader r(*repo, file, "repository.");
     cfg.repository.name = *r.string("name", true);
     cfg.repository.store = cfg.dir / *r.string("store", true);
     cfg.repository.base_url = *r.string("base_url", true);
@@ -257,7 +139,7 @@ Config parse_config(std::string_view text, const std::filesystem::path& path) {
       if (t == nullptr) {
         top.fail(arr->get(i), "profile", "must be a table");
       }
-      TableReader r(*t, "profile[" + std::to_string(i) + "].", file);
+      TableReader r(*t, file, "profile[" + std::to_string(i) + "].");
       ProfileConfig p;
       p.line = static_cast<int>(t->source().begin.line);
       p.id = *r.string("id", true);
@@ -298,7 +180,7 @@ Config parse_config(std::string_view text, const std::filesystem::path& path) {
     if (t == nullptr) {
       top.fail(cas->as_array()->get(i), "ca", "must be a table");
     }
-    TableReader r(*t, "ca[" + std::to_string(i) + "].", file);
+    TableReader r(*t, file, "ca[" + std::to_string(i) + "].");
     CaConfig c;
     c.line = static_cast<int>(t->source().begin.line);
     c.id = *r.string("id", true);
@@ -390,7 +272,7 @@ Config parse_config(std::string_view text, const std::filesystem::path& path) {
 
   // [ocsp]
   if (const toml::table* t = top.subtable("ocsp")) {
-    TableReader r(*t, "ocsp.", file);
+    TableReader r(*t, file, "ocsp.");
     OcspConfig& o = cfg.ocsp;
     if (auto v = r.duration("validity")) {
       o.validity = *v;
@@ -481,7 +363,7 @@ Config parse_config(std::string_view text, const std::filesystem::path& path) {
 
   // [crl]
   if (const toml::table* t = top.subtable("crl")) {
-    TableReader r(*t, "crl.", file);
+    TableReader r(*t, file, "crl.");
     CrlConfig& c = cfg.crl;
     if (auto v = r.duration("validity")) {
       c.validity = *v;
@@ -520,7 +402,7 @@ Config parse_config(std::string_view text, const std::filesystem::path& path) {
   cfg.site.templates = cfg.dir / "site-templates";
   cfg.site.output = cfg.dir / "public";
   if (const toml::table* t = top.subtable("site")) {
-    TableReader r(*t, "site.", file);
+    TableReader r(*t, file, "site.");
     if (auto s = r.string("source")) {
       cfg.site.source = cfg.dir / *s;
     }
@@ -541,7 +423,7 @@ Config parse_config(std::string_view text, const std::filesystem::path& path) {
         if (tt == nullptr) {
           r.fail(arr->get(i), "test_certificates", "must be a table");
         }
-        TableReader tr(*tt, "site.test_certificates[" + std::to_string(i) + "].", file);
+        TableReader tr(*tt, file, "site.test_certificates[" + std::to_string(i) + "].");
         SiteConfig::TestCerts tc;
         tc.ca = *tr.string("ca", true);
         tc.valid = tr.string("valid").value_or("");
@@ -556,7 +438,7 @@ Config parse_config(std::string_view text, const std::filesystem::path& path) {
 
   // [responder]
   if (const toml::table* t = top.subtable("responder")) {
-    TableReader r(*t, "responder.", file);
+    TableReader r(*t, file, "responder.");
     ResponderConfig& c = cfg.responder;
     c.listen = r.string("listen").value_or(c.listen);
     if (auto n = r.integer("threads", 0, 256)) {

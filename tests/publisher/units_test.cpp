@@ -78,7 +78,8 @@ TEST_CASE("front matter: split, parse, and errors that name file, line and key",
     const char* message;
   };
   const Bad bad[] = {
-      {"title = \"T\"\nkind = \"cps\"\neffective = 2026-01-01\n", "x.md:2: version: missing"},
+      {"title = \"T\"\nkind = \"cps\"\neffective = 2026-01-01\n",
+       "x.md:2: version: required key is missing"},
       {"title = \"T\"\nkind = \"memo\"\nversion = \"1\"\neffective = 2026-01-01\n",
        "x.md:3: kind: \"memo\" is not one of"},
       {"title = \"T\"\nkind = \"cps\"\nversion = \"v2\"\neffective = 2026-01-01\n",
