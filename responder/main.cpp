@@ -61,9 +61,10 @@ Config load(const std::filesystem::path& path, const Overrides& o) {
   return c;
 }
 
-std::unique_ptr<Generation> build(Config config, ReaderPool& pool, ReaderPool::Reader& reader,
-                                  const HealthMonitor& health, Metrics& metrics,
-                                  const WallClock& clock, int inherited_fd) {
+// Everything of a generation that can fail on a bad config or key (config, nonce keys,
+// responder), built before the running daemon is touched.
+std::unique_ptr<Generation> prepare(Config config, ReaderPool& pool, ReaderPool::Reader& reader,
+                                    const HealthMonitor& health, Metrics& metrics) {
   auto g = std::make_unique<Generation>();
   g->config = std::move(config);
   if (g->config.ocsp.nonce == NonceMode::sign) {
@@ -78,10 +79,14 @@ std::unique_ptr<Generation> build(Config config, ReaderPool& pool, ReaderPool::R
   }
   g->responder = std::make_unique<Responder>(ResponderOptions::from_config(g->config),
                                              g->nonce_signer.get(), health, metrics);
-  ServerOptions so = ServerOptions::from_config(g->config);
-  so.listen_fd = inherited_fd;
-  g->server = std::make_unique<Server>(so, *g->responder, pool, metrics, clock);
   return g;
+}
+
+void start(Generation& g, ReaderPool& pool, Metrics& metrics, const WallClock& clock,
+           int inherited_fd) {
+  ServerOptions so = ServerOptions::from_config(g.config);
+  so.listen_fd = inherited_fd;
+  g.server = std::make_unique<Server>(so, *g.responder, pool, metrics, clock);
 }
 
 // Rescans the store for /healthz whenever a signer run committed, and at least every minute
@@ -166,7 +171,8 @@ int serve(const std::filesystem::path& config_path, const Overrides& overrides) 
   HealthMonitor health;
   ReaderPool::Reader& main_reader = pool.acquire();
   std::unique_ptr<Generation> current =
-      build(std::move(config), pool, main_reader, health, metrics, clock, -1);
+      prepare(std::move(config), pool, main_reader, health, metrics);
+  start(*current, pool, metrics, clock, -1);
   Scanner scanner(pool, store.env(), health, clock);
 
   std::cout << "pkirepo-responder: listening on " << listen_host(current->config.responder.listen)
@@ -192,23 +198,36 @@ int serve(const std::filesystem::path& config_path, const Overrides& overrides) 
                   << store_path.string() << ")\n";
         fresh->repository.store = store_path;
       }
-      const bool same_listen = fresh->responder.listen == current->config.responder.listen;
-      // The new daemon takes over the listening socket, so no connection is refused while
-      // the old one finishes what it was doing.
-      int fd = same_listen ? current->server->quiesce() : -1;
+      std::unique_ptr<Generation> next;
       try {
-        auto next = build(std::move(*fresh), pool, main_reader, health, metrics, clock, fd);
-        if (!same_listen) {
-          ::close(current->server->quiesce());
-        }
-        current->server->drain(std::chrono::seconds(2));
-        current = std::move(next);
-        std::cout << "pkirepo-responder: reloaded " << config_path.string() << "; port "
-                  << current->server->port() << std::endl;
+        next = prepare(std::move(*fresh), pool, main_reader, health, metrics);
       } catch (const std::exception& e) {
-        std::cerr << "pkirepo-responder: SIGHUP: reload failed, exiting: " << e.what() << "\n";
+        std::cerr << "pkirepo-responder: SIGHUP: keeping the running config: " << e.what() << "\n";
+        continue;
+      }
+      const bool same_listen = next->config.responder.listen == current->config.responder.listen;
+      try {
+        if (same_listen) {
+          // The new daemon takes over the listening socket, so no connection is refused
+          // while the old one finishes what it was doing.
+          start(*next, pool, metrics, clock, current->server->quiesce());
+        } else {
+          start(*next, pool, metrics, clock, -1);
+          int old_fd = current->server->quiesce();
+          if (old_fd >= 0) {
+            ::close(old_fd);
+          }
+        }
+      } catch (const std::exception& e) {
+        std::cerr << "pkirepo-responder: SIGHUP: cannot serve with the new config, exiting: "
+                  << e.what() << "\n";
         return 1;
       }
+      current->server->drain(std::chrono::seconds(2));
+      current = std::move(next);
+      std::cout << "pkirepo-responder: reloaded " << config_path.string() << "; listening on "
+                << listen_host(current->config.responder.listen) << ":" << current->server->port()
+                << std::endl;
       continue;
     }
     // SIGTERM / SIGINT: stop accepting, let in-flight requests finish, exit 0.

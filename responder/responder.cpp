@@ -94,9 +94,7 @@ Response Responder::handle(const Request& req, const store::Txn& txn) const noex
     // A store failure or an allocation failure: OCSP clients get internalError (RFC 6960
     // 2.3), everyone else 500. Building these can itself throw only on allocation failure.
     try {
-      std::string_view rest;
       bool ocsp = req.method == Method::post || (!is_object_route(req.path) && req.path != "/");
-      (void)rest;
       if (ocsp) {
         return ocsp_error_response(OcspError::internal_error, Outcome::internal_error,
                                    req.method == Method::post ? Route::ocsp_post : Route::ocsp_get,

@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <ctime>
 #include <fstream>
+#include <thread>
 
 #include "pki_fixture.h"
 #include "responder_process.h"
@@ -309,5 +310,10 @@ TEST_CASE("nonce = sign: openssl's nonce is echoed by the delegated responder; S
   RunResult after = repo.ocsp(p, "tls", "good");
   CHECK(contains(after.out, ": good"));
   CHECK(contains(after.err + after.out, "WARNING: no nonce in response"));
+  // A broken config on SIGHUP is refused and the running one kept.
+  write_text(repo.config, text + "\n[responder]\nno_such_key = 1\n");
+  p.send(SIGHUP);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  CHECK(contains(repo.ocsp(p, "tls-rsa", "good", {"-no_nonce"}).out, ": good"));
   CHECK(p.stop() == 0);
 }
