@@ -277,6 +277,11 @@ TEST_CASE("bad input over HTTP: each answered, the responder stays up",
   CHECK(ocsp_status_of({"--data-binary", "@" + repo.path("two.req"), "-H",
                         "Content-Type: application/ocsp-request", p.url("/ocsp")}) ==
         OCSP_RESPONSE_STATUS_MALFORMEDREQUEST);
+  // Unsupported CertID hash (SHA-384): nothing we hold can match → unauthorized.
+  RunResult sha384 =
+      run({"openssl", "ocsp", "-sha384", "-issuer", repo.path("tls-good.pem"), "-serial", "0x01",
+           "-no_nonce", "-url", p.url("/ocsp"), "-timeout", "10"});
+  CHECK(contains(sha384.out + sha384.err, "unauthorized"));
   // Still serving, and GET keeps the connection alive (libmicrohttpd closes it after an
   // answer queued on the first callback, so the adapter answers on the second).
   CHECK(code({p.url("/")}) == "200");

@@ -47,7 +47,8 @@ TEST_CASE("a write is served at once, also after the writer grew the map (MDB_MA
           "[responder][integration][store]") {
   TempDir dir;
   const UnixTime now = static_cast<UnixTime>(std::time(nullptr));
-  std::filesystem::path config = write_demo_config(dir.path());
+  std::filesystem::path config =
+      write_demo_config(dir.path(), "\n[responder]\naccess_log = true\n");
   FixtureCa ca = make_fixture_ca("ec-ca", "ec-p256");
   const Bytes serial = serial_of(0x4242);
   auto store = std::make_unique<store::WriteStore>(dir / "store", size_t{1} << 20);  // 1 MiB
@@ -58,6 +59,9 @@ TEST_CASE("a write is served at once, also after the writer grew the map (MDB_MA
   ResponderProcess p(config, env);
   const Bytes request = make_request(ca, serial, CertIdHash::sha256);
   CHECK(post_status(p, dir, request) == V_OCSP_CERTSTATUS_GOOD);
+  // access_log = true: one line per request on stdout.
+  CHECK(p.wait_for_output("\"POST /ocsp\" 200", 5000));
+  CHECK(p.wait_for_output("ocsp_post good", 5000));
 
   // Grow the store well past its 1 MiB map, then revoke: the very next request sees both.
   MDB_envinfo before;
