@@ -8,6 +8,32 @@
 
 namespace pkirepo::signer {
 
+namespace {
+
+X509ExtensionPtr make_extension(CONF* conf, X509V3_CTX* ctx, int nid, const std::string& value) {
+  X509ExtensionPtr ext(X509V3_EXT_nconf_nid(conf, ctx, nid, value.c_str()));
+  if (!ext) {
+    throw std::runtime_error(std::string("cannot build extension ") + OBJ_nid2sn(nid) + " = " +
+                             value + ": " + openssl_error());
+  }
+  return ext;
+}
+
+}  // namespace
+
+std::vector<X509ExtensionPtr> build_extensions(const std::vector<std::pair<int, std::string>>& list,
+                                               const X509* issuer) {
+  X509V3_CTX ctx;
+  X509V3_set_ctx(&ctx, const_cast<X509*>(issuer), nullptr, nullptr, nullptr, 0);
+  ConfPtr conf(NCONF_new(nullptr));
+  X509V3_set_nconf(&ctx, conf.get());
+  std::vector<X509ExtensionPtr> out;
+  for (const auto& [nid, value] : list) {
+    out.push_back(make_extension(conf.get(), &ctx, nid, value));
+  }
+  return out;
+}
+
 X509Ptr build_certificate(const CertSpec& spec) {
   X509Ptr cert(X509_new());
   if (!cert) {
@@ -33,10 +59,10 @@ X509Ptr build_certificate(const CertSpec& spec) {
   ConfPtr conf(NCONF_new(nullptr));
   X509V3_set_nconf(&ctx, conf.get());
   for (const auto& [nid, value] : spec.extensions) {
-    X509ExtensionPtr ext(X509V3_EXT_nconf_nid(conf.get(), &ctx, nid, value.c_str()));
-    if (!ext || X509_add_ext(cert.get(), ext.get(), -1) != 1) {
-      throw std::runtime_error(std::string("cannot build extension ") + OBJ_nid2sn(nid) + " = " +
-                               value + ": " + openssl_error());
+    X509ExtensionPtr ext = make_extension(conf.get(), &ctx, nid, value);
+    if (X509_add_ext(cert.get(), ext.get(), -1) != 1) {
+      throw std::runtime_error(std::string("cannot add extension ") + OBJ_nid2sn(nid) + ": " +
+                               openssl_error());
     }
   }
   for (X509_EXTENSION* ext : spec.extra_extensions) {

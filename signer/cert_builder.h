@@ -29,6 +29,12 @@ struct CertSpec {
 // Throws std::runtime_error naming the extension or step that failed.
 [[nodiscard]] X509Ptr build_certificate(const CertSpec& spec);
 
+// The extensions of `list` as OpenSSL objects, built once against `issuer` (for the AKI) so a
+// batch reuses them for every certificate it signs (CertSpec::extra_extensions). Only for
+// extensions that do not depend on the subject (no SKI). Throws like build_certificate().
+[[nodiscard]] std::vector<X509ExtensionPtr> build_extensions(
+    const std::vector<std::pair<int, std::string>>& list, const X509* issuer);
+
 // BR 7.1: 16 bytes from the CSPRNG (128 bits ≥ the 64 required), top bit cleared so the
 // INTEGER is positive and < 2^159, first byte non-zero so the length is always 16 bytes.
 [[nodiscard]] Bytes random_serial();

@@ -39,6 +39,28 @@ struct IssuingContext {
   X509* ca_cert = nullptr;
   EVP_PKEY* ca_key = nullptr;
   UnixTime now = 0;
+  // The profile's extensions depend only on the CRL shard and on whether the subject key is
+  // RSA (keyEncipherment): built once per command, index shard * 2 + (RSA ? 1 : 0).
+  std::vector<std::vector<X509ExtensionPtr>> extensions;
+
+  void build_extensions_once() {
+    // subscriber_extensions() only looks at the key's type.
+    EvpPkeyPtr ec(EVP_PKEY_new());
+    EVP_PKEY_set_type(ec.get(), EVP_PKEY_EC);
+    EvpPkeyPtr rsa(EVP_PKEY_new());
+    EVP_PKEY_set_type(rsa.get(), EVP_PKEY_RSA);
+    for (int shard = 0; shard < std::max(1, config->crl.shards); ++shard) {
+      for (EVP_PKEY* key : {ec.get(), rsa.get()}) {
+        extensions.push_back(build_extensions(
+            policy::subscriber_extensions(*config, *ca, *profile, key, shard), ca_cert));
+      }
+    }
+  }
+  [[nodiscard]] const std::vector<X509ExtensionPtr>& extensions_for(int shard,
+                                                                    const EVP_PKEY* key) const {
+    return extensions[static_cast<size_t>(shard) * 2 +
+                      (EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA ? 1 : 0)];
+  }
 };
 
 struct Outcome {
@@ -129,7 +151,9 @@ void decide(const IssuingContext& ctx, Outcome& out) {
   spec.serial = out.serial;
   spec.issuer = ctx.ca_cert;
   spec.signing_key = ctx.ca_key;
-  spec.extensions = policy::subscriber_extensions(*ctx.config, *ctx.ca, *ctx.profile, pub, shard);
+  for (const X509ExtensionPtr& e : ctx.extensions_for(shard, pub)) {
+    spec.extra_extensions.push_back(e.get());
+  }
   if (san) {
     spec.extra_extensions.push_back(san.get());
   }
@@ -232,7 +256,8 @@ int run_issue(CommandRunner& runner, const IssueOptions& opt) {
   }
   X509Ptr ca_cert = parse_cert_der(ca_record->cert_der);
   EvpPkeyPtr ca_key = session.load_key(ca_record->key_file);
-  IssuingContext ctx{&cfg, &ca, profile, ca_cert.get(), ca_key.get(), session.now()};
+  IssuingContext ctx{&cfg, &ca, profile, ca_cert.get(), ca_key.get(), session.now(), {}};
+  ctx.build_extensions_once();
   const Sha1Digest ca_key_id = key_id_sha1(ca_cert.get());
 
   size_t issued = 0;
