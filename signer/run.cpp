@@ -13,12 +13,12 @@
 #include <thread>
 
 #include "audit/audit_log.h"
+#include "policy/profiles.h"
 #include "policy/rules.h"
 #include "signer/ca_setup.h"
 #include "signer/commands.h"
 #include "signer/crl_signing.h"
 #include "signer/ocsp_signing.h"
-#include "policy/profiles.h"
 #include "x509/cert_info.h"
 #include "x509/der.h"
 

@@ -48,7 +48,8 @@ namespace pkirepo::signer {
 [[nodiscard]] UnixTime ocsp_refresh_point(const Config& cfg, UnixTime this_update,
                                           UnixTime next_update);
 // Partitioned CRLs: issuing CAs with crl.shards > 1. A parent's CRL of its CA certificates is
-// never sharded (policy/profiles.cpp ca_extensions), and roots and intermediates sign CA certificates.
+// never sharded (policy/profiles.cpp ca_extensions), and roots and intermediates sign CA
+// certificates.
 [[nodiscard]] bool crl_sharded(const Config& cfg, CaRole role);
 // Shards to sign: crl.shards, or more when issued certificates name a higher shard (changing
 // crl.shards later never moves an issued certificate).

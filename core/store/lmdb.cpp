@@ -75,8 +75,10 @@ Env::Env(const std::filesystem::path& dir, OpenMode mode, size_t initial_map_siz
     // filesystem), and a signer run could then reuse pages a request is still reading.
     mdb_env_close(env_);
     env_ = nullptr;
-    throw StoreError(lock.string() + ": not writable by this user; readers need write access "
-                     "to lock.mdb (group-writable, see docs/operations.md)", EACCES);
+    throw StoreError(lock.string() +
+                         ": not writable by this user; readers need write access "
+                         "to lock.mdb (group-writable, see docs/operations.md)",
+                     EACCES);
   }
   // Open (and when writable, create) every named database once; handles stay valid for the
   // environment's life.

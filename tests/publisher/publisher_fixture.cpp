@@ -77,7 +77,8 @@ id = "code-rsa-2026"
 role = "issuing"
 parent = "int-2026"
 subject = "CN=Example Code Signing Issuing CA RSA 2026,O=Example,C=US"
-key = { algorithm = "rsa-4096", file = ")" + (keys / "code-rsa-2026.pem").string() + R"(" }
+key = { algorithm = "rsa-4096", file = ")" +
+         (keys / "code-rsa-2026.pem").string() + R"(" }
 validity = "5y"
 path_len = 0
 profiles = ["code-signing"]
