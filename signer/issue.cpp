@@ -163,8 +163,9 @@ void decide(const IssuingContext& ctx, Outcome& out) {
     out.refusal = e.what();
     return;
   }
-  // The same lint an operator runs by hand: issuance and `lint` share one implementation.
-  out.refusal = refuse_reason(policy::lint_certificate(out.cert.get(), ctx.ca_cert));
+  // The same lint an operator runs by hand (one implementation); the key was checked above,
+  // before signing, so its checks are not run twice.
+  out.refusal = refuse_reason(policy::lint_certificate(out.cert.get(), ctx.ca_cert, true));
   if (!out.refusal.empty()) {
     out.cert.reset();
     return;

@@ -59,7 +59,10 @@ struct KeySizeRule {
 // Every rule above plus the structural ones (v3, no SHA-1 signature, RFC 5280 time encoding,
 // CA keyUsage/basicConstraints critical, TLS EKU hygiene, responder certificate shape of
 // BR 7.1.2.8, name chaining when `issuer` is given). Ordered errors first.
-[[nodiscard]] std::vector<Finding> lint_certificate(const X509* cert, const X509* issuer = nullptr);
+// `key_checked`: the caller already ran check_public_key() on this key with the same type and
+// dates (issuance checks the request's key before signing); its findings are not repeated.
+[[nodiscard]] std::vector<Finding> lint_certificate(const X509* cert, const X509* issuer = nullptr,
+                                                    bool key_checked = false);
 
 [[nodiscard]] bool has_errors(const std::vector<Finding>& findings);
 
