@@ -2,7 +2,11 @@
 
 namespace pkirepo::publisher {
 
-std::string escape_html(std::string_view text) {
+namespace {
+
+// HTML and XML escape the same five characters; only the apostrophe's entity differs
+// (&apos; is XML, not HTML 4).
+std::string escape_markup(std::string_view text, const char* apostrophe) {
   std::string out;
   out.reserve(text.size() + text.size() / 8);
   for (char c : text) {
@@ -20,7 +24,7 @@ std::string escape_html(std::string_view text) {
         out += "&quot;";
         break;
       case '\'':
-        out += "&#39;";
+        out += apostrophe;
         break;
       default:
         out += c;
@@ -30,32 +34,14 @@ std::string escape_html(std::string_view text) {
   return out;
 }
 
+}  // namespace
+
+std::string escape_html(std::string_view text) {
+  return escape_markup(text, "&#39;");
+}
+
 std::string escape_xml(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() + text.size() / 8);
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      default:
-        out += c;
-        break;
-    }
-  }
-  return out;
+  return escape_markup(text, "&apos;");
 }
 
 std::string slugify(std::string_view text) {

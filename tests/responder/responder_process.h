@@ -3,13 +3,13 @@
 // SIGTERM in the destructor. Every wait is bounded.
 #pragma once
 
-#include <sys/types.h>
-
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "support/server_process.h"
 #include "support/test_support.h"
 
 namespace pkirepo::test {
@@ -26,23 +26,19 @@ class ResponderProcess {
 
   [[nodiscard]] int port() const { return port_; }
   [[nodiscard]] std::string url(const std::string& path = "") const;
-  void send(int signal) const;
-  // Waits (bounded) for a stdout line containing `needle`; true when seen.
-  bool wait_for_output(const std::string& needle, int timeout_ms = 10000);
-  // SIGTERM, then waits up to 15 s; returns the exit code (128+signal when killed).
-  int stop();
-  [[nodiscard]] const std::string& output() const { return out_; }
+  void send(int signal) { server_->send(signal); }
+  bool wait_for_output(const std::string& needle, int timeout_ms = 10000) {
+    return server_->wait_for_output(needle, timeout_ms);
+  }
+  // SIGTERM, then the exit code (0 after a clean drain).
+  int stop() { return server_->stop(); }
+  [[nodiscard]] const std::string& output() { return server_->output(); }
 
  private:
-  void read_available(int timeout_ms);
-  pid_t pid_ = -1;
-  int out_fd_ = -1;
+  std::unique_ptr<ServerProcess> server_;
   int port_ = 0;
-  std::string out_;
-  int exit_code_ = -1;
 };
 
-// curl with `args`; returns stdout (headers with -D -) and the exit code.
 RunResult curl(const std::vector<std::string>& args);
 
 }  // namespace pkirepo::test

@@ -212,6 +212,12 @@ bool ServerProcess::running() {
   return true;
 }
 
+void ServerProcess::send(int signal) {
+  if (running()) {
+    ::kill(pid_, signal);
+  }
+}
+
 int ServerProcess::stop(int signal, int timeout_ms) {
   if (!running()) {
     return exit_code_;

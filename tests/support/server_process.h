@@ -34,6 +34,8 @@ class ServerProcess {
   // process has exited without printing it.
   bool wait_for_output(const std::string& needle, int timeout_ms);
   [[nodiscard]] bool running();
+  // Sends `signal` without waiting (SIGHUP reloads, SIGTERM drains; stop() collects the exit).
+  void send(int signal);
   // Sends `signal`, waits up to `timeout_ms`, then SIGKILL. Returns the exit code (128+signal
   // when killed by one). Idempotent.
   int stop(int signal, int timeout_ms = 15000);
