@@ -17,7 +17,7 @@
 #include <stdexcept>
 #include <thread>
 
-extern char** environ;
+#include "support/test_support.h"
 
 namespace pkirepo::test {
 
@@ -112,24 +112,7 @@ ServerProcess::ServerProcess(const std::vector<std::string>& argv,
   if (argv.empty()) {
     throw std::runtime_error("ServerProcess: empty argv");
   }
-  std::map<std::string, std::string> merged;
-  for (char** e = environ; *e != nullptr; ++e) {
-    std::string kv = *e;
-    auto eq = kv.find('=');
-    if (eq != std::string::npos) {
-      merged[kv.substr(0, eq)] = kv.substr(eq + 1);
-    }
-  }
-  for (const auto& name : unset) {
-    merged.erase(name);
-  }
-  for (const auto& [k, v] : env) {
-    merged[k] = v;
-  }
-  std::vector<std::string> env_strings;
-  for (const auto& [k, v] : merged) {
-    env_strings.push_back(k + "=" + v);
-  }
+  std::vector<std::string> env_strings = environment_with(env, unset);
   std::vector<char*> envp;
   for (auto& s : env_strings) {
     envp.push_back(s.data());

@@ -43,6 +43,29 @@ std::string slurp_fd(int fd) {
 }
 }  // namespace
 
+std::vector<std::string> environment_with(const std::map<std::string, std::string>& env,
+                                          const std::vector<std::string>& unset) {
+  std::map<std::string, std::string> merged;
+  for (char** e = environ; *e != nullptr; ++e) {
+    std::string kv = *e;
+    auto eq = kv.find('=');
+    if (eq != std::string::npos) {
+      merged[kv.substr(0, eq)] = kv.substr(eq + 1);
+    }
+  }
+  for (const auto& name : unset) {
+    merged.erase(name);
+  }
+  for (const auto& [k, v] : env) {
+    merged[k] = v;
+  }
+  std::vector<std::string> out;
+  for (const auto& [k, v] : merged) {
+    out.push_back(k + "=" + v);
+  }
+  return out;
+}
+
 RunResult run(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env) {
   int out_pipe[2];
   int err_pipe[2];
@@ -57,21 +80,7 @@ RunResult run(const std::vector<std::string>& argv, const std::map<std::string, 
   posix_spawn_file_actions_addclose(&actions, err_pipe[0]);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
 
-  std::map<std::string, std::string> merged;
-  for (char** e = environ; *e != nullptr; ++e) {
-    std::string kv = *e;
-    auto eq = kv.find('=');
-    if (eq != std::string::npos) {
-      merged[kv.substr(0, eq)] = kv.substr(eq + 1);
-    }
-  }
-  for (const auto& [k, v] : env) {
-    merged[k] = v;
-  }
-  std::vector<std::string> env_strings;
-  for (const auto& [k, v] : merged) {
-    env_strings.push_back(k + "=" + v);
-  }
+  std::vector<std::string> env_strings = environment_with(env);
   std::vector<char*> envp;
   for (auto& s : env_strings) {
     envp.push_back(s.data());

@@ -33,6 +33,10 @@ struct RunResult {
   std::string err;  // stderr
 };
 
+// This process's environment with `unset` removed and `env` added, as "K=V" strings (sorted).
+std::vector<std::string> environment_with(const std::map<std::string, std::string>& env,
+                                          const std::vector<std::string>& unset = {});
+
 // Runs argv[0] (a path or a name on PATH) with `env` added to the environment; no shell.
 RunResult run(const std::vector<std::string>& argv,
               const std::map<std::string, std::string>& env = {});
