@@ -12,6 +12,7 @@
 // OcspSigningContext (its own EVP_MD_CTX): contexts are never shared between threads.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -61,12 +62,20 @@ class OcspResponseSigner {
   Bytes key_hash_[3];
 };
 
-// One worker's signing state: an EVP_MD_CTX initialised once with the signer's key, copied for
-// each signature (a DigestSign context cannot be reused after it has signed). Not thread-safe:
-// one per thread.
+// One worker's signing state. Not thread-safe: one per thread.
+//
+// Why a template: building a fresh BasicOCSPResponse, hashing the issuer for its CertID and
+// signing through EVP_DigestSign cost as much again as the signature itself. Almost every
+// response says "good", so each context keeps one signed "good" response per CertID hash, built
+// once by OpenSSL's OCSP code, and for every certificate only replaces the serial, the three
+// times and the signature inside it (OpenSSL's own objects, re-encoded by OpenSSL), hashing
+// tbsResponseData and signing the digest with a signing context initialised once -- the same
+// work `openssl speed` measures. Revoked responses, and keys without a separate digest
+// (Ed25519), take the general path through OCSP_basic_sign_ctx.
 class OcspSigningContext {
  public:
   explicit OcspSigningContext(const OcspResponseSigner& signer);
+  ~OcspSigningContext();
   OcspSigningContext(const OcspSigningContext&) = delete;
   OcspSigningContext& operator=(const OcspSigningContext&) = delete;
 
@@ -77,9 +86,21 @@ class OcspSigningContext {
                           std::string& error);
 
  private:
+  struct GoodTemplate;
+
+  [[nodiscard]] bool sign_general(CertIdHash hash, ByteView serial, const OcspStatus& status,
+                                  UnixTime this_update, UnixTime next_update, Bytes& der,
+                                  std::string& error);
+  [[nodiscard]] static bool pack_template(GoodTemplate& t, bool include_signer_cert);
+  [[nodiscard]] bool sign_from_template(GoodTemplate& t, ByteView serial, UnixTime this_update,
+                                        UnixTime next_update, Bytes& der, std::string& error);
+
   const OcspResponseSigner& signer_;
-  EvpMdCtxPtr template_;
+  EvpMdCtxPtr template_;  // general path: DigestSign initialised once, copied per signature
   EvpMdCtxPtr work_;
+  EvpPkeyCtxPtr sign_ctx_;                 // fast path: EVP_PKEY_sign over a digest
+  EvpMdPtr digest_;                        // fetched once: implicit fetches take a lock per call
+  std::unique_ptr<GoodTemplate> good_[3];  // by CertIdHash value; empty: general path only
 };
 
 // RFC 9919 7.2 ETag: the quoted lowercase hex SHA-256 of the complete OCSPResponse.

@@ -1,7 +1,7 @@
 #include "x509/bytes.h"
 
 #include <fcntl.h>
-#include <openssl/sha.h>
+#include <openssl/evp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,6 +10,8 @@
 #include <fstream>
 #include <iterator>
 #include <stdexcept>
+
+#include "x509/openssl_ptr.h"
 
 namespace pkirepo {
 
@@ -104,15 +106,37 @@ bool from_hex(std::string_view text, Bytes& out) {
   return high < 0 && !out.empty();
 }
 
+namespace {
+// OpenSSL 3's one-shot SHA1()/SHA256() fetch the algorithm from the provider on every call,
+// under a lock; the signer hashes every response it signs, so fetch each digest once.
+const EVP_MD* fetched_digest(const char* name) {
+  const EVP_MD* md = EVP_MD_fetch(nullptr, name, nullptr);
+  if (md == nullptr) {
+    throw std::runtime_error(std::string(name) + ": not available: " + openssl_error());
+  }
+  return md;  // kept for the life of the process
+}
+
+template <size_t N>
+void digest_into(ByteView data, const EVP_MD* md, std::array<uint8_t, N>& out) {
+  unsigned int len = 0;
+  if (EVP_Digest(data.data(), data.size(), out.data(), &len, md, nullptr) != 1 || len != N) {
+    throw std::runtime_error("digest failed: " + openssl_error());
+  }
+}
+}  // namespace
+
 Sha1Digest sha1(ByteView data) {
+  static const EVP_MD* const md = fetched_digest("SHA1");
   Sha1Digest d;
-  SHA1(data.data(), data.size(), d.data());
+  digest_into(data, md, d);
   return d;
 }
 
 Sha256Digest sha256(ByteView data) {
+  static const EVP_MD* const md = fetched_digest("SHA256");
   Sha256Digest d;
-  SHA256(data.data(), data.size(), d.data());
+  digest_into(data, md, d);
   return d;
 }
 
