@@ -19,6 +19,47 @@ X509ExtensionPtr make_extension(CONF* conf, X509V3_CTX* ctx, int nid, const std:
   return ext;
 }
 
+// A copy of an AlgorithmIdentifier's parameters as X509_ALGOR_set0 takes them.
+void* copy_algorithm_parameter(int type, const void* value) {
+  switch (type) {
+    case V_ASN1_UNDEF:
+    case V_ASN1_NULL:
+      return nullptr;
+    case V_ASN1_OBJECT:  // a named curve
+      return OBJ_dup(static_cast<const ASN1_OBJECT*>(value));
+    default:  // V_ASN1_SEQUENCE (RSA-PSS, explicit curve parameters) and other strings
+      return ASN1_STRING_dup(static_cast<const ASN1_STRING*>(value));
+  }
+}
+
+void copy_public_key_info(X509* cert, const X509_PUBKEY* from) {
+  ASN1_OBJECT* algorithm = nullptr;
+  const unsigned char* bits = nullptr;
+  int bits_len = 0;
+  X509_ALGOR* algor = nullptr;
+  const ASN1_OBJECT* obj = nullptr;
+  int param_type = V_ASN1_UNDEF;
+  const void* param = nullptr;
+  if (X509_PUBKEY_get0_param(&algorithm, &bits, &bits_len, &algor, from) != 1 ||
+      algorithm == nullptr || bits == nullptr || algor == nullptr) {
+    throw std::runtime_error("cannot read the request's public key: " + openssl_error());
+  }
+  X509_ALGOR_get0(&obj, &param_type, &param, algor);
+  Asn1ObjectPtr algorithm_copy(OBJ_dup(algorithm));
+  void* param_copy = copy_algorithm_parameter(param_type, param);
+  auto* bits_copy =
+      static_cast<unsigned char*>(OPENSSL_memdup(bits, static_cast<size_t>(bits_len)));
+  const bool param_ok =
+      param_copy != nullptr || param_type == V_ASN1_UNDEF || param_type == V_ASN1_NULL;
+  if (!algorithm_copy || !param_ok || bits_copy == nullptr ||
+      X509_PUBKEY_set0_param(X509_get_X509_PUBKEY(cert), algorithm_copy.get(), param_type,
+                             param_copy, bits_copy, bits_len) != 1) {
+    OPENSSL_free(bits_copy);
+    throw std::runtime_error("cannot set public key: " + openssl_error());
+  }
+  (void)algorithm_copy.release();  // owned by the certificate now, as are param and bits
+}
+
 }  // namespace
 
 std::vector<X509ExtensionPtr> build_extensions(const std::vector<std::pair<int, std::string>>& list,
@@ -49,7 +90,9 @@ X509Ptr build_certificate(const CertSpec& spec) {
   Asn1TimePtr na = make_x509_time(spec.not_after);
   X509_set1_notBefore(cert.get(), nb.get());
   X509_set1_notAfter(cert.get(), na.get());
-  if (X509_set_pubkey(cert.get(), spec.public_key) != 1) {
+  if (spec.public_key_info != nullptr) {
+    copy_public_key_info(cert.get(), spec.public_key_info);
+  } else if (X509_set_pubkey(cert.get(), spec.public_key) != 1) {
     throw std::runtime_error("cannot set public key: " + openssl_error());
   }
   X509V3_CTX ctx;
@@ -70,10 +113,30 @@ X509Ptr build_certificate(const CertSpec& spec) {
       throw std::runtime_error("cannot copy extension: " + openssl_error());
     }
   }
-  if (X509_sign(cert.get(), spec.signing_key, signature_digest(spec.signing_key)) <= 0) {
+  if (spec.signing_template != nullptr) {
+    EvpMdCtxPtr sign_ctx = spec.signing_template->context();
+    if (X509_sign_ctx(cert.get(), sign_ctx.get()) <= 0) {
+      throw std::runtime_error("certificate signing failed: " + openssl_error());
+    }
+  } else if (X509_sign(cert.get(), spec.signing_key, signature_digest(spec.signing_key)) <= 0) {
     throw std::runtime_error("certificate signing failed: " + openssl_error());
   }
   return cert;
+}
+
+SigningTemplate::SigningTemplate(EVP_PKEY* key) : template_(EVP_MD_CTX_new()) {
+  if (!template_ ||
+      EVP_DigestSignInit(template_.get(), nullptr, signature_digest(key), nullptr, key) != 1) {
+    throw std::runtime_error("signing context: " + openssl_error());
+  }
+}
+
+EvpMdCtxPtr SigningTemplate::context() const {
+  EvpMdCtxPtr ctx(EVP_MD_CTX_new());
+  if (!ctx || EVP_MD_CTX_copy_ex(ctx.get(), template_.get()) != 1) {
+    throw std::runtime_error("signing context: " + openssl_error());
+  }
+  return ctx;
 }
 
 Bytes random_serial() {

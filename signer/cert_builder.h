@@ -17,13 +17,34 @@ namespace pkirepo::signer {
 struct CertSpec {
   const X509_NAME* subject = nullptr;
   EVP_PKEY* public_key = nullptr;  // the subject's key (borrowed)
+  // Or the subject's SubjectPublicKeyInfo as a request carried it, copied field by field
+  // (borrowed; takes precedence over public_key). OpenSSL 3.0 sets an EVP_PKEY by running
+  // it through its encoder and decoder, 175 us a certificate; copying costs nothing and keeps
+  // the exact bytes the requester signed. The certificate then has no decoded key: callers
+  // that need one use their own (lint_certificate with key_checked).
+  const X509_PUBKEY* public_key_info = nullptr;
   UnixTime not_before = 0;
   UnixTime not_after = 0;
   Bytes serial;                  // magnitude, big-endian
   const X509* issuer = nullptr;  // nullptr: self-signed (issuer = subject, signed by `signing_key`)
-  EVP_PKEY* signing_key = nullptr;                      // the issuer's private key (borrowed)
+  EVP_PKEY* signing_key = nullptr;  // the issuer's private key (borrowed)
+  // Optional: a SigningTemplate for signing_key, so a batch does not set up a signing context
+  // (provider fetches) for every certificate. Not shared between threads.
+  const class SigningTemplate* signing_template = nullptr;
   std::vector<std::pair<int, std::string>> extensions;  // NID, OpenSSL conf value
   std::vector<X509_EXTENSION*> extra_extensions;  // borrowed, added as they are (SAN from a CSR)
+};
+
+// A DigestSign context initialised once with a key and its digest, copied for each signature
+// (a context cannot sign twice). One per thread.
+class SigningTemplate {
+ public:
+  explicit SigningTemplate(EVP_PKEY* key);  // throws std::runtime_error
+  // A fresh context ready to sign; throws std::runtime_error.
+  [[nodiscard]] EvpMdCtxPtr context() const;
+
+ private:
+  EvpMdCtxPtr template_;
 };
 
 // Throws std::runtime_error naming the extension or step that failed.

@@ -81,7 +81,7 @@ std::string refuse_reason(const std::vector<policy::Finding>& findings) {
   return {};
 }
 
-void decide(const IssuingContext& ctx, Outcome& out) {
+void decide(const IssuingContext& ctx, const SigningTemplate& signing, Outcome& out) {
   Bytes data;
   try {
     data = read_file(out.source);
@@ -146,11 +146,13 @@ void decide(const IssuingContext& ctx, Outcome& out) {
   CertSpec spec;
   spec.subject = subject;
   spec.public_key = pub;
+  spec.public_key_info = X509_REQ_get_X509_PUBKEY(csr.get());
   spec.not_before = nb;
   spec.not_after = na;
   spec.serial = out.serial;
   spec.issuer = ctx.ca_cert;
   spec.signing_key = ctx.ca_key;
+  spec.signing_template = &signing;
   for (const X509ExtensionPtr& e : ctx.extensions_for(shard, pub)) {
     spec.extra_extensions.push_back(e.get());
   }
@@ -290,8 +292,17 @@ int run_issue(CommandRunner& runner, const IssueOptions& opt) {
     BatchJob* j = job.get();
     for (unsigned t = 0; t < std::min<size_t>(threads, j->batch.size()); ++t) {
       j->pool.emplace_back([&ctx, j] {
+        std::unique_ptr<SigningTemplate> signing;
+        try {
+          signing = std::make_unique<SigningTemplate>(ctx.ca_key);
+        } catch (const std::exception& e) {
+          for (size_t i = j->next++; i < j->batch.size(); i = j->next++) {
+            j->batch[i].refusal = e.what();
+          }
+          return;
+        }
         for (size_t i = j->next++; i < j->batch.size(); i = j->next++) {
-          decide(ctx, j->batch[i]);
+          decide(ctx, *signing, j->batch[i]);
         }
       });
     }

@@ -328,12 +328,14 @@ std::vector<Finding> lint_certificate(const X509* cert, const X509* issuer, bool
   if (auto f = check_validity(type, nb, na)) {
     out.push_back(*f);
   }
-  EVP_PKEY* key = X509_get0_pubkey(cert);
-  if (key == nullptr) {
-    out.push_back(error("RFC 5280 4.1.2.7", "public key cannot be decoded"));
-  } else if (!key_checked) {
-    auto key_findings = check_public_key(key, type, nb, na);
-    out.insert(out.end(), key_findings.begin(), key_findings.end());
+  if (!key_checked) {
+    EVP_PKEY* key = X509_get0_pubkey(cert);
+    if (key == nullptr) {
+      out.push_back(error("RFC 5280 4.1.2.7", "public key cannot be decoded"));
+    } else {
+      auto key_findings = check_public_key(key, type, nb, na);
+      out.insert(out.end(), key_findings.begin(), key_findings.end());
+    }
   }
   int sig_nid = X509_get_signature_nid(cert);
   int md_nid = NID_undef;

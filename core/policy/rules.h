@@ -60,7 +60,8 @@ struct KeySizeRule {
 // CA keyUsage/basicConstraints critical, TLS EKU hygiene, responder certificate shape of
 // BR 7.1.2.8, name chaining when `issuer` is given). Ordered errors first.
 // `key_checked`: the caller already ran check_public_key() on this key with the same type and
-// dates (issuance checks the request's key before signing); its findings are not repeated.
+// dates (issuance checks the request's key before signing): the key is neither decoded again
+// nor are its findings repeated.
 [[nodiscard]] std::vector<Finding> lint_certificate(const X509* cert, const X509* issuer = nullptr,
                                                     bool key_checked = false);
 

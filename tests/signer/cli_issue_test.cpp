@@ -56,6 +56,12 @@ TEST_CASE("issue: a P-256 and an RSA-2048 CSR become verifiable certificates", "
     if (alg == "rsa-2048") {
       CHECK_THAT(text.out, Catch::Contains("Digital Signature, Key Encipherment"));
     }
+    // The certificate carries the request's SubjectPublicKeyInfo exactly (copied field by field).
+    auto csr_key = run({"openssl", "req", "-in", csr.string(), "-noout", "-pubkey"});
+    auto cert_key = run({"openssl", "x509", "-in", out, "-noout", "-pubkey"});
+    CHECK(csr_key.exit_code == 0);
+    CHECK_THAT(csr_key.out, Catch::StartsWith("-----BEGIN PUBLIC KEY-----"));
+    CHECK(cert_key.out == csr_key.out);
     // 16-byte serial, positive.
     X509Ptr cert = parse_cert_any(read_file(out));
     CHECK(serial_bytes(cert.get()).size() == 16);
