@@ -41,17 +41,38 @@ ReadStore::ReadStore(const std::filesystem::path& dir) : env_(dir, OpenMode::rea
   check_schema(txn, dir);
 }
 
+WriteStore::Creation WriteStore::detect_creation(const std::filesystem::path& dir) {
+  std::error_code ec;
+  Creation c;
+  c.dir = !std::filesystem::exists(dir, ec);
+  c.store = c.dir || !std::filesystem::exists(dir / "data.mdb", ec);
+  return c;
+}
+
 WriteStore::WriteStore(const std::filesystem::path& dir, size_t initial_map_size)
-    : lock_fd_(take_lock(dir)), env_(dir, OpenMode::read_write, initial_map_size) {
-  transact([&](WriteTxn& txn) {
+    : dir_(dir),
+      created_(detect_creation(dir)),
+      lock_fd_(take_lock(dir)),
+      env_(dir, OpenMode::read_write, initial_map_size) {
+  if (!created_.store) {
+    // An existing store: refuse a schema we do not know before anything else touches it.
+    ReadTxn txn(env_);
     check_schema(txn, dir);
-    if (!txn.get(Db::meta, as_bytes("schema_version"))) {
-      txn.put(Db::meta, as_bytes("schema_version"), be64(kSchemaVersion));
-    }
-  });
+  }
 }
 
 WriteStore::~WriteStore() {
+  if (created_.store && !committed_) {
+    // Nothing of ours was ever committed: take the new store away again. Unlinking files the
+    // environment still has open is fine; env_ closes them right after.
+    std::error_code ec;
+    for (const char* name : {"data.mdb", "lock.mdb", "signer.lock"}) {
+      std::filesystem::remove(dir_ / name, ec);
+    }
+    if (created_.dir) {
+      std::filesystem::remove(dir_, ec);  // only when empty
+    }
+  }
   if (lock_fd_ >= 0) {
     ::close(lock_fd_);
   }
@@ -61,8 +82,12 @@ void WriteStore::transact(const std::function<void(WriteTxn&)>& body) {
   for (int attempt = 0;; ++attempt) {
     try {
       WriteTxn txn(env_);
+      if (!txn.get(Db::meta, as_bytes("schema_version"))) {
+        txn.put(Db::meta, as_bytes("schema_version"), be64(kSchemaVersion));
+      }
       body(txn);
       txn.commit();
+      committed_ = true;
       return;
     } catch (const StoreError& e) {
       if (e.code() != MDB_MAP_FULL || attempt >= 16) {

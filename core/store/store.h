@@ -29,6 +29,8 @@ class WriteStore {
  public:
   // Creates the store when missing and takes an exclusive lock (flock on <dir>/signer.lock):
   // a second signer fails at once with a message instead of interleaving batches. Throws.
+  // A store created here that never sees a committed transaction is removed again by the
+  // destructor, so a command that fails on a new path leaves nothing behind.
   explicit WriteStore(const std::filesystem::path& dir,
                       size_t initial_map_size = Env::kDefaultMapSize);
   ~WriteStore();
@@ -44,8 +46,17 @@ class WriteStore {
   void transact(const std::function<void(WriteTxn&)>& body);
 
  private:
+  struct Creation {
+    bool store = false;  // there was no data.mdb
+    bool dir = false;    // there was no directory either
+  };
+  static Creation detect_creation(const std::filesystem::path& dir);
+
+  std::filesystem::path dir_;
+  Creation created_;
   int lock_fd_ = -1;
   Env env_;
+  bool committed_ = false;  // a transaction of ours committed (schema_version with it)
 };
 
 // --- typed access, usable from either kind of transaction ---

@@ -113,3 +113,36 @@ TEST_CASE("a read-only store needs an existing store", "[store]") {
   test::TempDir dir;
   CHECK_THROWS_WITH(ReadStore(dir / "nothing"), Catch::Contains("no store here"));
 }
+
+TEST_CASE("a new store that never commits leaves nothing behind", "[store]") {
+  test::TempDir dir;
+  SECTION("nothing committed: the directory is gone") {
+    { WriteStore st(dir / "store"); }
+    CHECK_FALSE(std::filesystem::exists(dir / "store"));
+  }
+  SECTION("a failed first transaction counts as nothing") {
+    {
+      WriteStore st(dir / "store");
+      CHECK_THROWS(st.transact([](WriteTxn&) { throw std::runtime_error("refused"); }));
+    }
+    CHECK_FALSE(std::filesystem::exists(dir / "store"));
+  }
+  SECTION("one commit keeps it, with its schema version") {
+    {
+      WriteStore st(dir / "store");
+      st.transact([](WriteTxn& txn) { put_meta_u64(txn, "x", 1); });
+    }
+    ReadStore rs(dir / "store");
+    ReadTxn txn = rs.begin_read();
+    CHECK(get_meta_u64(txn, "schema_version") == kSchemaVersion);
+    CHECK(get_meta_u64(txn, "x") == 1u);
+  }
+  SECTION("an existing store is never removed, even when nothing is committed") {
+    {
+      WriteStore st(dir / "store");
+      st.transact([](WriteTxn& txn) { put_meta_u64(txn, "x", 1); });
+    }
+    { WriteStore again(dir / "store"); }
+    CHECK(std::filesystem::exists(dir / "store" / "data.mdb"));
+  }
+}

@@ -88,7 +88,10 @@ TEST_CASE("SIGTERM drains a request already on the wire, then exits 0",
           "[responder][integration][lifecycle]") {
   TempDir dir;
   std::filesystem::path config = write_demo_config(dir.path());
-  { store::WriteStore st(dir / "store"); }
+  {
+    store::WriteStore st(dir / "store");
+    st.transact([](store::WriteTxn&) {});  // an empty store, schema only
+  }
   ResponderProcess p(config, {});
 
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
