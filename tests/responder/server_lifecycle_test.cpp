@@ -1,6 +1,7 @@
 // The real binary's lifecycle on a store the test writes itself: a write is visible to the
 // next request (including after the writer grew the map: MDB_MAP_RESIZED), and SIGTERM lets
-// a request that is already on the wire finish before the process exits 0.
+// a request that is already on the wire finish before the process exits 0; the per-IP cap and
+// the idle timeout hold.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <openssl/ocsp.h>
@@ -9,6 +10,7 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <cerrno>
 #include <chrono>
 #include <ctime>
 #include <fstream>
@@ -123,4 +125,83 @@ TEST_CASE("SIGTERM drains a request already on the wire, then exits 0",
   CHECK(reply.find("Connection: close") != std::string::npos);
   CHECK(p.stop() == 0);
   CHECK(p.output().find("stopped") != std::string::npos);
+}
+
+namespace {
+
+int connect_loopback(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  timeval tv{5, 0};  // every read below is bounded
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  return fd;
+}
+
+// What the server does with `fd` within 5 s: "eof" (closed it), "data" or "timeout".
+std::string next_event(int fd) {
+  char buf[512];
+  ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+  if (n > 0) {
+    return "data";
+  }
+  if (n == 0 || errno == ECONNRESET) {
+    return "eof";
+  }
+  return "timeout";
+}
+
+// Reads whatever is left until the server closes `fd` (true) or 5 s pass without it (false).
+bool closed_by_server(int fd) {
+  for (int i = 0; i < 20; ++i) {  // bounded: a short reply, then the close
+    std::string e = next_event(fd);
+    if (e != "data") {
+      return e == "eof";
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("abuse limits: past the per-IP cap a client is turned away; idle connections close",
+          "[responder][integration][limits]") {
+  TempDir dir;
+  std::filesystem::path config = write_demo_config(
+      dir.path(), "\n[responder]\nper_ip_connections = 3\nconnection_timeout = \"1s\"\n");
+  {
+    store::WriteStore st(dir / "store");
+    st.transact([](store::WriteTxn&) {});
+  }
+  ResponderProcess p(config, {});
+  std::vector<int> held;
+  for (int i = 0; i < 3; ++i) {
+    held.push_back(connect_loopback(p.port()));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the server has accepted them
+
+  // A fourth connection from the same address is closed without an answer.
+  const std::string get = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  int extra = connect_loopback(p.port());
+  (void)::send(extra, get.data(), get.size(), MSG_NOSIGNAL);
+  CHECK(next_event(extra) == "eof");  // closed, no HTTP answer
+  ::close(extra);
+
+  // The held connections are answered while they are within the cap...
+  REQUIRE(::send(held[0], get.data(), get.size(), MSG_NOSIGNAL) ==
+          static_cast<ssize_t>(get.size()));
+  CHECK(next_event(held[0]) == "data");
+  // ...and every one of them, left idle, is closed by the server after connection_timeout.
+  for (int fd : held) {
+    CHECK(closed_by_server(fd));
+    ::close(fd);
+  }
+  // With the slots free again, a normal client is served.
+  RunResult r = curl({"-s", "-o", "/dev/null", "-w", "%{http_code}", p.url("/")});
+  CHECK(r.out == "200");
+  CHECK(p.stop() == 0);
 }
