@@ -5,6 +5,7 @@
 //
 // Exit codes: 0 after SIGTERM/SIGINT, 1 start-up failed (one line on stderr), 2 usage error.
 #include <signal.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <atomic>
@@ -89,14 +90,31 @@ void start(Generation& g, ReaderPool& pool, Metrics& metrics, const WallClock& c
   g.server = std::make_unique<Server>(so, *g.responder, pool, metrics, clock);
 }
 
+// What the running generation's nonce signer was loaded from, for the Scanner to compare.
+struct NonceKeysLoaded {
+  std::atomic<bool> watching{false};  // ocsp.nonce = "sign"
+  std::atomic<uint64_t> fingerprint{0};
+
+  void set(const Generation& g) {
+    fingerprint = g.nonce_signer ? g.nonce_signer->fingerprint() : 0;
+    watching = g.nonce_signer != nullptr;
+  }
+};
+
 // Rescans the store for /healthz whenever a signer run committed, and at least every minute
-// (time alone moves responses towards their nextUpdate).
+// (time alone moves responses towards their nextUpdate). When a run rotated a responder
+// certificate and nonces are signed, asks the main thread to reload (SIGHUP to this process):
+// until then nonce requests would get the stored response without their nonce.
 class Scanner {
  public:
-  Scanner(ReaderPool& pool, store::Env& env, HealthMonitor& health, WallClock clock)
-      : pool_(pool), env_(env), health_(health), clock_(std::move(clock)), thread_([this] {
-          loop();
-        }) {}
+  Scanner(ReaderPool& pool, store::Env& env, HealthMonitor& health, WallClock clock,
+          const NonceKeysLoaded& nonce_keys)
+      : pool_(pool),
+        env_(env),
+        health_(health),
+        clock_(std::move(clock)),
+        nonce_keys_(nonce_keys),
+        thread_([this] { loop(); }) {}
   ~Scanner() {
     {
       std::lock_guard lock(mutex_);
@@ -124,6 +142,7 @@ class Scanner {
               reader, [&](const store::Txn& txn) { return scan_store(txn, clock_()); });
           scanned_txn = s.txn_id;
           health_.publish(std::move(s));
+          check_nonce_keys(reader);
         } catch (const std::exception& e) {
           std::cerr << "pkirepo-responder: store scan failed: " << e.what() << "\n";
         }
@@ -135,10 +154,28 @@ class Scanner {
     pool_.release(reader);
   }
 
+  void check_nonce_keys(ReaderPool::Reader& reader) {
+    if (!nonce_keys_.watching) {
+      return;
+    }
+    const uint64_t now_in_store = pool_.with_snapshot(
+        reader, [](const store::Txn& txn) { return responders_fingerprint(txn); });
+    // Once per change: a reload that fails (say, an unreadable key file) is not retried in a loop.
+    if (now_in_store != nonce_keys_.fingerprint && now_in_store != requested_) {
+      requested_ = now_in_store;
+      std::cout << "pkirepo-responder: the store names new responder certificates; reloading "
+                   "(as on SIGHUP) to sign nonces with their keys"
+                << std::endl;
+      ::kill(::getpid(), SIGHUP);
+    }
+  }
+
   ReaderPool& pool_;
   store::Env& env_;
   HealthMonitor& health_;
   WallClock clock_;
+  const NonceKeysLoaded& nonce_keys_;
+  uint64_t requested_ = 0;
   std::mutex mutex_;
   std::condition_variable cv_;
   bool stop_ = false;
@@ -173,7 +210,9 @@ int serve(const std::filesystem::path& config_path, const Overrides& overrides) 
   std::unique_ptr<Generation> current =
       prepare(std::move(config), pool, main_reader, health, metrics);
   start(*current, pool, metrics, clock, -1);
-  Scanner scanner(pool, store.env(), health, clock);
+  NonceKeysLoaded nonce_keys;
+  nonce_keys.set(*current);
+  Scanner scanner(pool, store.env(), health, clock, nonce_keys);
 
   std::cout << "pkirepo-responder: listening on " << listen_host(current->config.responder.listen)
             << ":" << current->server->port() << " (" << current->server->threads()
@@ -225,6 +264,7 @@ int serve(const std::filesystem::path& config_path, const Overrides& overrides) 
       }
       current->server->drain(std::chrono::seconds(2));
       current = std::move(next);
+      nonce_keys.set(*current);
       std::cout << "pkirepo-responder: reloaded " << config_path.string() << "; listening on "
                 << listen_host(current->config.responder.listen) << ":" << current->server->port()
                 << std::endl;

@@ -33,6 +33,26 @@ NonceSigner::NonceSigner(const store::Txn& txn, const std::string& passphrase,
     }
     add(std::move(cert), std::move(key));
   }
+  fingerprint_ = responders_fingerprint(txn);
+}
+
+uint64_t responders_fingerprint(const store::Txn& txn) {
+  Bytes all;
+  for (const store::CaRecord& ca : store::list_cas(txn)) {
+    for (ByteView part :
+         {as_bytes(ca.id), ByteView(ca.responder_cert_der), as_bytes(ca.responder_key_file)}) {
+      const uint32_t n = static_cast<uint32_t>(part.size());
+      all.insert(all.end(), {static_cast<uint8_t>(n >> 24), static_cast<uint8_t>(n >> 16),
+                             static_cast<uint8_t>(n >> 8), static_cast<uint8_t>(n)});
+      all.insert(all.end(), part.begin(), part.end());
+    }
+  }
+  const Sha256Digest d = sha256(all);
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) {
+    v = v << 8 | d[static_cast<size_t>(i)];
+  }
+  return v;
 }
 
 NonceSigner::NonceSigner(X509Ptr cert, EvpPkeyPtr key) {

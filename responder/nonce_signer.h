@@ -34,6 +34,8 @@ class NonceSigner {
   [[nodiscard]] Result sign(ByteView stored_der, OCSP_REQUEST* request, Bytes& out) const;
 
   [[nodiscard]] size_t key_count() const { return keys_.size(); }
+  // responders_fingerprint() of the store this signer was loaded from (0 for the test one).
+  [[nodiscard]] uint64_t fingerprint() const { return fingerprint_; }
 
  private:
   struct Responder {
@@ -42,6 +44,12 @@ class NonceSigner {
   };
   void add(X509Ptr cert, EvpPkeyPtr key);
   std::map<Sha1Digest, Responder> keys_;  // by SHA-1 of the responder's public key (byKey)
+  uint64_t fingerprint_ = 0;
 };
+
+// Which delegated responder certificates and key files the store's `cas` records name: it
+// changes when `run` rotates a responder certificate, so the responder knows to load the new
+// key (main.cpp reloads as on SIGHUP).
+[[nodiscard]] uint64_t responders_fingerprint(const store::Txn& txn);
 
 }  // namespace pkirepo::responder

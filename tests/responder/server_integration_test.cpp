@@ -322,3 +322,31 @@ TEST_CASE("nonce = sign: openssl's nonce is echoed by the delegated responder; S
   CHECK(contains(repo.ocsp(p, "tls-rsa", "good", {"-no_nonce"}).out, ": good"));
   CHECK(p.stop() == 0);
 }
+
+TEST_CASE("nonce = sign: after run rotates a responder certificate the responder loads its key",
+          "[responder][integration][nonce][rotation]") {
+  Repo repo("\n[ocsp]\nnonce = \"sign\"\n");
+  ResponderProcess p(repo.config, repo.env);
+  repo.fetch_ca_pems(p);
+  // Responder certificates live 90 days and rotate twice the 4-day OCSP validity before their
+  // end: a run 82 days on rotates them and re-signs every response with the new keys.
+  const UnixTime start = *parse_rfc3339(repo.env.at("PKIREPO_NOW"));
+  const UnixTime later = start + 82 * 86400 + 3600;
+  repo.env["PKIREPO_NOW"] = rfc3339(later);
+  RunResult run = repo.signer({"run"});
+  INFO(run.out << run.err);
+  REQUIRE(run.exit_code == 0);
+  REQUIRE(contains(run.out, "rotated the responder certificate of CA tls"));
+  // No SIGHUP: the responder notices the new certificates in the store and reloads.
+  REQUIRE(p.wait_for_output("reloaded", 10000));
+  CHECK(contains(p.output(), "new responder certificates"));
+  // The nonce is echoed under the new responder certificate (valid from `later` on).
+  RunResult r = repo.ocsp(p, "tls", "good", {"-attime", std::to_string(later + 60)});
+  INFO(r.out << r.err);
+  // (openssl checks thisUpdate against its own clock and warns "status not yet valid" between
+  // the file name and the status.)
+  CHECK(contains(r.out, "good\n\tThis Update"));
+  CHECK(contains(r.err, "Response verify OK"));
+  CHECK_FALSE(contains(r.err + r.out, "WARNING: no nonce"));
+  CHECK(p.stop() == 0);
+}
