@@ -55,6 +55,11 @@ void copy_public_key_info(X509* cert, const X509_PUBKEY* from) {
       X509_PUBKEY_set0_param(X509_get_X509_PUBKEY(cert), algorithm_copy.get(), param_type,
                              param_copy, bits_copy, bits_len) != 1) {
     OPENSSL_free(bits_copy);
+    if (param_type == V_ASN1_OBJECT) {
+      ASN1_OBJECT_free(static_cast<ASN1_OBJECT*>(param_copy));
+    } else if (param_copy != nullptr) {
+      ASN1_STRING_free(static_cast<ASN1_STRING*>(param_copy));
+    }
     throw std::runtime_error("cannot set public key: " + openssl_error());
   }
   (void)algorithm_copy.release();  // owned by the certificate now, as are param and bits
