@@ -32,19 +32,16 @@ void* copy_algorithm_parameter(int type, const void* value) {
   }
 }
 
-void copy_public_key_info(X509* cert, const X509_PUBKEY* from) {
-  ASN1_OBJECT* algorithm = nullptr;
-  const unsigned char* bits = nullptr;
-  int bits_len = 0;
-  X509_ALGOR* algor = nullptr;
-  const ASN1_OBJECT* obj = nullptr;
+void copy_public_key_info(X509* cert, const X509_ALGOR* algor, const ASN1_BIT_STRING* key) {
+  const ASN1_OBJECT* algorithm = nullptr;
   int param_type = V_ASN1_UNDEF;
   const void* param = nullptr;
-  if (X509_PUBKEY_get0_param(&algorithm, &bits, &bits_len, &algor, from) != 1 ||
-      algorithm == nullptr || bits == nullptr || algor == nullptr) {
-    throw std::runtime_error("cannot read the request's public key: " + openssl_error());
+  X509_ALGOR_get0(&algorithm, &param_type, &param, algor);
+  const unsigned char* bits = ASN1_STRING_get0_data(key);
+  const int bits_len = ASN1_STRING_length(key);
+  if (algorithm == nullptr || bits == nullptr) {
+    throw std::runtime_error("cannot read the request's public key");
   }
-  X509_ALGOR_get0(&obj, &param_type, &param, algor);
   Asn1ObjectPtr algorithm_copy(OBJ_dup(algorithm));
   void* param_copy = copy_algorithm_parameter(param_type, param);
   auto* bits_copy =
@@ -95,8 +92,8 @@ X509Ptr build_certificate(const CertSpec& spec) {
   Asn1TimePtr na = make_x509_time(spec.not_after);
   X509_set1_notBefore(cert.get(), nb.get());
   X509_set1_notAfter(cert.get(), na.get());
-  if (spec.public_key_info != nullptr) {
-    copy_public_key_info(cert.get(), spec.public_key_info);
+  if (spec.public_key_algorithm != nullptr && spec.public_key_bits != nullptr) {
+    copy_public_key_info(cert.get(), spec.public_key_algorithm, spec.public_key_bits);
   } else if (X509_set_pubkey(cert.get(), spec.public_key) != 1) {
     throw std::runtime_error("cannot set public key: " + openssl_error());
   }

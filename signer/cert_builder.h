@@ -22,7 +22,8 @@ struct CertSpec {
   // it through its encoder and decoder, 175 us a certificate; copying costs nothing and keeps
   // the exact bytes the requester signed. The certificate then has no decoded key: callers
   // that need one use their own (lint_certificate with key_checked).
-  const X509_PUBKEY* public_key_info = nullptr;
+  const X509_ALGOR* public_key_algorithm = nullptr;
+  const ASN1_BIT_STRING* public_key_bits = nullptr;
   UnixTime not_before = 0;
   UnixTime not_after = 0;
   Bytes serial;                  // magnitude, big-endian

@@ -12,6 +12,7 @@
 #include "policy/profiles.h"
 #include "policy/rules.h"
 #include "signer/cert_builder.h"
+#include "signer/certificate_request.h"
 #include "signer/commands.h"
 #include "x509/cert_info.h"
 #include "x509/der.h"
@@ -89,39 +90,25 @@ void decide(const IssuingContext& ctx, const SigningTemplate& signing, Outcome& 
     out.refusal = e.what();
     return;
   }
-  X509ReqPtr csr = parse_csr_any(data);
+  std::string why;
+  std::unique_ptr<CertificateRequest> csr = CertificateRequest::parse(data, why);
   if (!csr) {
-    (void)openssl_error();
-    out.refusal = "not a certificate signing request (PEM or DER PKCS#10)";
+    out.refusal = why;
     return;
   }
-  EVP_PKEY* pub = X509_REQ_get0_pubkey(csr.get());
-  if (pub == nullptr) {
-    (void)openssl_error();
-    out.refusal = "the request's public key cannot be decoded";
-    return;
-  }
-  if (X509_REQ_verify(csr.get(), pub) != 1) {
-    (void)openssl_error();
+  EVP_PKEY* pub = csr->public_key();
+  if (!csr->signature_verifies()) {
     out.refusal = "the request's signature does not verify (proof of possession, CPS 3.2.1)";
     return;
   }
-  const X509_NAME* subject = X509_REQ_get_subject_name(csr.get());
+  const X509_NAME* subject = csr->subject();
   out.subject = name_to_string(subject);
   if (X509_NAME_get_index_by_NID(const_cast<X509_NAME*>(subject), NID_commonName, -1) < 0) {
     out.refusal = "the request's subject has no CN (CPS 3.1.1)";
     return;
   }
   // Only the SAN is taken from the request; the profile decides every other extension.
-  STACK_OF(X509_EXTENSION)* requested = X509_REQ_get_extensions(csr.get());
-  X509ExtensionPtr san;
-  for (int i = 0; requested && i < sk_X509_EXTENSION_num(requested); ++i) {
-    X509_EXTENSION* e = sk_X509_EXTENSION_value(requested, i);
-    if (OBJ_obj2nid(X509_EXTENSION_get_object(e)) == NID_subject_alt_name) {
-      san.reset(X509_EXTENSION_dup(e));
-    }
-  }
-  sk_X509_EXTENSION_pop_free(requested, X509_EXTENSION_free);
+  X509ExtensionPtr san = csr->subject_alt_name();
   if (ctx.profile->require_san && !san) {
     out.refusal = "profile " + ctx.profile->id + " requires a subjectAltName";
     return;
@@ -146,7 +133,8 @@ void decide(const IssuingContext& ctx, const SigningTemplate& signing, Outcome& 
   CertSpec spec;
   spec.subject = subject;
   spec.public_key = pub;
-  spec.public_key_info = X509_REQ_get_X509_PUBKEY(csr.get());
+  spec.public_key_algorithm = csr->key_algorithm();
+  spec.public_key_bits = csr->key_bits();
   spec.not_before = nb;
   spec.not_after = na;
   spec.serial = out.serial;
