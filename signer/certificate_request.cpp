@@ -8,34 +8,7 @@
 #include <climits>
 #include <string_view>
 
-// RFC 2986 4, as OpenSSL's crypto/x509/x_req.c declares X509_REQ_INFO and X509_REQ, with the
-// SubjectPublicKeyInfo as its two fields (x_pubkey.c's X509_PUBKEY_INTERNAL) instead of
-// X509_PUBKEY, whose reader decodes the key.
-
-// clang-format off
-ASN1_SEQUENCE(PKIREPO_SPKI) = {
-    ASN1_SIMPLE(PKIREPO_SPKI, algorithm, X509_ALGOR),
-    ASN1_SIMPLE(PKIREPO_SPKI, public_key, ASN1_BIT_STRING),
-} ASN1_SEQUENCE_END(PKIREPO_SPKI)
-
-ASN1_SEQUENCE_enc(PKIREPO_REQ_INFO, enc, 0) = {
-    ASN1_SIMPLE(PKIREPO_REQ_INFO, version, ASN1_INTEGER),
-    ASN1_SIMPLE(PKIREPO_REQ_INFO, subject, X509_NAME),
-    ASN1_SIMPLE(PKIREPO_REQ_INFO, subject_public_key_info, PKIREPO_SPKI),
-    ASN1_IMP_SET_OF_OPT(PKIREPO_REQ_INFO, attributes, X509_ATTRIBUTE, 0),
-} ASN1_SEQUENCE_END_enc(PKIREPO_REQ_INFO, PKIREPO_REQ_INFO)
-
-ASN1_SEQUENCE(PKIREPO_REQ) = {
-    ASN1_SIMPLE(PKIREPO_REQ, info, PKIREPO_REQ_INFO),
-    ASN1_SIMPLE(PKIREPO_REQ, signature_algorithm, X509_ALGOR),
-    ASN1_SIMPLE(PKIREPO_REQ, signature, ASN1_BIT_STRING),
-} ASN1_SEQUENCE_END(PKIREPO_REQ)
-
-IMPLEMENT_ASN1_FUNCTIONS(PKIREPO_SPKI)
-IMPLEMENT_ASN1_FUNCTIONS(PKIREPO_REQ_INFO)
-IMPLEMENT_ASN1_FUNCTIONS(PKIREPO_REQ)
-
-// RFC 8017 A.1.1 RSAPublicKey, as crypto/rsa/rsa_asn1.c reads it.
+// RFC 8017 A.1.1 RSAPublicKey, read as crypto/rsa/rsa_asn1.c reads it (templates at the end).
 extern "C" {
 struct PKIREPO_RSA_PUBLIC_KEY {
   BIGNUM* modulus;
@@ -43,12 +16,6 @@ struct PKIREPO_RSA_PUBLIC_KEY {
 };
 DECLARE_ASN1_FUNCTIONS(PKIREPO_RSA_PUBLIC_KEY)
 }
-ASN1_SEQUENCE(PKIREPO_RSA_PUBLIC_KEY) = {
-    ASN1_SIMPLE(PKIREPO_RSA_PUBLIC_KEY, modulus, BIGNUM),
-    ASN1_SIMPLE(PKIREPO_RSA_PUBLIC_KEY, public_exponent, BIGNUM),
-} ASN1_SEQUENCE_END(PKIREPO_RSA_PUBLIC_KEY)
-IMPLEMENT_ASN1_FUNCTIONS(PKIREPO_RSA_PUBLIC_KEY)
-// clang-format on
 
 namespace pkirepo::signer {
 namespace {
@@ -104,8 +71,8 @@ EvpPkeyPtr ec_key(int curve_nid, ByteView point) {
   }
   const OSSL_PARAM params[] = {
       OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, const_cast<char*>(curve), 0),
-      OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY,
-                                        const_cast<uint8_t*>(point.data()), point.size()),
+      OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, const_cast<uint8_t*>(point.data()),
+                                        point.size()),
       OSSL_PARAM_construct_end()};
   return from_params("EC", params);
 }
@@ -183,7 +150,8 @@ std::unique_ptr<CertificateRequest> CertificateRequest::parse(ByteView data, std
     why = "the request's public key cannot be decoded";
     return nullptr;
   }
-  return std::unique_ptr<CertificateRequest>(new CertificateRequest(std::move(req), std::move(key)));
+  return std::unique_ptr<CertificateRequest>(
+      new CertificateRequest(std::move(req), std::move(key)));
 }
 
 bool CertificateRequest::signature_verifies() const {
@@ -230,3 +198,38 @@ X509ExtensionPtr CertificateRequest::subject_alt_name() const {
 }
 
 }  // namespace pkirepo::signer
+
+// The ASN.1 templates, last: clang-format cannot lay out these macros, and everything after
+// them would be re-indented.
+// RFC 2986 4, as OpenSSL's crypto/x509/x_req.c declares X509_REQ_INFO and X509_REQ, with the
+// SubjectPublicKeyInfo as its two fields (x_pubkey.c's X509_PUBKEY_INTERNAL) instead of
+// X509_PUBKEY, whose reader decodes the key.
+
+// clang-format off
+ASN1_SEQUENCE(PKIREPO_SPKI) = {
+    ASN1_SIMPLE(PKIREPO_SPKI, algorithm, X509_ALGOR),
+    ASN1_SIMPLE(PKIREPO_SPKI, public_key, ASN1_BIT_STRING),
+} ASN1_SEQUENCE_END(PKIREPO_SPKI)
+
+ASN1_SEQUENCE_enc(PKIREPO_REQ_INFO, enc, 0) = {
+    ASN1_SIMPLE(PKIREPO_REQ_INFO, version, ASN1_INTEGER),
+    ASN1_SIMPLE(PKIREPO_REQ_INFO, subject, X509_NAME),
+    ASN1_SIMPLE(PKIREPO_REQ_INFO, subject_public_key_info, PKIREPO_SPKI),
+    ASN1_IMP_SET_OF_OPT(PKIREPO_REQ_INFO, attributes, X509_ATTRIBUTE, 0),
+} ASN1_SEQUENCE_END_enc(PKIREPO_REQ_INFO, PKIREPO_REQ_INFO)
+
+ASN1_SEQUENCE(PKIREPO_REQ) = {
+    ASN1_SIMPLE(PKIREPO_REQ, info, PKIREPO_REQ_INFO),
+    ASN1_SIMPLE(PKIREPO_REQ, signature_algorithm, X509_ALGOR),
+    ASN1_SIMPLE(PKIREPO_REQ, signature, ASN1_BIT_STRING),
+} ASN1_SEQUENCE_END(PKIREPO_REQ)
+
+IMPLEMENT_ASN1_FUNCTIONS(PKIREPO_SPKI)
+IMPLEMENT_ASN1_FUNCTIONS(PKIREPO_REQ_INFO)
+IMPLEMENT_ASN1_FUNCTIONS(PKIREPO_REQ)
+
+ASN1_SEQUENCE(PKIREPO_RSA_PUBLIC_KEY) = {
+    ASN1_SIMPLE(PKIREPO_RSA_PUBLIC_KEY, modulus, BIGNUM),
+    ASN1_SIMPLE(PKIREPO_RSA_PUBLIC_KEY, public_exponent, BIGNUM),
+} ASN1_SEQUENCE_END(PKIREPO_RSA_PUBLIC_KEY)
+IMPLEMENT_ASN1_FUNCTIONS(PKIREPO_RSA_PUBLIC_KEY)
