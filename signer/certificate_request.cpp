@@ -5,8 +5,9 @@
 #include <openssl/param_build.h>
 #include <openssl/pem.h>
 
-#include <climits>
 #include <string_view>
+
+#include "x509/der.h"
 
 // RFC 8017 A.1.1 RSAPublicKey, read as crypto/rsa/rsa_asn1.c reads it (templates at the end).
 extern "C" {
@@ -25,21 +26,6 @@ using ParamsPtr = std::unique_ptr<OSSL_PARAM, OpenSslDeleter<OSSL_PARAM_free>>;
 using RsaPublicKeyPtr =
     std::unique_ptr<PKIREPO_RSA_PUBLIC_KEY, OpenSslDeleter<PKIREPO_RSA_PUBLIC_KEY_free>>;
 
-// d2i with the whole-input check: a value followed by junk is not that value.
-template <class T, class Ptr>
-Ptr read_exact(const unsigned char* data, size_t size,
-               T* (*d2i)(T**, const unsigned char**, long)) {
-  if (size == 0 || size > static_cast<size_t>(LONG_MAX)) {
-    return nullptr;
-  }
-  const unsigned char* p = data;
-  Ptr out(d2i(nullptr, &p, static_cast<long>(size)));
-  if (!out || p != data + size) {
-    return nullptr;
-  }
-  return out;
-}
-
 EvpPkeyPtr from_params(const char* type, const OSSL_PARAM* params) {
   EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
   EVP_PKEY* key = nullptr;
@@ -52,8 +38,8 @@ EvpPkeyPtr from_params(const char* type, const OSSL_PARAM* params) {
 }
 
 EvpPkeyPtr rsa_key(ByteView bits) {
-  RsaPublicKeyPtr rsa = read_exact<PKIREPO_RSA_PUBLIC_KEY, RsaPublicKeyPtr>(
-      bits.data(), bits.size(), d2i_PKIREPO_RSA_PUBLIC_KEY);
+  RsaPublicKeyPtr rsa =
+      parse_exact<PKIREPO_RSA_PUBLIC_KEY, RsaPublicKeyPtr>(bits, d2i_PKIREPO_RSA_PUBLIC_KEY);
   ParamBuildPtr build(OSSL_PARAM_BLD_new());
   if (!rsa || !build ||
       OSSL_PARAM_BLD_push_BN(build.get(), OSSL_PKEY_PARAM_RSA_N, rsa->modulus) != 1 ||
@@ -114,7 +100,7 @@ ReqPtr read_request(ByteView data) {
   static constexpr std::string_view marker = "-----BEGIN ";
   const std::string_view text(reinterpret_cast<const char*>(data.data()), data.size());
   if (text.find(marker) == std::string_view::npos) {
-    return read_exact<PKIREPO_REQ, ReqPtr>(data.data(), data.size(), d2i_PKIREPO_REQ);
+    return parse_exact<PKIREPO_REQ, ReqPtr>(data, d2i_PKIREPO_REQ);
   }
   BioPtr bio(BIO_new_mem_buf(data.data(), static_cast<int>(data.size())));
   unsigned char* der = nullptr;
@@ -125,7 +111,8 @@ ReqPtr read_request(ByteView data) {
                                  nullptr) != 1) {
     return nullptr;
   }
-  ReqPtr req = read_exact<PKIREPO_REQ, ReqPtr>(der, static_cast<size_t>(len), d2i_PKIREPO_REQ);
+  ReqPtr req =
+      parse_exact<PKIREPO_REQ, ReqPtr>(ByteView(der, static_cast<size_t>(len)), d2i_PKIREPO_REQ);
   OPENSSL_free(der);
   OPENSSL_free(name);
   return req;

@@ -8,20 +8,6 @@
 namespace pkirepo {
 namespace {
 
-// d2i_* with the whole-input check: a value followed by junk is not that value.
-template <class T, class Ptr>
-Ptr parse_exact(ByteView der, T* (*d2i)(T**, const unsigned char**, long)) {
-  if (der.empty() || der.size() > static_cast<size_t>(LONG_MAX)) {
-    return nullptr;
-  }
-  const unsigned char* p = der.data();
-  Ptr out(d2i(nullptr, &p, static_cast<long>(der.size())));
-  if (!out || p != der.data() + der.size()) {
-    return nullptr;
-  }
-  return out;
-}
-
 bool looks_like_pem(ByteView data) {
   static constexpr std::string_view marker = "-----BEGIN ";
   std::string_view text(reinterpret_cast<const char*>(data.data()), data.size());

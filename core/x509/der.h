@@ -2,12 +2,28 @@
 // failure, and reject trailing bytes after the DER value (STYLE.md habit 2).
 #pragma once
 
+#include <climits>
 #include <string>
 
 #include "x509/bytes.h"
 #include "x509/openssl_ptr.h"
 
 namespace pkirepo {
+
+// d2i_* of any OpenSSL ASN.1 type (also one declared with the template macros) with the
+// whole-input check: a value followed by junk is not that value.
+template <class T, class Ptr>
+[[nodiscard]] Ptr parse_exact(ByteView der, T* (*d2i)(T**, const unsigned char**, long)) {
+  if (der.empty() || der.size() > static_cast<size_t>(LONG_MAX)) {
+    return nullptr;
+  }
+  const unsigned char* p = der.data();
+  Ptr out(d2i(nullptr, &p, static_cast<long>(der.size())));
+  if (!out || p != der.data() + der.size()) {
+    return nullptr;
+  }
+  return out;
+}
 
 [[nodiscard]] X509Ptr parse_cert_der(ByteView der);
 [[nodiscard]] X509ReqPtr parse_csr_der(ByteView der);
