@@ -5,8 +5,6 @@
 #include <openssl/param_build.h>
 #include <openssl/pem.h>
 
-#include <string_view>
-
 #include "x509/der.h"
 
 // RFC 8017 A.1.1 RSAPublicKey, read as crypto/rsa/rsa_asn1.c reads it (templates at the end).
@@ -97,12 +95,10 @@ EvpPkeyPtr decode_key(const PKIREPO_SPKI& spki) {
 using ReqPtr = std::unique_ptr<PKIREPO_REQ, OpenSslDeleter<PKIREPO_REQ_free>>;
 
 ReqPtr read_request(ByteView data) {
-  static constexpr std::string_view marker = "-----BEGIN ";
-  const std::string_view text(reinterpret_cast<const char*>(data.data()), data.size());
-  if (text.find(marker) == std::string_view::npos) {
+  if (!looks_like_pem(data)) {
     return parse_exact<PKIREPO_REQ, ReqPtr>(data, d2i_PKIREPO_REQ);
   }
-  BioPtr bio(BIO_new_mem_buf(data.data(), static_cast<int>(data.size())));
+  BioPtr bio = memory_bio(data);
   unsigned char* der = nullptr;
   long len = 0;
   char* name = nullptr;

@@ -158,11 +158,7 @@ bool OcspSigningContext::pack_template(GoodTemplate& t, bool include_signer_cert
 }
 
 OcspSigningContext::OcspSigningContext(const OcspResponseSigner& signer)
-    : signer_(signer), template_(EVP_MD_CTX_new()), work_(EVP_MD_CTX_new()) {
-  if (!template_ || !work_ ||
-      EVP_DigestSignInit(template_.get(), nullptr, signer.digest(), nullptr, signer.key()) != 1) {
-    throw std::runtime_error("OCSP signing context: " + openssl_error());
-  }
+    : signer_(signer), general_(signer.key()) {
   if (signer.digest() == nullptr) {
     return;  // Ed25519 hashes inside the signature: general path only
   }
@@ -176,8 +172,8 @@ OcspSigningContext::OcspSigningContext(const OcspResponseSigner& signer)
   for (CertIdHash h : {CertIdHash::sha1, CertIdHash::sha256}) {
     auto t = std::make_unique<GoodTemplate>();
     std::string error;
-    if (EVP_MD_CTX_copy_ex(work_.get(), template_.get()) != 1 ||
-        !(t->basic = build_basic(signer, work_.get(), h, {&one, 1}, {}, 0, 1, error))) {
+    EvpMdCtxPtr sign_ctx = general_.context();
+    if (!(t->basic = build_basic(signer, sign_ctx.get(), h, {&one, 1}, {}, 0, 1, error))) {
       throw std::runtime_error("OCSP signing context: " + error);
     }
     const OCSP_SINGLERESP* single = OCSP_resp_get0(t->basic.get(), 0);
@@ -220,12 +216,15 @@ bool OcspSigningContext::sign(CertIdHash hash, ByteView serial, const OcspStatus
 bool OcspSigningContext::sign_general(CertIdHash hash, ByteView serial, const OcspStatus& status,
                                       UnixTime this_update, UnixTime next_update, Bytes& der,
                                       std::string& error) {
-  if (EVP_MD_CTX_copy_ex(work_.get(), template_.get()) != 1) {
-    error = "signing context: " + openssl_error();
+  EvpMdCtxPtr sign_ctx;
+  try {
+    sign_ctx = general_.context();
+  } catch (const std::exception& e) {
+    error = e.what();
     return false;
   }
   OcspBasicRespPtr basic =
-      build_basic(signer_, work_.get(), hash, serial, status, this_update, next_update, error);
+      build_basic(signer_, sign_ctx.get(), hash, serial, status, this_update, next_update, error);
   return basic && response_der(basic.get(), der, error);
 }
 

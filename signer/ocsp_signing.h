@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "signer/cert_builder.h"
 #include "store/schema.h"
 #include "x509/bytes.h"
 #include "x509/cert_info.h"
@@ -96,10 +97,9 @@ class OcspSigningContext {
                                         UnixTime next_update, Bytes& der, std::string& error);
 
   const OcspResponseSigner& signer_;
-  EvpMdCtxPtr template_;  // general path: DigestSign initialised once, copied per signature
-  EvpMdCtxPtr work_;
-  EvpPkeyCtxPtr sign_ctx_;                 // fast path: EVP_PKEY_sign over a digest
-  EvpMdPtr digest_;                        // fetched once: implicit fetches take a lock per call
+  SigningTemplate general_;  // the general path's DigestSign context, copied per signature
+  EvpPkeyCtxPtr sign_ctx_;   // fast path: EVP_PKEY_sign over a digest
+  EvpMdPtr digest_;          // fetched once: implicit fetches take a lock per call
   std::unique_ptr<GoodTemplate> good_[3];  // by CertIdHash value; empty: general path only
 };
 

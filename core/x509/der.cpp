@@ -6,7 +6,6 @@
 #include <stdexcept>
 
 namespace pkirepo {
-namespace {
 
 bool looks_like_pem(ByteView data) {
   static constexpr std::string_view marker = "-----BEGIN ";
@@ -17,6 +16,8 @@ bool looks_like_pem(ByteView data) {
 BioPtr memory_bio(ByteView data) {
   return BioPtr(BIO_new_mem_buf(data.data(), static_cast<int>(data.size())));
 }
+
+namespace {
 
 template <class T>
 Bytes der_of(const T* obj, int (*i2d)(const T*, unsigned char**)) {

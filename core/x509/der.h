@@ -31,6 +31,11 @@ template <class T, class Ptr>
 [[nodiscard]] OcspRequestPtr parse_ocsp_request_der(ByteView der);
 [[nodiscard]] OcspResponsePtr parse_ocsp_response_der(ByteView der);
 
+// Whether `data` holds a PEM block ("-----BEGIN "): PEM or DER is decided by content.
+[[nodiscard]] bool looks_like_pem(ByteView data);
+// A read-only memory BIO over `data` (which must outlive it).
+[[nodiscard]] BioPtr memory_bio(ByteView data);
+
 // PEM ("-----BEGIN ...") or DER, decided by content. nullptr when neither parses.
 [[nodiscard]] X509Ptr parse_cert_any(ByteView data);
 [[nodiscard]] X509ReqPtr parse_csr_any(ByteView data);
