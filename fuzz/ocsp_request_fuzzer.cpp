@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -93,6 +94,17 @@ void decode_only(ByteView der) {
   if (decode_ocsp_request(der, d) == RequestDecode::ok) {
     if (d.key.size < 1 + 20 + 20 + 1 || d.key.size > d.key.bytes.size() ||
         (d.key.bytes[0] != 1 && d.key.bytes[0] != 2)) {
+      std::abort();
+    }
+  }
+  // Differential: whatever the canonical-shape path accepts, d2i_OCSP_REQUEST decodes to the
+  // same key, without a nonce.
+  DecodedRequest fast;
+  if (decode_canonical_ocsp_request(der, fast)) {
+    DecodedRequest general;
+    if (decode_ocsp_request_general(der, general) != RequestDecode::ok || general.has_nonce ||
+        general.key.size != fast.key.size ||
+        std::memcmp(general.key.bytes.data(), fast.key.bytes.data(), fast.key.size) != 0) {
       std::abort();
     }
   }

@@ -2,7 +2,10 @@
 
 #include <openssl/ocsp.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <cstring>
+#include <vector>
 
 #include "x509/der.h"
 
@@ -110,7 +113,151 @@ GetPathDecode decode_get_path(std::string_view encoded, Bytes& der_out, size_t m
   return GetPathDecode::ok;
 }
 
+namespace {
+
+// One shape: OpenSSL's encoding of a placeholder request, and where the three values sit in it.
+struct CanonicalShape {
+  CertIdHash hash = CertIdHash::sha1;
+  Bytes der;
+  size_t digest_len = 0;
+  size_t name_hash_at = 0;
+  size_t key_hash_at = 0;
+  size_t serial_at = 0;  // INTEGER contents (sign byte included)
+  size_t serial_len = 0;
+};
+
+constexpr uint8_t kNameHashFill = 0xA5;
+constexpr uint8_t kKeyHashFill = 0xB6;
+constexpr uint8_t kSerialFill = 0x5C;  // positive, so OpenSSL writes the contents as given
+
+// Offset of the one run of `len` bytes `fill` in `der` at or after `from`. The placeholders
+// cannot occur in the fixed bytes (tags, lengths < 0x80 here, the two hash OIDs, NULL), and a
+// second match would mean the shape is not what this file assumes: fail loudly at start-up.
+size_t find_fill(const Bytes& der, size_t from, uint8_t fill, size_t len) {
+  const Bytes run(len, fill);
+  auto it = std::search(der.begin() + static_cast<std::ptrdiff_t>(from), der.end(), run.begin(),
+                        run.end());
+  if (it == der.end() || std::search(it + 1, der.end(), run.begin(), run.end()) != der.end()) {
+    std::abort();
+  }
+  return static_cast<size_t>(it - der.begin());
+}
+
+CanonicalShape make_shape(CertIdHash hash, size_t serial_len) {
+  CanonicalShape shape;
+  shape.hash = hash;
+  shape.digest_len = hash == CertIdHash::sha1 ? 20 : 32;
+  shape.serial_len = serial_len;
+  // OCSP_cert_id_new writes the hash algorithm as OpenSSL's clients send it (OID, NULL); the
+  // hashes it computes from the empty name and key are then replaced by placeholders.
+  X509NamePtr name(X509_NAME_new());
+  Asn1BitStringPtr key(ASN1_BIT_STRING_new());
+  Asn1IntegerPtr serial(ASN1_INTEGER_new());
+  const Bytes serial_fill(serial_len, kSerialFill);
+  OcspRequestPtr req(OCSP_REQUEST_new());
+  if (!name || !key || !serial || !req ||
+      ASN1_STRING_set(serial.get(), serial_fill.data(), static_cast<int>(serial_len)) != 1) {
+    std::abort();
+  }
+  OcspCertIdPtr owned(OCSP_cert_id_new(cert_id_md(hash), name.get(), key.get(), serial.get()));
+  OCSP_CERTID* id = owned.get();
+  if (id == nullptr || OCSP_request_add0_id(req.get(), id) == nullptr) {
+    std::abort();
+  }
+  (void)owned.release();  // the request owns it now
+  ASN1_OCTET_STRING* name_hash = nullptr;
+  ASN1_OCTET_STRING* key_hash = nullptr;
+  (void)OCSP_id_get0_info(&name_hash, nullptr, &key_hash, nullptr, id);
+  const Bytes name_fill(shape.digest_len, kNameHashFill);
+  const Bytes key_fill(shape.digest_len, kKeyHashFill);
+  if (name_hash == nullptr || key_hash == nullptr ||
+      ASN1_OCTET_STRING_set(name_hash, name_fill.data(), static_cast<int>(name_fill.size())) != 1 ||
+      ASN1_OCTET_STRING_set(key_hash, key_fill.data(), static_cast<int>(key_fill.size())) != 1) {
+    std::abort();
+  }
+  shape.der = to_der(req.get());
+  shape.name_hash_at = find_fill(shape.der, 0, kNameHashFill, shape.digest_len);
+  shape.key_hash_at =
+      find_fill(shape.der, shape.name_hash_at + shape.digest_len, kKeyHashFill, shape.digest_len);
+  shape.serial_at =
+      find_fill(shape.der, shape.key_hash_at + shape.digest_len, kSerialFill, serial_len);
+  return shape;
+}
+
+// Every shape, built on first use (thread-safe: a function-local static) and never changed.
+const std::vector<CanonicalShape>& canonical_shapes() {
+  static const std::vector<CanonicalShape> shapes = [] {
+    std::vector<CanonicalShape> v;
+    for (CertIdHash hash : {CertIdHash::sha1, CertIdHash::sha256}) {
+      // Contents of up to kMaxSerialBytes + 1 bytes: a 20-byte magnitude with its high bit set
+      // carries a leading 00.
+      for (size_t len = 1; len <= kMaxSerialBytes + 1; ++len) {
+        v.push_back(make_shape(hash, len));
+      }
+    }
+    return v;
+  }();
+  return shapes;
+}
+
+bool same_outside_values(ByteView der, const CanonicalShape& s) {
+  const uint8_t* a = der.data();
+  const uint8_t* b = s.der.data();
+  const size_t name_end = s.name_hash_at + s.digest_len;
+  const size_t key_end = s.key_hash_at + s.digest_len;
+  const size_t serial_end = s.serial_at + s.serial_len;
+  return std::memcmp(a, b, s.name_hash_at) == 0 &&
+         std::memcmp(a + name_end, b + name_end, s.key_hash_at - name_end) == 0 &&
+         std::memcmp(a + key_end, b + key_end, s.serial_at - key_end) == 0 &&
+         std::memcmp(a + serial_end, b + serial_end, s.der.size() - serial_end) == 0;
+}
+
+}  // namespace
+
+bool decode_canonical_ocsp_request(ByteView der, DecodedRequest& out) {
+  for (const CanonicalShape& s : canonical_shapes()) {
+    if (s.der.size() != der.size() || !same_outside_values(der, s)) {
+      continue;
+    }
+    // X.690 8.3.2: INTEGER contents are minimal; the magnitude must be positive (BR 7.1).
+    // Anything else (zero, negative, padded) is left to the general path's answer.
+    const uint8_t* serial = der.data() + s.serial_at;
+    size_t serial_len = s.serial_len;
+    if (serial[0] == 0) {
+      if (serial_len < 2 || serial[1] < 0x80) {
+        return false;
+      }
+      ++serial;
+      --serial_len;
+    } else if (serial[0] >= 0x80) {
+      return false;
+    }
+    if (serial_len > kMaxSerialBytes) {
+      return false;
+    }
+    OcspKey& k = out.key;
+    k.hash = s.hash;
+    k.bytes[0] = static_cast<uint8_t>(s.hash);
+    std::memcpy(&k.bytes[1], der.data() + s.name_hash_at, s.digest_len);
+    std::memcpy(&k.bytes[1 + s.digest_len], der.data() + s.key_hash_at, s.digest_len);
+    std::memcpy(&k.bytes[1 + 2 * s.digest_len], serial, serial_len);
+    k.size = 1 + 2 * s.digest_len + serial_len;
+    out.request.reset();
+    out.has_nonce = false;
+    out.nonce_too_long = false;
+    return true;
+  }
+  return false;
+}
+
 RequestDecode decode_ocsp_request(ByteView der, DecodedRequest& out) {
+  if (decode_canonical_ocsp_request(der, out)) {
+    return RequestDecode::ok;
+  }
+  return decode_ocsp_request_general(der, out);
+}
+
+RequestDecode decode_ocsp_request_general(ByteView der, DecodedRequest& out) {
   out.request = parse_ocsp_request_der(der);
   if (!out.request) {
     return RequestDecode::malformed;

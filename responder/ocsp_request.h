@@ -55,6 +55,25 @@ enum class GetPathDecode { ok, malformed, too_large };
 
 // Parses `der` strictly (no trailing bytes) and builds the key of its single CertID. `out` is
 // filled only as far as the result allows (key valid only for ok).
+//
+// Two paths, one answer. Most requests (browsers, RFC 9919 clients, CDNs replaying GETs) are the
+// plainest OCSPRequest there is: one CertID with SHA-1 or SHA-256 and NULL parameters, no
+// version, requestor, extensions or signature. For those, OpenSSL's DER encoder is run once per
+// shape at first use (a placeholder request for each hash and serial length) and a request is
+// accepted when it equals that encoding byte for byte outside the three values' contents; the
+// values are then read from their fixed offsets. Nothing is interpreted by our code: a request
+// either is an encoding OpenSSL itself produced, or it goes through d2i_OCSP_REQUEST
+// (decode_ocsp_request_general), which answers everything else, nonces included. The template
+// engine costs ~1 µs a request; the comparison ~50 ns. Tests and the fuzzer check that both
+// paths agree on every input the first accepts.
 [[nodiscard]] RequestDecode decode_ocsp_request(ByteView der, DecodedRequest& out);
+
+// The general path alone: d2i_OCSP_REQUEST and OpenSSL's accessors. Same contract as above.
+[[nodiscard]] RequestDecode decode_ocsp_request_general(ByteView der, DecodedRequest& out);
+
+// The canonical-shape path alone: true and `out.key` filled when `der` is one of the encodings
+// described above with a positive, minimally encoded serial of at most kMaxSerialBytes; false
+// (and `out` untouched) otherwise.
+[[nodiscard]] bool decode_canonical_ocsp_request(ByteView der, DecodedRequest& out);
 
 }  // namespace pkirepo::responder
