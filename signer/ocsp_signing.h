@@ -88,6 +88,8 @@ class OcspSigningContext {
 
  private:
   struct GoodTemplate;
+  struct TbsLayout;
+  struct ResponseLayout;
 
   [[nodiscard]] bool sign_general(CertIdHash hash, ByteView serial, const OcspStatus& status,
                                   UnixTime this_update, UnixTime next_update, Bytes& der,
@@ -95,6 +97,13 @@ class OcspSigningContext {
   [[nodiscard]] static bool pack_template(GoodTemplate& t, bool include_signer_cert);
   [[nodiscard]] bool sign_from_template(GoodTemplate& t, ByteView serial, UnixTime this_update,
                                         UnixTime next_update, Bytes& der, std::string& error);
+  [[nodiscard]] static bool encode_tbs(GoodTemplate& t, Bytes& out);
+  [[nodiscard]] static bool encode_tbs_with(GoodTemplate& t, const Bytes& serial_content,
+                                            UnixTime produced_at, UnixTime this_update,
+                                            UnixTime next_update, Bytes& out);
+  [[nodiscard]] static bool encode_response(GoodTemplate& t, ByteView tbs, ByteView signature,
+                                            Bytes& der);
+  [[nodiscard]] static const TbsLayout* tbs_layout(GoodTemplate& t, size_t serial_len);
 
   const OcspResponseSigner& signer_;
   SigningTemplate general_;  // the general path's DigestSign context, copied per signature

@@ -149,6 +149,27 @@ TEST_CASE("OCSP signing: a good response is byte for byte what OCSP_basic_sign m
     CHECK(record.this_update == this_update);
     CHECK(record.next_update == this_update + 4 * 86400);
   }
+  // Every serial length, with and without the high bit (a leading 00 in the INTEGER), twice:
+  // the first response of a layout is OpenSSL's own encoding, later ones are copied into it.
+  for (int round = 0; round < 2; ++round) {
+    for (CertIdHash hash : {CertIdHash::sha1, CertIdHash::sha256}) {
+      for (size_t len = 1; len <= 20; ++len) {
+        for (uint8_t first : {uint8_t{0x01}, uint8_t{0x7f}, uint8_t{0x80}, uint8_t{0xff}}) {
+          Bytes serial = random_serial();
+          serial.resize(len, 0x5a);
+          serial[0] = first;
+          // Times change within a round too, and a nextUpdate cut short (signer notAfter).
+          const UnixTime this_update = kNow + round * 86400 + static_cast<UnixTime>(len) * 61;
+          const UnixTime next_update = this_update + (first == 0xff ? 3600 : 4 * 86400);
+          INFO(cert_id_hash_name(hash) << " round " << round << " serial " << to_hex(serial));
+          store::OcspRecord record;
+          std::string error;
+          REQUIRE(ctx.sign(hash, serial, {}, this_update, next_update, record, error));
+          CHECK(record.der == openssl_response(h, hash, serial, this_update, next_update));
+        }
+      }
+    }
+  }
 }
 
 TEST_CASE("OCSP signing: consecutive responses share no state", "[ocsp_signing]") {
