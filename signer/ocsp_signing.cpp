@@ -232,7 +232,14 @@ bool OcspSigningContext::pack_template(GoodTemplate& t, bool include_signer_cert
 }
 
 OcspSigningContext::OcspSigningContext(const OcspResponseSigner& signer)
-    : signer_(signer), general_(signer.key()) {
+    : signer_(signer),
+      general_(signer.key()),
+      digest_ctx_(EVP_MD_CTX_new()),
+      etag_ctx_(EVP_MD_CTX_new()),
+      sha256_(EVP_MD_fetch(nullptr, "SHA256", nullptr)) {
+  if (!digest_ctx_ || !etag_ctx_ || !sha256_) {
+    throw std::runtime_error("OCSP signing context: " + openssl_error());
+  }
   if (signer.digest() == nullptr) {
     return;  // Ed25519 hashes inside the signature: general path only
   }
@@ -283,7 +290,18 @@ bool OcspSigningContext::sign(CertIdHash hash, ByteView serial, const OcspStatus
   out.status = status.status;
   out.this_update = this_update;
   out.next_update = next_update;
-  out.etag = ocsp_etag(out.der);
+  // As ocsp_etag(), on this thread's reused digest context (one allocation less per response).
+  unsigned char etag_md[EVP_MAX_MD_SIZE];
+  unsigned int etag_len = 0;
+  if (EVP_DigestInit_ex2(etag_ctx_.get(), sha256_.get(), nullptr) != 1 ||
+      EVP_DigestUpdate(etag_ctx_.get(), out.der.data(), out.der.size()) != 1 ||
+      EVP_DigestFinal_ex(etag_ctx_.get(), etag_md, &etag_len) != 1) {
+    error = "ETag: " + openssl_error();
+    return false;
+  }
+  out.etag.assign(1, '"');
+  out.etag += to_hex({etag_md, etag_len});
+  out.etag += '"';
   return true;
 }
 
@@ -437,7 +455,9 @@ bool OcspSigningContext::sign_from_template(GoodTemplate& t, ByteView serial, Un
   }
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int md_len = 0;
-  if (EVP_Digest(t.tbs.data(), t.tbs.size(), md, &md_len, digest_.get(), nullptr) != 1) {
+  if (EVP_DigestInit_ex2(digest_ctx_.get(), digest_.get(), nullptr) != 1 ||
+      EVP_DigestUpdate(digest_ctx_.get(), t.tbs.data(), t.tbs.size()) != 1 ||
+      EVP_DigestFinal_ex(digest_ctx_.get(), md, &md_len) != 1) {
     return fail("ResponseData digest");
   }
   unsigned char sig[1024];  // RSA-8192: 1,024 bytes; ECDSA P-521: < 140
