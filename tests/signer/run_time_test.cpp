@@ -175,3 +175,35 @@ TEST_CASE("responder certificates rotate before they come within twice the OCSP 
     CHECK_THAT(st.out, Catch::Contains("rotation is due"));
   }
 }
+
+TEST_CASE("certificates added between runs are signed, and only they, wherever their serials fall",
+          "[run][time]") {
+  // The scanner walks certificates and stored responses side by side in serial order: new
+  // random serials land between serials already signed, and a batch boundary may fall anywhere.
+  const UnixTime T = t0();
+  RunRepo repo(T);
+  auto first = add_synthetic_certs(repo.store_dir(), "tls", 500, 0, T - kDay, T + 300 * kDay);
+  const std::vector<std::string> small_batches{"run", "--batch-size", "37"};
+  RunResult r = repo.signer(small_batches, T);
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  // 500 certificates + the tls CA certificate under the root, two CertID hashes each.
+  CHECK_THAT(r.out, Catch::Contains("OCSP 1002 signed, 0 not due"));
+
+  auto second = add_synthetic_certs(repo.store_dir(), "tls", 300, 0, T - kDay, T + 300 * kDay);
+  r = repo.signer(small_batches, T + kHour);
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::Contains("OCSP 600 signed, 1002 not due"));
+  for (const auto* serials : {&first, &second}) {
+    for (const std::string& s : *serials) {
+      for (CertIdHash hash : {CertIdHash::sha1, CertIdHash::sha256}) {
+        auto rec = ocsp_record(repo.store_dir(), "tls", s, hash);
+        REQUIRE(rec);
+        CHECK(rec->this_update == (serials == &first ? T : T + kHour));
+      }
+    }
+  }
+  r = repo.signer(small_batches, T + 2 * kHour);
+  CHECK_THAT(r.out, Catch::Contains("OCSP 0 signed"));
+}
