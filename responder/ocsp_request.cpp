@@ -2,7 +2,6 @@
 
 #include <openssl/ocsp.h>
 
-#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <vector>
@@ -126,37 +125,19 @@ struct CanonicalShape {
   size_t serial_len = 0;
 };
 
-constexpr uint8_t kNameHashFill = 0xA5;
-constexpr uint8_t kKeyHashFill = 0xB6;
-constexpr uint8_t kSerialFill = 0x5C;  // positive, so OpenSSL writes the contents as given
-
-// Offset of the one run of `len` bytes `fill` in `der` at or after `from`. The placeholders
-// cannot occur in the fixed bytes (tags, lengths < 0x80 here, the two hash OIDs, NULL), and a
-// second match would mean the shape is not what this file assumes: fail loudly at start-up.
-size_t find_fill(const Bytes& der, size_t from, uint8_t fill, size_t len) {
-  const Bytes run(len, fill);
-  auto it = std::search(der.begin() + static_cast<std::ptrdiff_t>(from), der.end(), run.begin(),
-                        run.end());
-  if (it == der.end() || std::search(it + 1, der.end(), run.begin(), run.end()) != der.end()) {
-    std::abort();
-  }
-  return static_cast<size_t>(it - der.begin());
-}
-
-CanonicalShape make_shape(CertIdHash hash, size_t serial_len) {
-  CanonicalShape shape;
-  shape.hash = hash;
-  shape.digest_len = hash == CertIdHash::sha1 ? 20 : 32;
-  shape.serial_len = serial_len;
-  // OCSP_cert_id_new writes the hash algorithm as OpenSSL's clients send it (OID, NULL); the
-  // hashes it computes from the empty name and key are then replaced by placeholders.
+// OpenSSL's encoding of a request with one CertID: `hash`, and the given issuerNameHash,
+// issuerKeyHash and serial (big-endian magnitude). OCSP_cert_id_new writes the hash algorithm
+// as OpenSSL's clients send it (OID, NULL); the hashes it computes from the empty name and key
+// are then replaced.
+Bytes placeholder_request(CertIdHash hash, const Bytes& name_hash_value,
+                          const Bytes& key_hash_value, const Bytes& serial_value) {
   X509NamePtr name(X509_NAME_new());
   Asn1BitStringPtr key(ASN1_BIT_STRING_new());
   Asn1IntegerPtr serial(ASN1_INTEGER_new());
-  const Bytes serial_fill(serial_len, kSerialFill);
   OcspRequestPtr req(OCSP_REQUEST_new());
   if (!name || !key || !serial || !req ||
-      ASN1_STRING_set(serial.get(), serial_fill.data(), static_cast<int>(serial_len)) != 1) {
+      ASN1_STRING_set(serial.get(), serial_value.data(), static_cast<int>(serial_value.size())) !=
+          1) {
     std::abort();
   }
   OcspCertIdPtr owned(OCSP_cert_id_new(cert_id_md(hash), name.get(), key.get(), serial.get()));
@@ -168,19 +149,41 @@ CanonicalShape make_shape(CertIdHash hash, size_t serial_len) {
   ASN1_OCTET_STRING* name_hash = nullptr;
   ASN1_OCTET_STRING* key_hash = nullptr;
   (void)OCSP_id_get0_info(&name_hash, nullptr, &key_hash, nullptr, id);
-  const Bytes name_fill(shape.digest_len, kNameHashFill);
-  const Bytes key_fill(shape.digest_len, kKeyHashFill);
   if (name_hash == nullptr || key_hash == nullptr ||
-      ASN1_OCTET_STRING_set(name_hash, name_fill.data(), static_cast<int>(name_fill.size())) != 1 ||
-      ASN1_OCTET_STRING_set(key_hash, key_fill.data(), static_cast<int>(key_fill.size())) != 1) {
+      ASN1_OCTET_STRING_set(name_hash, name_hash_value.data(),
+                            static_cast<int>(name_hash_value.size())) != 1 ||
+      ASN1_OCTET_STRING_set(key_hash, key_hash_value.data(),
+                            static_cast<int>(key_hash_value.size())) != 1) {
     std::abort();
   }
-  shape.der = to_der(req.get());
-  shape.name_hash_at = find_fill(shape.der, 0, kNameHashFill, shape.digest_len);
-  shape.key_hash_at =
-      find_fill(shape.der, shape.name_hash_at + shape.digest_len, kKeyHashFill, shape.digest_len);
-  shape.serial_at =
-      find_fill(shape.der, shape.key_hash_at + shape.digest_len, kSerialFill, serial_len);
+  return to_der(req.get());
+}
+
+// The shape for `hash` and serial contents of `serial_len` bytes: one encoding, and one more per
+// value with that value changed in every byte (field_offset(), x509/der.h). A shape that is not
+// what this file assumes is a start-up failure, never a wrong answer.
+CanonicalShape make_shape(CertIdHash hash, size_t serial_len) {
+  CanonicalShape shape;
+  shape.hash = hash;
+  shape.digest_len = hash == CertIdHash::sha1 ? 20 : 32;
+  shape.serial_len = serial_len;
+  const Bytes hash_a(shape.digest_len, 0x11);
+  const Bytes hash_b(shape.digest_len, 0x22);
+  const Bytes serial_a(serial_len, 0x11);  // high bit clear: the contents are the magnitude
+  const Bytes serial_b(serial_len, 0x22);
+  shape.der = placeholder_request(hash, hash_a, hash_a, serial_a);
+  const auto name_at = field_offset(shape.der, placeholder_request(hash, hash_b, hash_a, serial_a),
+                                    shape.digest_len);
+  const auto key_at = field_offset(shape.der, placeholder_request(hash, hash_a, hash_b, serial_a),
+                                   shape.digest_len);
+  const auto serial_at =
+      field_offset(shape.der, placeholder_request(hash, hash_a, hash_a, serial_b), serial_len);
+  if (!name_at || !key_at || !serial_at || !(*name_at < *key_at && *key_at < *serial_at)) {
+    std::abort();
+  }
+  shape.name_hash_at = *name_at;
+  shape.key_hash_at = *key_at;
+  shape.serial_at = *serial_at;
   return shape;
 }
 

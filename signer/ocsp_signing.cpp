@@ -52,28 +52,9 @@ namespace {
 // serial, the signature) and not on their values, so OpenSSL encodes each layout once, and
 // later responses of that layout take its bytes with the values copied in at the offsets where
 // OpenSSL put them. Those offsets are not computed from DER rules: each is found by having
-// OpenSSL encode the same objects twice with one field changed in every byte and taking the
-// span where the two encodings differ. Nothing here writes a tag or a length.
+// OpenSSL encode the same objects twice with one field changed in every byte (field_offset(),
+// x509/der.h). Nothing here writes a tag or a length.
 constexpr size_t kTimeDigits = 14;  // GeneralizedTime "YYYYMMDDHHMMSSZ" without the 'Z'
-
-// Where `a` and `b` (the same object encoded with one field changed in every byte) differ: the
-// field's offset, if they differ in exactly `len` consecutive bytes.
-std::optional<size_t> changed_span(const Bytes& a, const Bytes& b, size_t len) {
-  if (a.size() != b.size()) {
-    return std::nullopt;
-  }
-  auto first = std::mismatch(a.begin(), a.end(), b.begin());
-  if (first.first == a.end()) {
-    return std::nullopt;
-  }
-  auto last = std::mismatch(a.rbegin(), a.rend(), b.rbegin());
-  const auto begin = static_cast<size_t>(first.first - a.begin());
-  const auto end = a.size() - static_cast<size_t>(last.first - a.rbegin());
-  if (end - begin != len) {
-    return std::nullopt;
-  }
-  return begin;
-}
 
 // Two times whose GeneralizedTime digits differ in the first and the last place.
 constexpr UnixTime kLayoutTimeA = 2240614861;  // 20410101010101Z
@@ -87,6 +68,11 @@ bool time_digits(UnixTime t, std::array<uint8_t, kTimeDigits>& out) {
   }
   std::copy_n(ASN1_STRING_get0_data(g.get()), kTimeDigits, out.begin());
   return true;
+}
+
+// RFC 9919 7.2: the quoted lowercase hex of the response's SHA-256.
+std::string etag_of_digest(ByteView sha256_digest) {
+  return "\"" + to_hex(sha256_digest) + "\"";
 }
 
 }  // namespace
@@ -299,9 +285,7 @@ bool OcspSigningContext::sign(CertIdHash hash, ByteView serial, const OcspStatus
     error = "ETag: " + openssl_error();
     return false;
   }
-  out.etag.assign(1, '"');
-  out.etag += to_hex({etag_md, etag_len});
-  out.etag += '"';
+  out.etag = etag_of_digest({etag_md, etag_len});
   return true;
 }
 
@@ -358,13 +342,10 @@ bool OcspSigningContext::encode_response(GoodTemplate& t, ByteView tbs, ByteView
   return i2d_PKIREPO_OCSP_RESPONSE(t.response.get(), &p) == total;
 }
 
-// Sets the template's serial (INTEGER contents `serial_content`, positive) and times, and
-// encodes its ResponseData.
-bool OcspSigningContext::encode_tbs_with(GoodTemplate& t, const Bytes& serial_content,
-                                         UnixTime produced_at, UnixTime this_update,
-                                         UnixTime next_update, Bytes& out) {
-  return ASN1_STRING_set(t.serial, serial_content.data(),
-                         static_cast<int>(serial_content.size())) == 1 &&
+// Sets the template's serial (big-endian magnitude) and times, and encodes its ResponseData.
+bool OcspSigningContext::encode_tbs_with(GoodTemplate& t, ByteView serial, UnixTime produced_at,
+                                         UnixTime this_update, UnixTime next_update, Bytes& out) {
+  return ASN1_STRING_set(t.serial, serial.data(), static_cast<int>(serial.size())) == 1 &&
          ASN1_GENERALIZEDTIME_set(t.produced_at, static_cast<time_t>(produced_at)) != nullptr &&
          ASN1_GENERALIZEDTIME_set(t.this_update, static_cast<time_t>(this_update)) != nullptr &&
          ASN1_GENERALIZEDTIME_set(t.next_update, static_cast<time_t>(next_update)) != nullptr &&
@@ -378,7 +359,7 @@ const OcspSigningContext::TbsLayout* OcspSigningContext::tbs_layout(GoodTemplate
   if (auto it = t.tbs_layouts.find(serial_len); it != t.tbs_layouts.end()) {
     return &it->second;
   }
-  const Bytes fill_a(serial_len, 0x11);  // positive: OpenSSL writes the contents as given
+  const Bytes fill_a(serial_len, 0x11);  // high bit clear: the contents are the magnitude
   const Bytes fill_b(serial_len, 0x22);
   const UnixTime a = kLayoutTimeA;
   const UnixTime b = kLayoutTimeB;
@@ -389,16 +370,16 @@ const OcspSigningContext::TbsLayout* OcspSigningContext::tbs_layout(GoodTemplate
   }
   std::optional<size_t> at[4];
   if (encode_tbs_with(t, fill_b, a, a, a, other)) {
-    at[0] = changed_span(layout.der, other, serial_len);
+    at[0] = field_offset(layout.der, other, serial_len);
   }
   if (encode_tbs_with(t, fill_a, b, a, a, other)) {
-    at[1] = changed_span(layout.der, other, kTimeDigits);
+    at[1] = field_offset(layout.der, other, kTimeDigits);
   }
   if (encode_tbs_with(t, fill_a, a, b, a, other)) {
-    at[2] = changed_span(layout.der, other, kTimeDigits);
+    at[2] = field_offset(layout.der, other, kTimeDigits);
   }
   if (encode_tbs_with(t, fill_a, a, a, b, other)) {
-    at[3] = changed_span(layout.der, other, kTimeDigits);
+    at[3] = field_offset(layout.der, other, kTimeDigits);
   }
   if (!at[0] || !at[1] || !at[2] || !at[3]) {
     return nullptr;
@@ -449,9 +430,8 @@ bool OcspSigningContext::sign_from_template(GoodTemplate& t, ByteView serial, Un
     std::copy(t.this_update_text.begin(), t.this_update_text.end(), at(tl->produced_at));
     std::copy(t.this_update_text.begin(), t.this_update_text.end(), at(tl->this_update_at));
     std::copy(t.next_update_text.begin(), t.next_update_text.end(), at(tl->next_update_at));
-  } else if (!encode_tbs_with(t, Bytes(serial_der + 2, serial_der + 2 + serial_len), this_update,
-                              this_update, next_update, t.tbs)) {  // no layout: OpenSSL's way
-    return fail("ResponseData");
+  } else if (!encode_tbs_with(t, serial, this_update, this_update, next_update, t.tbs)) {
+    return fail("ResponseData");  // (no layout: OpenSSL's own encoding, as before layouts)
   }
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int md_len = 0;
@@ -490,10 +470,10 @@ bool OcspSigningContext::sign_from_template(GoodTemplate& t, ByteView serial, Un
   std::optional<size_t> tbs_at;
   std::optional<size_t> sig_at;
   if (encode_response(t, tbs_flipped, signature, other)) {
-    tbs_at = changed_span(der, other, t.tbs.size());
+    tbs_at = field_offset(der, other, t.tbs.size());
   }
   if (encode_response(t, t.tbs, sig_flipped, other)) {
-    sig_at = changed_span(der, other, sig_len);
+    sig_at = field_offset(der, other, sig_len);
   }
   if (tbs_at && sig_at) {
     t.response_layouts.emplace(key, ResponseLayout{der, *tbs_at, *sig_at});
@@ -502,7 +482,7 @@ bool OcspSigningContext::sign_from_template(GoodTemplate& t, ByteView serial, Un
 }
 
 std::string ocsp_etag(ByteView response_der) {
-  return "\"" + to_hex(sha256(response_der)) + "\"";
+  return etag_of_digest(sha256(response_der));
 }
 
 }  // namespace pkirepo::signer

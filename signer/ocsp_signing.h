@@ -1,6 +1,6 @@
 // Pre-signing OCSP responses (RFC 6960 4.2, RFC 9919 3.2, BR 7.3; RULES.md "OCSP"): one
 // BasicOCSPResponse with one SingleResponse per certificate and CertID hash, built and signed by
-// OpenSSL's OCSP code (never hand-written DER):
+// OpenSSL's OCSP code or copied into an encoding it made (never a hand-written tag or length):
 //   - responderID byKey (SHA-1 of the signer's public key bits), producedAt = thisUpdate,
 //   - certStatus good, or revoked with revocationTime and revocationReason (left out for
 //     "unspecified"); no singleExtensions, no nonce (RFC 9919 3.2.1),
@@ -68,10 +68,12 @@ class OcspResponseSigner {
 // Why a template: building a fresh BasicOCSPResponse, hashing the issuer for its CertID and
 // signing through EVP_DigestSign cost as much again as the signature itself. Almost every
 // response says "good", so each context keeps one signed "good" response per CertID hash, built
-// once by OpenSSL's OCSP code, and for every certificate only replaces the serial, the three
-// times and the signature inside it (OpenSSL's own objects, re-encoded by OpenSSL), hashing
-// tbsResponseData and signing the digest with a signing context initialised once -- the same
-// work `openssl speed` measures. Revoked responses, and keys without a separate digest
+// once by OpenSSL's OCSP code, and OpenSSL's encoding of it for each layout (serial length;
+// ResponseData and signature length). For every certificate it copies the serial, the three
+// times and the signature into that encoding at the offsets where OpenSSL put them, hashes
+// tbsResponseData and signs the digest with a signing context initialised once -- the same
+// work `openssl speed` measures. The result is byte for byte what OCSP_basic_sign makes
+// (tests/signer/ocsp_signing_test.cpp). Revoked responses, and keys without a separate digest
 // (Ed25519), take the general path through OCSP_basic_sign_ctx.
 class OcspSigningContext {
  public:
@@ -98,9 +100,8 @@ class OcspSigningContext {
   [[nodiscard]] bool sign_from_template(GoodTemplate& t, ByteView serial, UnixTime this_update,
                                         UnixTime next_update, Bytes& der, std::string& error);
   [[nodiscard]] static bool encode_tbs(GoodTemplate& t, Bytes& out);
-  [[nodiscard]] static bool encode_tbs_with(GoodTemplate& t, const Bytes& serial_content,
-                                            UnixTime produced_at, UnixTime this_update,
-                                            UnixTime next_update, Bytes& out);
+  [[nodiscard]] static bool encode_tbs_with(GoodTemplate& t, ByteView serial, UnixTime produced_at,
+                                            UnixTime this_update, UnixTime next_update, Bytes& out);
   [[nodiscard]] static bool encode_response(GoodTemplate& t, ByteView tbs, ByteView signature,
                                             Bytes& der);
   [[nodiscard]] static const TbsLayout* tbs_layout(GoodTemplate& t, size_t serial_len);

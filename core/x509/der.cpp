@@ -2,6 +2,7 @@
 
 #include <openssl/pem.h>
 
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 
@@ -101,6 +102,23 @@ std::string to_pem(const X509_CRL* crl) {
   BioPtr bio(BIO_new(BIO_s_mem()));
   PEM_write_bio_X509_CRL(bio.get(), crl);
   return bio_string(bio.get());
+}
+
+std::optional<size_t> field_offset(ByteView a, ByteView b, size_t len) {
+  if (a.size() != b.size()) {
+    return std::nullopt;
+  }
+  const auto first = std::mismatch(a.begin(), a.end(), b.begin()).first;
+  if (first == a.end()) {
+    return std::nullopt;
+  }
+  const auto last = std::mismatch(a.rbegin(), a.rend(), b.rbegin()).first;
+  const auto begin = static_cast<size_t>(first - a.begin());
+  const size_t end = a.size() - static_cast<size_t>(last - a.rbegin());
+  if (end - begin != len) {
+    return std::nullopt;
+  }
+  return begin;
 }
 
 }  // namespace pkirepo

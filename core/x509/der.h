@@ -3,6 +3,7 @@
 #pragma once
 
 #include <climits>
+#include <optional>
 #include <string>
 
 #include "x509/bytes.h"
@@ -48,5 +49,13 @@ template <class T, class Ptr>
 [[nodiscard]] std::string to_pem(const X509* cert);
 [[nodiscard]] std::string to_pem(const X509_REQ* csr);
 [[nodiscard]] std::string to_pem(const X509_CRL* crl);
+
+// Where OpenSSL put a field's contents in an encoding, found without reading the encoding:
+// `a` and `b` are OpenSSL's encodings of the same object with one field of `len` bytes set to
+// two values that differ in every byte. The field's offset when the encodings have one size and
+// differ in exactly `len` consecutive bytes; nullopt otherwise (another layout than assumed).
+// Lets a hot path copy values into an encoding OpenSSL made once (responder requests, signer
+// responses) instead of running OpenSSL's ASN.1 template engine for every object.
+[[nodiscard]] std::optional<size_t> field_offset(ByteView a, ByteView b, size_t len);
 
 }  // namespace pkirepo
