@@ -70,11 +70,6 @@ bool time_digits(UnixTime t, std::array<uint8_t, kTimeDigits>& out) {
   return true;
 }
 
-// RFC 9919 7.2: the quoted lowercase hex of the response's SHA-256.
-std::string etag_of_digest(ByteView sha256_digest) {
-  return "\"" + to_hex(sha256_digest) + "\"";
-}
-
 }  // namespace
 
 // ResponseData for one serial content length: the values sit at these offsets.
@@ -218,12 +213,8 @@ bool OcspSigningContext::pack_template(GoodTemplate& t, bool include_signer_cert
 }
 
 OcspSigningContext::OcspSigningContext(const OcspResponseSigner& signer)
-    : signer_(signer),
-      general_(signer.key()),
-      digest_ctx_(EVP_MD_CTX_new()),
-      etag_ctx_(EVP_MD_CTX_new()),
-      sha256_(EVP_MD_fetch(nullptr, "SHA256", nullptr)) {
-  if (!digest_ctx_ || !etag_ctx_ || !sha256_) {
+    : signer_(signer), general_(signer.key()), digest_ctx_(EVP_MD_CTX_new()) {
+  if (!digest_ctx_) {
     throw std::runtime_error("OCSP signing context: " + openssl_error());
   }
   if (signer.digest() == nullptr) {
@@ -276,16 +267,7 @@ bool OcspSigningContext::sign(CertIdHash hash, ByteView serial, const OcspStatus
   out.status = status.status;
   out.this_update = this_update;
   out.next_update = next_update;
-  // As ocsp_etag(), on this thread's reused digest context (one allocation less per response).
-  unsigned char etag_md[EVP_MAX_MD_SIZE];
-  unsigned int etag_len = 0;
-  if (EVP_DigestInit_ex2(etag_ctx_.get(), sha256_.get(), nullptr) != 1 ||
-      EVP_DigestUpdate(etag_ctx_.get(), out.der.data(), out.der.size()) != 1 ||
-      EVP_DigestFinal_ex(etag_ctx_.get(), etag_md, &etag_len) != 1) {
-    error = "ETag: " + openssl_error();
-    return false;
-  }
-  out.etag = etag_of_digest({etag_md, etag_len});
+  out.etag = ocsp_etag(out.der);
   return true;
 }
 
@@ -482,7 +464,7 @@ bool OcspSigningContext::sign_from_template(GoodTemplate& t, ByteView serial, Un
 }
 
 std::string ocsp_etag(ByteView response_der) {
-  return etag_of_digest(sha256(response_der));
+  return "\"" + to_hex(sha256(response_der)) + "\"";
 }
 
 }  // namespace pkirepo::signer

@@ -111,8 +111,6 @@ class OcspSigningContext {
   EvpPkeyCtxPtr sign_ctx_;   // fast path: EVP_PKEY_sign over a digest
   EvpMdPtr digest_;          // fetched once: implicit fetches take a lock per call
   EvpMdCtxPtr digest_ctx_;   // fast path: hashes ResponseData, reused
-  EvpMdCtxPtr etag_ctx_;     // hashes each response for its ETag, reused
-  EvpMdPtr sha256_;
   std::unique_ptr<GoodTemplate> good_[3];  // by CertIdHash value; empty: general path only
 };
 

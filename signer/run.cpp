@@ -4,8 +4,8 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <compare>
 #include <condition_variable>
-#include <cstring>
 #include <functional>
 #include <iostream>
 #include <limits>
@@ -481,13 +481,10 @@ class ForwardLookup {
   }
 
  private:
-  // LMDB's default order: bytes, then the shorter key first.
+  // LMDB's default order: bytes, then the shorter key first (lexicographic, as here).
   static int compare(ByteView a, ByteView b) {
-    const int c = std::memcmp(a.data(), b.data(), std::min(a.size(), b.size()));
-    if (c != 0) {
-      return c;
-    }
-    return a.size() < b.size() ? -1 : a.size() > b.size() ? 1 : 0;
+    const auto c = std::lexicographical_compare_three_way(a.begin(), a.end(), b.begin(), b.end());
+    return c < 0 ? -1 : c > 0 ? 1 : 0;
   }
 
   store::Cursor cursor_;
