@@ -79,6 +79,7 @@ struct OcspSigningContext::TbsLayout {
   size_t produced_at = 0;
   size_t this_update_at = 0;
   size_t next_update_at = 0;
+  size_t revocation_at = 0;  // revoked templates only
 };
 
 // OCSPResponse for one (ResponseData, signature) length pair.
@@ -88,14 +89,16 @@ struct OcspSigningContext::ResponseLayout {
   size_t signature_at = 0;  // BIT STRING contents after the unused-bits byte
 };
 
-struct OcspSigningContext::GoodTemplate {
-  // A signed "good" response built by OpenSSL's OCSP code: its ResponseData is reused.
+struct OcspSigningContext::ResponseTemplate {
+  // A signed response of one CertID hash and status (good, or revoked for one reason) built by
+  // OpenSSL's OCSP code: its ResponseData is reused.
   OcspBasicRespPtr basic;
   // Inside `basic`, owned by it: the fields that change from one response to the next.
   ASN1_INTEGER* serial = nullptr;
   ASN1_GENERALIZEDTIME* this_update = nullptr;
   ASN1_GENERALIZEDTIME* next_update = nullptr;
   ASN1_GENERALIZEDTIME* produced_at = nullptr;
+  ASN1_GENERALIZEDTIME* revoked_at = nullptr;  // revoked templates only
   UnixTime this_update_set = -1;  // the times in this_update_text/next_update_text (a run
   UnixTime next_update_set = -1;  // shares them, so their digits are made once)
   // The layers around it (see ocsp_asn1.h): signatureAlgorithm and certs copied from `basic`.
@@ -181,7 +184,7 @@ bool response_der(OCSP_BASICRESP* basic, Bytes& der, std::string& error) {
 
 // Fills t.packed and t.response from t.basic: the signature algorithm and certs OpenSSL chose,
 // an empty tbsResponseData and signature, status successful, type id-pkix-ocsp-basic.
-bool OcspSigningContext::pack_template(GoodTemplate& t, bool include_signer_cert) {
+bool OcspSigningContext::pack_template(ResponseTemplate& t, bool include_signer_cert) {
   t.packed.reset(PKIREPO_OCSP_BASIC_new());
   t.response.reset(PKIREPO_OCSP_RESPONSE_new());
   OcspResponseBytesPtr bytes(PKIREPO_OCSP_BYTES_new());
@@ -226,29 +229,67 @@ OcspSigningContext::OcspSigningContext(const OcspResponseSigner& signer)
       EVP_PKEY_CTX_set_signature_md(sign_ctx_.get(), digest_.get()) != 1) {
     throw std::runtime_error("OCSP signing context: " + openssl_error());
   }
-  const unsigned char one = 1;
   for (CertIdHash h : {CertIdHash::sha1, CertIdHash::sha256}) {
-    auto t = std::make_unique<GoodTemplate>();
     std::string error;
-    EvpMdCtxPtr sign_ctx = general_.context();
-    if (!(t->basic = build_basic(signer, sign_ctx.get(), h, {&one, 1}, {}, 0, 1, error))) {
-      throw std::runtime_error("OCSP signing context: " + error);
+    if (!(good_[static_cast<size_t>(h)] = make_template(h, {}, error))) {
+      throw std::runtime_error("OCSP signing context: response template: " + error);
     }
-    const OCSP_SINGLERESP* single = OCSP_resp_get0(t->basic.get(), 0);
-    int reason = 0;
-    ASN1_GENERALIZEDTIME* revoked_at = nullptr;
-    // As for producedAt: OpenSSL offers these fields through const getters only.
-    OCSP_id_get0_info(nullptr, nullptr, nullptr, &t->serial,
-                      const_cast<OCSP_CERTID*>(OCSP_SINGLERESP_get0_id(single)));
-    OCSP_single_get0_status(const_cast<OCSP_SINGLERESP*>(single), &reason, &revoked_at,
-                            &t->this_update, &t->next_update);
-    t->produced_at = const_cast<ASN1_GENERALIZEDTIME*>(OCSP_resp_get0_produced_at(t->basic.get()));
-    if (t->serial == nullptr || t->this_update == nullptr || t->next_update == nullptr ||
-        t->produced_at == nullptr || !pack_template(*t, signer.include_signer_cert())) {
-      throw std::runtime_error("OCSP signing context: response template: " + openssl_error());
-    }
-    good_[static_cast<size_t>(h)] = std::move(t);
   }
+}
+
+std::unique_ptr<OcspSigningContext::ResponseTemplate> OcspSigningContext::make_template(
+    CertIdHash hash, const OcspStatus& status, std::string& error) {
+  auto t = std::make_unique<ResponseTemplate>();
+  EvpMdCtxPtr sign_ctx;
+  try {
+    sign_ctx = general_.context();
+  } catch (const std::exception& e) {
+    error = e.what();
+    return nullptr;
+  }
+  const unsigned char one = 1;
+  if (!(t->basic = build_basic(signer_, sign_ctx.get(), hash, {&one, 1}, status, 0, 1, error))) {
+    return nullptr;
+  }
+  const OCSP_SINGLERESP* single = OCSP_resp_get0(t->basic.get(), 0);
+  int reason = 0;
+  // As for producedAt: OpenSSL offers these fields through const getters only.
+  OCSP_id_get0_info(nullptr, nullptr, nullptr, &t->serial,
+                    const_cast<OCSP_CERTID*>(OCSP_SINGLERESP_get0_id(single)));
+  OCSP_single_get0_status(const_cast<OCSP_SINGLERESP*>(single), &reason, &t->revoked_at,
+                          &t->this_update, &t->next_update);
+  t->produced_at = const_cast<ASN1_GENERALIZEDTIME*>(OCSP_resp_get0_produced_at(t->basic.get()));
+  const bool revoked = status.status == store::CertStatus::revoked;
+  if (t->serial == nullptr || t->this_update == nullptr || t->next_update == nullptr ||
+      t->produced_at == nullptr || (t->revoked_at != nullptr) != revoked ||
+      !pack_template(*t, signer_.include_signer_cert())) {
+    error = "response template: " + openssl_error();
+    return nullptr;
+  }
+  return t;
+}
+
+OcspSigningContext::ResponseTemplate* OcspSigningContext::template_for(CertIdHash hash,
+                                                                       const OcspStatus& status) {
+  if (digest_ == nullptr) {
+    return nullptr;  // general path only
+  }
+  if (status.status == store::CertStatus::good) {
+    return good_[static_cast<size_t>(hash)].get();
+  }
+  if (status.status != store::CertStatus::revoked) {
+    return nullptr;
+  }
+  // One per CertID hash and reason, made at first use: revocations are few and so are reasons.
+  const auto key = std::make_pair(hash, status.reason);
+  auto it = revoked_.find(key);
+  if (it == revoked_.end()) {
+    OcspStatus shape = status;
+    shape.revocation_time = 0;
+    std::string error;
+    it = revoked_.emplace(key, make_template(hash, shape, error)).first;  // null: general path
+  }
+  return it->second.get();
 }
 
 OcspSigningContext::~OcspSigningContext() = default;
@@ -256,11 +297,11 @@ OcspSigningContext::~OcspSigningContext() = default;
 bool OcspSigningContext::sign(CertIdHash hash, ByteView serial, const OcspStatus& status,
                               UnixTime this_update, UnixTime next_update, store::OcspRecord& out,
                               std::string& error) {
-  GoodTemplate* t = good_[static_cast<size_t>(hash)].get();
+  ResponseTemplate* t = template_for(hash, status);
   const bool ok =
-      status.status == store::CertStatus::good && t != nullptr
-          ? sign_from_template(*t, serial, this_update, next_update, out.der, error)
-          : sign_general(hash, serial, status, this_update, next_update, out.der, error);
+      t != nullptr ? sign_from_template(*t, serial, status.revocation_time, this_update,
+                                        next_update, out.der, error)
+                   : sign_general(hash, serial, status, this_update, next_update, out.der, error);
   if (!ok) {
     return false;
   }
@@ -287,7 +328,7 @@ bool OcspSigningContext::sign_general(CertIdHash hash, ByteView serial, const Oc
 }
 
 // OpenSSL's encoding of the template's ResponseData as it stands.
-bool OcspSigningContext::encode_tbs(GoodTemplate& t, Bytes& out) {
+bool OcspSigningContext::encode_tbs(ResponseTemplate& t, Bytes& out) {
   const OCSP_RESPDATA* data = OCSP_resp_get0_respdata(t.basic.get());
   const int len = i2d_OCSP_RESPDATA(data, nullptr);
   if (len <= 0) {
@@ -299,7 +340,7 @@ bool OcspSigningContext::encode_tbs(GoodTemplate& t, Bytes& out) {
 }
 
 // OpenSSL's encoding of the OCSPResponse around `tbs` and `signature`.
-bool OcspSigningContext::encode_response(GoodTemplate& t, ByteView tbs, ByteView signature,
+bool OcspSigningContext::encode_response(ResponseTemplate& t, ByteView tbs, ByteView signature,
                                          Bytes& der) {
   ASN1_STRING* tbs_string = t.packed->tbs_response_data->value.sequence;
   ASN1_BIT_STRING* sig = t.packed->signature;
@@ -325,9 +366,13 @@ bool OcspSigningContext::encode_response(GoodTemplate& t, ByteView tbs, ByteView
 }
 
 // Sets the template's serial (big-endian magnitude) and times, and encodes its ResponseData.
-bool OcspSigningContext::encode_tbs_with(GoodTemplate& t, ByteView serial, UnixTime produced_at,
+bool OcspSigningContext::encode_tbs_with(ResponseTemplate& t, ByteView serial,
+                                         UnixTime revocation_time, UnixTime produced_at,
                                          UnixTime this_update, UnixTime next_update, Bytes& out) {
   return ASN1_STRING_set(t.serial, serial.data(), static_cast<int>(serial.size())) == 1 &&
+         (t.revoked_at == nullptr ||
+          ASN1_GENERALIZEDTIME_set(t.revoked_at, static_cast<time_t>(revocation_time)) !=
+              nullptr) &&
          ASN1_GENERALIZEDTIME_set(t.produced_at, static_cast<time_t>(produced_at)) != nullptr &&
          ASN1_GENERALIZEDTIME_set(t.this_update, static_cast<time_t>(this_update)) != nullptr &&
          ASN1_GENERALIZEDTIME_set(t.next_update, static_cast<time_t>(next_update)) != nullptr &&
@@ -336,7 +381,7 @@ bool OcspSigningContext::encode_tbs_with(GoodTemplate& t, ByteView serial, UnixT
 
 // The ResponseData layout for serial contents of `serial_len` bytes, found as the header of this
 // file says: one encoding, then one more per field with that field changed in every byte.
-const OcspSigningContext::TbsLayout* OcspSigningContext::tbs_layout(GoodTemplate& t,
+const OcspSigningContext::TbsLayout* OcspSigningContext::tbs_layout(ResponseTemplate& t,
                                                                     size_t serial_len) {
   if (auto it = t.tbs_layouts.find(serial_len); it != t.tbs_layouts.end()) {
     return &it->second;
@@ -347,33 +392,40 @@ const OcspSigningContext::TbsLayout* OcspSigningContext::tbs_layout(GoodTemplate
   const UnixTime b = kLayoutTimeB;
   TbsLayout layout;
   Bytes other;
-  if (!encode_tbs_with(t, fill_a, a, a, a, layout.der)) {
+  if (!encode_tbs_with(t, fill_a, a, a, a, a, layout.der)) {
     return nullptr;
   }
-  std::optional<size_t> at[4];
-  if (encode_tbs_with(t, fill_b, a, a, a, other)) {
+  std::optional<size_t> at[5];
+  if (encode_tbs_with(t, fill_b, a, a, a, a, other)) {
     at[0] = field_offset(layout.der, other, serial_len);
   }
-  if (encode_tbs_with(t, fill_a, b, a, a, other)) {
+  if (encode_tbs_with(t, fill_a, a, b, a, a, other)) {
     at[1] = field_offset(layout.der, other, kTimeDigits);
   }
-  if (encode_tbs_with(t, fill_a, a, b, a, other)) {
+  if (encode_tbs_with(t, fill_a, a, a, b, a, other)) {
     at[2] = field_offset(layout.der, other, kTimeDigits);
   }
-  if (encode_tbs_with(t, fill_a, a, a, b, other)) {
+  if (encode_tbs_with(t, fill_a, a, a, a, b, other)) {
     at[3] = field_offset(layout.der, other, kTimeDigits);
   }
-  if (!at[0] || !at[1] || !at[2] || !at[3]) {
+  if (t.revoked_at == nullptr) {
+    at[4] = 0;
+  } else if (encode_tbs_with(t, fill_a, b, a, a, a, other)) {
+    at[4] = field_offset(layout.der, other, kTimeDigits);
+  }
+  if (!at[0] || !at[1] || !at[2] || !at[3] || !at[4]) {
     return nullptr;
   }
   layout.serial_at = *at[0];
   layout.produced_at = *at[1];
   layout.this_update_at = *at[2];
   layout.next_update_at = *at[3];
+  layout.revocation_at = *at[4];
   return &t.tbs_layouts.emplace(serial_len, std::move(layout)).first->second;
 }
 
-bool OcspSigningContext::sign_from_template(GoodTemplate& t, ByteView serial, UnixTime this_update,
+bool OcspSigningContext::sign_from_template(ResponseTemplate& t, ByteView serial,
+                                            UnixTime revocation_time, UnixTime this_update,
                                             UnixTime next_update, Bytes& der, std::string& error) {
   auto fail = [&](const char* step) {
     error = std::string(step) + ": " + openssl_error();
@@ -412,7 +464,15 @@ bool OcspSigningContext::sign_from_template(GoodTemplate& t, ByteView serial, Un
     std::copy(t.this_update_text.begin(), t.this_update_text.end(), at(tl->produced_at));
     std::copy(t.this_update_text.begin(), t.this_update_text.end(), at(tl->this_update_at));
     std::copy(t.next_update_text.begin(), t.next_update_text.end(), at(tl->next_update_at));
-  } else if (!encode_tbs_with(t, serial, this_update, this_update, next_update, t.tbs)) {
+    if (t.revoked_at != nullptr) {
+      std::array<uint8_t, kTimeDigits> revoked_text{};
+      if (!time_digits(revocation_time, revoked_text)) {
+        return fail("revocationTime");
+      }
+      std::copy(revoked_text.begin(), revoked_text.end(), at(tl->revocation_at));
+    }
+  } else if (!encode_tbs_with(t, serial, revocation_time, this_update, this_update, next_update,
+                              t.tbs)) {
     return fail("ResponseData");  // (no layout: OpenSSL's own encoding, as before layouts)
   }
   unsigned char md[EVP_MAX_MD_SIZE];

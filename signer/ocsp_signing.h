@@ -12,6 +12,7 @@
 // OcspSigningContext (its own EVP_MD_CTX): contexts are never shared between threads.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -66,15 +67,15 @@ class OcspResponseSigner {
 // One worker's signing state. Not thread-safe: one per thread.
 //
 // Why a template: building a fresh BasicOCSPResponse, hashing the issuer for its CertID and
-// signing through EVP_DigestSign cost as much again as the signature itself. Almost every
-// response says "good", so each context keeps one signed "good" response per CertID hash, built
-// once by OpenSSL's OCSP code, and OpenSSL's encoding of it for each layout (serial length;
-// ResponseData and signature length). For every certificate it copies the serial, the three
+// signing through EVP_DigestSign cost as much again as the signature itself. So each context
+// keeps one signed response per CertID hash and status shape (good; revoked, per reason),
+// built once by OpenSSL's OCSP code, and OpenSSL's encoding of it for each layout (serial
+// length; ResponseData and signature length). For every certificate it copies the serial, the
 // times and the signature into that encoding at the offsets where OpenSSL put them, hashes
 // tbsResponseData and signs the digest with a signing context initialised once -- the same
 // work `openssl speed` measures. The result is byte for byte what OCSP_basic_sign makes
-// (tests/signer/ocsp_signing_test.cpp). Revoked responses, and keys without a separate digest
-// (Ed25519), take the general path through OCSP_basic_sign_ctx.
+// (tests/signer/ocsp_signing_test.cpp). Keys without a separate digest (Ed25519) take the
+// general path through OCSP_basic_sign_ctx.
 class OcspSigningContext {
  public:
   explicit OcspSigningContext(const OcspResponseSigner& signer);
@@ -89,29 +90,37 @@ class OcspSigningContext {
                           std::string& error);
 
  private:
-  struct GoodTemplate;
+  struct ResponseTemplate;
   struct TbsLayout;
   struct ResponseLayout;
 
   [[nodiscard]] bool sign_general(CertIdHash hash, ByteView serial, const OcspStatus& status,
                                   UnixTime this_update, UnixTime next_update, Bytes& der,
                                   std::string& error);
-  [[nodiscard]] static bool pack_template(GoodTemplate& t, bool include_signer_cert);
-  [[nodiscard]] bool sign_from_template(GoodTemplate& t, ByteView serial, UnixTime this_update,
+  [[nodiscard]] std::unique_ptr<ResponseTemplate> make_template(CertIdHash hash,
+                                                                const OcspStatus& status,
+                                                                std::string& error);
+  // The template for this hash and status shape, made at first use; null: general path.
+  [[nodiscard]] ResponseTemplate* template_for(CertIdHash hash, const OcspStatus& status);
+  [[nodiscard]] static bool pack_template(ResponseTemplate& t, bool include_signer_cert);
+  [[nodiscard]] bool sign_from_template(ResponseTemplate& t, ByteView serial,
+                                        UnixTime revocation_time, UnixTime this_update,
                                         UnixTime next_update, Bytes& der, std::string& error);
-  [[nodiscard]] static bool encode_tbs(GoodTemplate& t, Bytes& out);
-  [[nodiscard]] static bool encode_tbs_with(GoodTemplate& t, ByteView serial, UnixTime produced_at,
+  [[nodiscard]] static bool encode_tbs(ResponseTemplate& t, Bytes& out);
+  [[nodiscard]] static bool encode_tbs_with(ResponseTemplate& t, ByteView serial,
+                                            UnixTime revocation_time, UnixTime produced_at,
                                             UnixTime this_update, UnixTime next_update, Bytes& out);
-  [[nodiscard]] static bool encode_response(GoodTemplate& t, ByteView tbs, ByteView signature,
+  [[nodiscard]] static bool encode_response(ResponseTemplate& t, ByteView tbs, ByteView signature,
                                             Bytes& der);
-  [[nodiscard]] static const TbsLayout* tbs_layout(GoodTemplate& t, size_t serial_len);
+  [[nodiscard]] static const TbsLayout* tbs_layout(ResponseTemplate& t, size_t serial_len);
 
   const OcspResponseSigner& signer_;
   SigningTemplate general_;  // the general path's DigestSign context, copied per signature
   EvpPkeyCtxPtr sign_ctx_;   // fast path: EVP_PKEY_sign over a digest
   EvpMdPtr digest_;          // fetched once: implicit fetches take a lock per call
   EvpMdCtxPtr digest_ctx_;   // fast path: hashes ResponseData, reused
-  std::unique_ptr<GoodTemplate> good_[3];  // by CertIdHash value; empty: general path only
+  std::unique_ptr<ResponseTemplate> good_[3];  // by CertIdHash value; empty: general path only
+  std::map<std::pair<CertIdHash, int>, std::unique_ptr<ResponseTemplate>> revoked_;  // by reason
 };
 
 // RFC 9919 7.2 ETag: the quoted lowercase hex SHA-256 of the complete OCSPResponse.

@@ -58,7 +58,7 @@ Hierarchy make_hierarchy(const std::string& responder_algorithm) {
 
 // The same response built the documented way, with OpenSSL's OCSP API alone.
 Bytes openssl_response(const Hierarchy& h, CertIdHash hash, ByteView serial, UnixTime this_update,
-                       UnixTime next_update) {
+                       UnixTime next_update, const OcspStatus& status = {}) {
   Asn1IntegerPtr serial_int(ASN1_INTEGER_new());
   REQUIRE(ASN1_STRING_set(serial_int.get(), serial.data(), static_cast<int>(serial.size())) == 1);
   OcspCertIdPtr id(OCSP_cert_id_new(cert_id_md(hash), X509_get_subject_name(h.ca.get()),
@@ -66,8 +66,12 @@ Bytes openssl_response(const Hierarchy& h, CertIdHash hash, ByteView serial, Uni
   Asn1GeneralizedTimePtr this_time = make_generalized_time(this_update);
   Asn1GeneralizedTimePtr next_time = make_generalized_time(next_update);
   OcspBasicRespPtr basic(OCSP_BASICRESP_new());
-  REQUIRE(OCSP_basic_add1_status(basic.get(), id.get(), V_OCSP_CERTSTATUS_GOOD, 0, nullptr,
-                                 this_time.get(), next_time.get()) != nullptr);
+  const bool revoked = status.status == store::CertStatus::revoked;
+  Asn1GeneralizedTimePtr revoked_time =
+      revoked ? make_generalized_time(status.revocation_time) : nullptr;
+  REQUIRE(OCSP_basic_add1_status(
+              basic.get(), id.get(), revoked ? V_OCSP_CERTSTATUS_REVOKED : V_OCSP_CERTSTATUS_GOOD,
+              status.reason, revoked_time.get(), this_time.get(), next_time.get()) != nullptr);
   auto* produced = const_cast<ASN1_GENERALIZEDTIME*>(OCSP_resp_get0_produced_at(basic.get()));
   REQUIRE(ASN1_GENERALIZEDTIME_set(produced, static_cast<time_t>(this_update)) != nullptr);
   REQUIRE(OCSP_basic_sign(basic.get(), h.responder.get(), h.responder_key.get(), EVP_sha256(),
@@ -170,6 +174,47 @@ TEST_CASE("OCSP signing: a good response is byte for byte what OCSP_basic_sign m
       }
     }
   }
+}
+
+TEST_CASE("OCSP signing: a revoked response is byte for byte what OCSP_basic_sign makes",
+          "[ocsp_signing]") {
+  Hierarchy h = make_hierarchy("rsa-2048");
+  OcspResponseSigner signer(h.ca.get(), h.responder.get(), h.responder_key.get(), true);
+  OcspSigningContext ctx(signer);
+  // Reasons without and with a value, each with its own template, and good responses between
+  // them; revocation times differ in every digit; serial lengths cover short and long layouts.
+  int compared = 0;
+  for (int round = 0; round < 2; ++round) {
+    for (int reason : {-1, OCSP_REVOKED_STATUS_KEYCOMPROMISE, OCSP_REVOKED_STATUS_SUPERSEDED,
+                       OCSP_REVOKED_STATUS_CESSATIONOFOPERATION}) {
+      for (CertIdHash hash : {CertIdHash::sha1, CertIdHash::sha256}) {
+        for (size_t len : {size_t{1}, size_t{8}, size_t{16}, size_t{20}}) {
+          Bytes serial = random_serial();
+          serial.resize(len, 0x3c);
+          serial[0] = len == 8 ? 0x80 : 0x41;
+          const UnixTime this_update = kNow + round * 86400 + static_cast<UnixTime>(len) * 67;
+          OcspStatus status;
+          status.status = store::CertStatus::revoked;
+          status.reason = reason;
+          status.revocation_time = (round == 0 ? kNow - 1 : 946684799) - reason * 3661;
+          INFO(cert_id_hash_name(hash)
+               << " round " << round << " reason " << reason << " serial " << to_hex(serial));
+          store::OcspRecord record;
+          std::string error;
+          REQUIRE(
+              ctx.sign(hash, serial, status, this_update, this_update + 4 * 86400, record, error));
+          CHECK(record.status == store::CertStatus::revoked);
+          CHECK(record.der ==
+                openssl_response(h, hash, serial, this_update, this_update + 4 * 86400, status));
+          REQUIRE(ctx.sign(hash, serial, {}, this_update, this_update + 4 * 86400, record, error));
+          CHECK(record.der ==
+                openssl_response(h, hash, serial, this_update, this_update + 4 * 86400));
+          ++compared;
+        }
+      }
+    }
+  }
+  CHECK(compared == 64);
 }
 
 TEST_CASE("OCSP signing: consecutive responses share no state", "[ocsp_signing]") {
