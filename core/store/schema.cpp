@@ -15,6 +15,12 @@ class Writer {
   Writer() = default;
   // `expected`: the encoded size, when known, so the buffer is allocated once.
   explicit Writer(size_t expected) { out_.reserve(expected); }
+  // Writes into `reuse`, emptied first: its capacity is kept, so a buffer that is encoded into
+  // again and again stops allocating.
+  Writer(Bytes&& reuse, size_t expected) : out_(std::move(reuse)) {
+    out_.clear();
+    out_.reserve(expected);
+  }
   void u8(uint8_t v) { out_.push_back(v); }
   void u16(uint16_t v) {
     u8(static_cast<uint8_t>(v >> 8));
@@ -241,15 +247,21 @@ bool decode(ByteView data, CertRecord& out) {
 }
 
 Bytes encode(const OcspRecord& r) {
-  // The signer encodes one per response signed: one allocation, not one per doubling.
-  Writer w(1 + 1 + 8 + 8 + 4 + r.etag.size() + 4 + r.der.size());
+  Bytes out;
+  encode_into(r, out);
+  return out;
+}
+
+void encode_into(const OcspRecord& r, Bytes& out) {
+  // The signer encodes one per response signed: at most one allocation, not one per doubling.
+  Writer w(std::move(out), 1 + 1 + 8 + 8 + 4 + r.etag.size() + 4 + r.der.size());
   w.u8(kOcspVersion);
   w.u8(static_cast<uint8_t>(r.status));
   w.i64(r.this_update);
   w.i64(r.next_update);
   w.str(r.etag);
   w.bytes(r.der);
-  return w.take();
+  out = w.take();
 }
 
 bool decode_view(ByteView data, OcspView& out) {

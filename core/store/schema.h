@@ -107,6 +107,8 @@ struct OcspView {
 [[nodiscard]] Bytes encode(const CaRecord& r);
 [[nodiscard]] Bytes encode(const CertRecord& r);
 [[nodiscard]] Bytes encode(const OcspRecord& r);
+// encode() into `out`, reusing its capacity (the signer's workers encode every response).
+void encode_into(const OcspRecord& r, Bytes& out);
 [[nodiscard]] Bytes encode(const CrlRecord& r);
 [[nodiscard]] bool decode(ByteView data, CaRecord& out);
 [[nodiscard]] bool decode(ByteView data, CertRecord& out);

@@ -10,7 +10,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <cctype>
 #include <chrono>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
@@ -139,13 +141,40 @@ TEST_CASE("run survives SIGKILL at any point and the next run finishes the job",
   REQUIRE(audit.exit_code == 0);
   std::istringstream lines(audit.out);
   uint64_t audited = 0;
+  // Serials compare as numbers: by hex length, then digits (no leading zeros).
+  auto hex_less = [](const std::string& a, const std::string& b) {
+    return a.size() != b.size() ? a.size() < b.size() : a < b;
+  };
+  auto lower = [](std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+    return s;
+  };
+  std::string audited_min;
+  std::string audited_max;
   for (std::string line; std::getline(lines, line);) {
     auto j = nlohmann::json::parse(line);
     if (j["event"] == "ocsp_responses_signed" && j["details"]["ca"] == "tls") {
       audited += j["details"]["responses"].get<uint64_t>();
+      const std::string lo = lower(j["details"]["serial_min"].get<std::string>());
+      const std::string hi = lower(j["details"]["serial_max"].get<std::string>());
+      CHECK_FALSE(hex_less(hi, lo));
+      if (audited_min.empty() || hex_less(lo, audited_min)) {
+        audited_min = lo;
+      }
+      if (audited_max.empty() || hex_less(audited_max, hi)) {
+        audited_max = hi;
+      }
     }
   }
   CHECK(audited == 2 * count);
+  // ... and the audited serial ranges span exactly the certificates' serials.
+  std::vector<std::string> sorted;
+  for (const auto& s : serials) {
+    sorted.push_back(lower(s));
+  }
+  std::sort(sorted.begin(), sorted.end(), hex_less);
+  CHECK(audited_min == sorted.front());
+  CHECK(audited_max == sorted.back());
 
   // A sample of responses: the signature verifies with the responder's key and the status is
   // the certificate's.
