@@ -240,15 +240,8 @@ OcspSigningContext::OcspSigningContext(const OcspResponseSigner& signer)
 std::unique_ptr<OcspSigningContext::ResponseTemplate> OcspSigningContext::make_template(
     CertIdHash hash, const OcspStatus& status, std::string& error) {
   auto t = std::make_unique<ResponseTemplate>();
-  EvpMdCtxPtr sign_ctx;
-  try {
-    sign_ctx = general_.context();
-  } catch (const std::exception& e) {
-    error = e.what();
-    return nullptr;
-  }
   const unsigned char one = 1;
-  if (!(t->basic = build_basic(signer_, sign_ctx.get(), hash, {&one, 1}, status, 0, 1, error))) {
+  if (!(t->basic = build_general(hash, {&one, 1}, status, 0, 1, error))) {
     return nullptr;
   }
   const OCSP_SINGLERESP* single = OCSP_resp_get0(t->basic.get(), 0);
@@ -312,18 +305,24 @@ bool OcspSigningContext::sign(CertIdHash hash, ByteView serial, const OcspStatus
   return true;
 }
 
-bool OcspSigningContext::sign_general(CertIdHash hash, ByteView serial, const OcspStatus& status,
-                                      UnixTime this_update, UnixTime next_update, Bytes& der,
-                                      std::string& error) {
+OcspBasicRespPtr OcspSigningContext::build_general(CertIdHash hash, ByteView serial,
+                                                   const OcspStatus& status, UnixTime this_update,
+                                                   UnixTime next_update, std::string& error) {
   EvpMdCtxPtr sign_ctx;
   try {
     sign_ctx = general_.context();
   } catch (const std::exception& e) {
     error = e.what();
-    return false;
+    return nullptr;
   }
-  OcspBasicRespPtr basic =
-      build_basic(signer_, sign_ctx.get(), hash, serial, status, this_update, next_update, error);
+  return build_basic(signer_, sign_ctx.get(), hash, serial, status, this_update, next_update,
+                     error);
+}
+
+bool OcspSigningContext::sign_general(CertIdHash hash, ByteView serial, const OcspStatus& status,
+                                      UnixTime this_update, UnixTime next_update, Bytes& der,
+                                      std::string& error) {
+  OcspBasicRespPtr basic = build_general(hash, serial, status, this_update, next_update, error);
   return basic && response_der(basic.get(), der, error);
 }
 

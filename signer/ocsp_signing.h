@@ -94,6 +94,10 @@ class OcspSigningContext {
   struct TbsLayout;
   struct ResponseLayout;
 
+  // One BasicOCSPResponse signed by OpenSSL's OCSP code on a copy of `general_`.
+  [[nodiscard]] OcspBasicRespPtr build_general(CertIdHash hash, ByteView serial,
+                                               const OcspStatus& status, UnixTime this_update,
+                                               UnixTime next_update, std::string& error);
   [[nodiscard]] bool sign_general(CertIdHash hash, ByteView serial, const OcspStatus& status,
                                   UnixTime this_update, UnixTime next_update, Bytes& der,
                                   std::string& error);
