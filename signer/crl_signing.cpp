@@ -57,13 +57,6 @@ std::string serial_key(ByteView serial) {
   return {reinterpret_cast<const char*>(serial.data()), serial.size()};
 }
 
-bool serial_less(const Bytes& a, const Bytes& b) {
-  if (a.size() != b.size()) {
-    return a.size() < b.size();
-  }
-  return a < b;
-}
-
 }  // namespace
 
 X509CrlPtr build_crl(const CrlSpec& spec) {

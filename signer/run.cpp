@@ -89,10 +89,6 @@ void put_meta_json(store::WriteTxn& txn, const std::string& name, const json& j)
 }
 
 // Serial order: by magnitude (shorter first), then bytes; hex strings compare the same way.
-bool serial_hex_less(const std::string& a, const std::string& b) {
-  return a.size() != b.size() ? a.size() < b.size() : a < b;
-}
-
 int normal_reason(int reason) {
   return reason <= 0 ? -1 : reason;
 }
@@ -361,19 +357,16 @@ struct OcspTally {
   UnixTime next_update_max = 0;
 
   // Counts one signed response. Its serial joins serial_min/serial_max at seal(), in hex once
-  // per batch rather than per response (by length, then bytes: the order of serial_hex_less).
+  // per batch rather than per response (serial_less() orders both forms alike).
   void add(const OcspWork& w) {
     ++count;
     (w.status.status == store::CertStatus::good ? good : revoked) += 1;
     (w.hash == CertIdHash::sha1 ? sha1 : sha256) += 1;
-    add_range({}, {}, w.this_update, w.this_update, w.next_update, w.next_update);
-    auto less = [](const Bytes& a, const Bytes& b) {
-      return a.size() != b.size() ? a.size() < b.size() : a < b;
-    };
-    if (!unsealed_ || less(w.serial, unsealed_min_)) {
+    add_times(w.this_update, w.this_update, w.next_update, w.next_update);
+    if (!unsealed_ || serial_less(w.serial, unsealed_min_)) {
       unsealed_min_ = w.serial;
     }
-    if (!unsealed_ || less(unsealed_max_, w.serial)) {
+    if (!unsealed_ || serial_less(unsealed_max_, w.serial)) {
       unsealed_max_ = w.serial;
     }
     unsealed_ = true;
@@ -381,20 +374,21 @@ struct OcspTally {
 
   void seal() {
     if (unsealed_) {
-      add_range(to_hex(unsealed_min_), to_hex(unsealed_max_), this_update_min, this_update_max,
-                next_update_min, next_update_max);
+      add_serials(to_hex(unsealed_min_), to_hex(unsealed_max_));
       unsealed_ = false;
     }
   }
 
-  void add_range(const std::string& smin, const std::string& smax, UnixTime tu_min, UnixTime tu_max,
-                 UnixTime nu_min, UnixTime nu_max) {
-    if (!smin.empty() && (serial_min.empty() || serial_hex_less(smin, serial_min))) {
+  void add_serials(const std::string& smin, const std::string& smax) {
+    if (!smin.empty() && (serial_min.empty() || serial_less(smin, serial_min))) {
       serial_min = smin;
     }
-    if (!smax.empty() && (serial_max.empty() || serial_hex_less(serial_max, smax))) {
+    if (!smax.empty() && (serial_max.empty() || serial_less(serial_max, smax))) {
       serial_max = smax;
     }
+  }
+
+  void add_times(UnixTime tu_min, UnixTime tu_max, UnixTime nu_min, UnixTime nu_max) {
     this_update_min = this_update_min == 0 ? tu_min : std::min(this_update_min, tu_min);
     this_update_max = std::max(this_update_max, tu_max);
     next_update_min = next_update_min == 0 ? nu_min : std::min(next_update_min, nu_min);
@@ -407,8 +401,8 @@ struct OcspTally {
     revoked += j.value("revoked", uint64_t{0});
     sha1 += j.value("sha1", uint64_t{0});
     sha256 += j.value("sha256", uint64_t{0});
-    add_range(j.value("serial_min", std::string()), j.value("serial_max", std::string()),
-              j.value("this_update_min", UnixTime{0}), j.value("this_update_max", UnixTime{0}),
+    add_serials(j.value("serial_min", std::string()), j.value("serial_max", std::string()));
+    add_times(j.value("this_update_min", UnixTime{0}), j.value("this_update_max", UnixTime{0}),
               j.value("next_update_min", UnixTime{0}), j.value("next_update_max", UnixTime{0}));
   }
 
@@ -736,10 +730,10 @@ CrlResult sign_crl_shard(Session& session, store::WriteTxn& txn, const CaContext
   std::string smax;
   for (const CrlEntry& e : spec.entries) {
     std::string s = to_hex(e.serial);
-    if (smin.empty() || serial_hex_less(s, smin)) {
+    if (smin.empty() || serial_less(s, smin)) {
       smin = s;
     }
-    if (smax.empty() || serial_hex_less(smax, s)) {
+    if (smax.empty() || serial_less(smax, s)) {
       smax = s;
     }
   }

@@ -19,6 +19,12 @@ namespace pkirepo {
 [[nodiscard]] std::string serial_hex(const X509* cert);
 // Parses a CLI serial ("0a1b..", "0A:1B:..", "0x..") into canonical magnitude bytes.
 [[nodiscard]] bool parse_serial_hex(std::string_view text, Bytes& out);
+// Serials in numeric order, as serial_bytes() or as serial_hex() (no leading zeros either way):
+// by length, then digit by digit.
+template <class Serial>
+[[nodiscard]] bool serial_less(const Serial& a, const Serial& b) {
+  return a.size() != b.size() ? a.size() < b.size() : a < b;
+}
 
 // OCSP CertID hash algorithms (one byte in store keys).
 enum class CertIdHash : uint8_t { sha1 = 1, sha256 = 2 };
