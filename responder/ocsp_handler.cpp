@@ -6,6 +6,7 @@
 #include "responder/ocsp_request.h"
 #include "responder/responder.h"
 #include "store/schema.h"
+#include "store/store.h"
 
 namespace pkirepo::responder {
 
@@ -32,6 +33,19 @@ Response Responder::handle_ocsp(const Request& req, ByteView der, Route route,
   if (!store::decode_view(*value, view)) {
     return ocsp_error_response(OcspError::internal_error, Outcome::internal_error, route, req.now);
   }
+  // The response is the record's head and, for a delegated responder, the shared tail (its
+  // certificate) from the same snapshot.
+  std::optional<ByteView> tail;
+  if (view.tail_id != 0 && !(tail = store::get_ocsp_tail(txn, view.tail_id))) {
+    return ocsp_error_response(OcspError::internal_error, Outcome::internal_error, route, req.now);
+  }
+  auto whole_der = [&] {
+    Bytes whole(view.head.begin(), view.head.end());
+    if (tail) {
+      whole.insert(whole.end(), tail->begin(), tail->end());
+    }
+    return whole;
+  };
   // RULES.md: never serve a response past its nextUpdate.
   if (view.next_update <= req.now) {
     return ocsp_error_response(OcspError::try_later, Outcome::stale, route, req.now);
@@ -46,7 +60,7 @@ Response Responder::handle_ocsp(const Request& req, ByteView der, Route route,
     Response r;
     r.route = route;
     r.content_type = "application/ocsp-response";
-    switch (nonce_signer_->sign(view.der, decoded.request.get(), r.owned_body)) {
+    switch (nonce_signer_->sign(whole_der(), decoded.request.get(), r.owned_body)) {
       case NonceSigner::Result::signed_ok:
         r.body = r.owned_body;
         r.outcome = Outcome::nonce_signed;
@@ -75,7 +89,11 @@ Response Responder::handle_ocsp(const Request& req, ByteView der, Route route,
     r.outcome = Outcome::not_modified;
     return r;
   }
-  r.body = view.der;  // zero-copy: valid until the caller resets `txn`
+  if (tail) {
+    r.set_owned_body(whole_der());
+  } else {
+    r.body = view.head;  // zero-copy: valid until the caller resets `txn`
+  }
   r.outcome = status_outcome;
   return r;
 }

@@ -112,8 +112,9 @@ std::string config_hash(const Config& cfg) {
 }
 
 // The reason a stored revoked response states (-1: none), or -2 when it cannot be read.
-int response_reason(ByteView der) {
-  OcspResponsePtr resp = parse_ocsp_response_der(der);
+int response_reason(const store::Txn& txn, const store::OcspView& view) {
+  const std::optional<Bytes> der = store::ocsp_der(txn, view);
+  OcspResponsePtr resp = der ? parse_ocsp_response_der(*der) : nullptr;
   if (!resp) {
     return -2;
   }
@@ -247,6 +248,10 @@ struct OcspKeyMaterial {
   bool delegated = true;
   UnixTime not_after = 0;
   std::unique_ptr<OcspResponseSigner> signer;
+  // What every response ends with when the delegated responder's certificate is in `certs`
+  // (schema.h OcspTail): stored once, not in every record. Empty when the CA signs itself.
+  Bytes tail_der;
+  [[nodiscard]] store::OcspTail tail() const { return store::make_ocsp_tail(tail_der); }
 };
 
 // Loads the OCSP signer; with `rotate`, first issues a new responder certificate when the
@@ -321,6 +326,9 @@ std::optional<OcspKeyMaterial> load_ocsp_signer(Session& session, CaContext& ca,
     }
     m.signer =
         std::make_unique<OcspResponseSigner>(ca.cert.get(), m.cert.get(), m.key.get(), m.delegated);
+    if (m.signer->include_signer_cert()) {
+      m.tail_der = to_der(m.cert.get());
+    }
   } catch (const std::exception& e) {
     problems.push_back("CA " + ca.record.id + ": OCSP signer: " + e.what());
     return std::nullopt;
@@ -557,7 +565,7 @@ class CertScanner {
           !std::equal(ca_.key_prefix.begin(), ca_.key_prefix.end(), key.begin())) {
         break;
       }
-      visit(responses, key, cursor.value(), out);
+      visit(txn, responses, key, cursor.value(), out);
       if (filled_ >= max_items) {
         resume_.assign(key.begin(), key.end());
         out.resize(filled_);
@@ -577,8 +585,8 @@ class CertScanner {
   UnixTime earliest_next_update = kNever;
 
  private:
-  void visit(std::vector<std::unique_ptr<ForwardLookup>>& responses, ByteView key, ByteView value,
-             std::vector<OcspWork>& out) {
+  void visit(const store::Txn& txn, std::vector<std::unique_ptr<ForwardLookup>>& responses,
+             ByteView key, ByteView value, std::vector<OcspWork>& out) {
     store::CertRecord rec;
     if (!store::decode(value, rec)) {
       ++malformed;
@@ -611,7 +619,7 @@ class CertScanner {
           UnixTime refresh = ocsp_refresh_point(cfg_, view.this_update, view.next_update);
           due = view.status != rec.status || now_ >= refresh ||
                 (rec.status == store::CertStatus::revoked &&
-                 response_reason(view.der) != normal_reason(rec.reason));
+                 response_reason(txn, view) != normal_reason(rec.reason));
           if (!due) {
             ++fresh;
             next_due = std::min(next_due, refresh);
@@ -806,17 +814,18 @@ class CaRun {
         contexts.push_back(std::make_unique<OcspSigningContext>(*material->signer));
       }
     }
+    const store::OcspTail tail = material ? material->tail() : store::OcspTail{};
     uint64_t signed_here = 0;
     uint64_t failed_here = 0;
     std::vector<OcspWork> pending;
     std::vector<OcspWork> next;  // after the swap below: the batch last committed, to refill
     scanner.next_chunk(options_.batch_size, pending);
-    start_signing(pending, contexts);
+    start_signing(pending, contexts, tail);
     while (!pending.empty()) {
       scanner.next_chunk(options_.batch_size, next);  // overlaps signing
       pool_.wait();
-      start_signing(next, contexts);
-      commit(pending, signed_here, failed_here, due);  // overlaps signing of `next`
+      start_signing(next, contexts, tail);
+      commit(pending, tail, signed_here, failed_here, due);  // overlaps signing of `next`
       std::swap(pending, next);
     }
     pool_.wait();
@@ -947,12 +956,13 @@ class CaRun {
   }
 
   void start_signing(std::vector<OcspWork>& batch,
-                     std::vector<std::unique_ptr<OcspSigningContext>>& contexts) {
+                     std::vector<std::unique_ptr<OcspSigningContext>>& contexts,
+                     const store::OcspTail& tail) {
     if (batch.empty() || contexts.empty()) {
       return;
     }
     OcspWork* items = batch.data();  // stays put: only the other batch is refilled meanwhile
-    pool_.start(batch.size(), [items, &contexts](unsigned worker, size_t i) {
+    pool_.start(batch.size(), [items, &contexts, &tail](unsigned worker, size_t i) {
       OcspWork& w = items[i];
       store::OcspRecord record;
       if (w.this_update >= w.next_update) {
@@ -962,13 +972,13 @@ class CaRun {
       w.ok = contexts[worker]->sign(w.hash, w.serial, w.status, w.this_update, w.next_update,
                                     record, w.error);
       if (w.ok) {
-        store::encode_into(record, w.value);
+        store::encode_into(record, &tail, w.value);
       }
     });
   }
 
-  void commit(std::vector<OcspWork>& batch, uint64_t& signed_count, uint64_t& failed_count,
-              UnixTime& due) {
+  void commit(std::vector<OcspWork>& batch, const store::OcspTail& tail, uint64_t& signed_count,
+              uint64_t& failed_count, UnixTime& due) {
     OcspTally tally;
     for (const OcspWork& w : batch) {
       if (w.ok) {
@@ -987,6 +997,9 @@ class CaRun {
     tally.seal();
     if (tally.count > 0) {
       session_.store().transact([&](store::WriteTxn& txn) {
+        if (tail.id != 0) {
+          store::put_ocsp_tail(txn, tail);  // with the first records that name it
+        }
         for (const OcspWork& w : batch) {
           if (w.ok) {
             txn.put(store::Db::ocsp, w.key, w.value);
@@ -1124,6 +1137,10 @@ RevocationPublisher::Outcome RevocationPublisher::publish(store::WriteTxn& txn,
 
   // OCSP: every CertID hash, at once (CPS 4.9.7).
   OcspSigningContext ctx(*m.signer);
+  const store::OcspTail tail = m.tail();
+  if (tail.id != 0) {
+    store::put_ocsp_tail(txn, tail);
+  }
   OcspTally tally;
   for (CertIdHash h : ocsp_cert_id_hashes(cfg)) {
     OcspWork w;
@@ -1144,7 +1161,8 @@ RevocationPublisher::Outcome RevocationPublisher::publish(store::WriteTxn& txn,
     if (!ctx.sign(h, serial, w.status, w.this_update, w.next_update, record, w.error)) {
       throw std::runtime_error("--publish: OCSP signing failed: " + w.error);
     }
-    txn.put(store::Db::ocsp, w.key, store::encode(record));
+    store::encode_into(record, &tail, w.value);
+    txn.put(store::Db::ocsp, w.key, w.value);
     tally.add(w);
   }
   tally.seal();

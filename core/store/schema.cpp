@@ -1,5 +1,8 @@
 #include "store/schema.h"
 
+#include <xxhash.h>
+
+#include <algorithm>
 #include <cstring>
 
 namespace pkirepo::store {
@@ -7,7 +10,10 @@ namespace {
 
 constexpr uint8_t kCaVersion = 1;
 constexpr uint8_t kCertVersion = 1;
-constexpr uint8_t kOcspVersion = 1;
+// 1: the whole DER; 2: a tail id (u64, 0: none) and the DER's head. Both are read.
+constexpr uint8_t kOcspVersion = 2;
+constexpr uint8_t kOcspVersionWholeDer = 1;
+constexpr uint64_t kTailSeed = 0x6f637370746c3031ULL;  // "ocsptl01": never change
 constexpr uint8_t kCrlVersion = 1;
 
 class Writer {
@@ -248,19 +254,40 @@ bool decode(ByteView data, CertRecord& out) {
 
 Bytes encode(const OcspRecord& r) {
   Bytes out;
-  encode_into(r, out);
+  encode_into(r, nullptr, out);
   return out;
 }
 
-void encode_into(const OcspRecord& r, Bytes& out) {
+OcspTail make_ocsp_tail(ByteView bytes) {
+  if (bytes.empty()) {
+    return {};
+  }
+  const uint64_t id = XXH3_64bits_withSeed(bytes.data(), bytes.size(), kTailSeed);
+  return {id == 0 ? 1 : id, bytes};
+}
+
+std::string ocsp_tail_name(uint64_t id) {
+  const Bytes be = be64(id);
+  return "ocsp_tail/" + to_hex(be);
+}
+
+void encode_into(const OcspRecord& r, const OcspTail* tail, Bytes& out) {
+  ByteView head = r.der;
+  uint64_t tail_id = 0;
+  if (tail != nullptr && tail->id != 0 && tail->bytes.size() < r.der.size() &&
+      std::equal(tail->bytes.begin(), tail->bytes.end(), r.der.end() - tail->bytes.size())) {
+    head = head.first(r.der.size() - tail->bytes.size());
+    tail_id = tail->id;
+  }
   // The signer encodes one per response signed: at most one allocation, not one per doubling.
-  Writer w(std::move(out), 1 + 1 + 8 + 8 + 4 + r.etag.size() + 4 + r.der.size());
+  Writer w(std::move(out), 1 + 1 + 8 + 8 + 4 + r.etag.size() + 8 + 4 + head.size());
   w.u8(kOcspVersion);
   w.u8(static_cast<uint8_t>(r.status));
   w.i64(r.this_update);
   w.i64(r.next_update);
   w.str(r.etag);
-  w.bytes(r.der);
+  w.u64(tail_id);
+  w.bytes(head);
   out = w.take();
 }
 
@@ -269,26 +296,20 @@ bool decode_view(ByteView data, OcspView& out) {
   uint8_t version = 0;
   uint8_t status = 0;
   ByteView etag;
-  if (!r.u8(version) || version != kOcspVersion || !r.u8(status) || status > 1 ||
-      !r.i64(out.this_update) || !r.i64(out.next_update) || !r.view(etag) || !r.view(out.der) ||
-      !r.done()) {
+  if (!r.u8(version) || (version != kOcspVersion && version != kOcspVersionWholeDer) ||
+      !r.u8(status) || status > 1 || !r.i64(out.this_update) || !r.i64(out.next_update) ||
+      !r.view(etag)) {
+    return false;
+  }
+  out.tail_id = 0;
+  if (version == kOcspVersion && !r.u64(out.tail_id)) {
+    return false;
+  }
+  if (!r.view(out.head) || !r.done()) {
     return false;
   }
   out.status = static_cast<CertStatus>(status);
   out.etag = std::string_view(reinterpret_cast<const char*>(etag.data()), etag.size());
-  return true;
-}
-
-bool decode(ByteView data, OcspRecord& out) {
-  OcspView v;
-  if (!decode_view(data, v)) {
-    return false;
-  }
-  out.status = v.status;
-  out.this_update = v.this_update;
-  out.next_update = v.next_update;
-  out.etag = std::string(v.etag);
-  out.der.assign(v.der.begin(), v.der.end());
   return true;
 }
 

@@ -8,8 +8,8 @@
 //  certs      issuer key id (SHA-1 of the CA's key bits, 20 B) ‖    CertRecord
 //             serial magnitude (big-endian, no leading zeros)
 //  by_expiry  notAfter (u64 BE) ‖ issuer key id (20 B) ‖ serial      empty
-//  ocsp       CertID hash (1 B: 1 SHA-1, 2 SHA-256) ‖                OcspRecord
-//             issuerNameHash ‖ issuerKeyHash ‖ serial magnitude
+//  ocsp       CertID hash (1 B: 1 SHA-1, 2 SHA-256) ‖                OcspRecord (its DER
+//             issuerNameHash ‖ issuerKeyHash ‖ serial magnitude       may end in a shared tail)
 //  crls       CA id ‖ '/' ‖ shard (decimal ASCII)                    CrlRecord
 //             CA id ‖ "/list.json"                                  CrlRecord whose `der` is the
 //                                                                   CCADB JSON array of the CA's
@@ -17,7 +17,8 @@
 //  audit      sequence number (u64 BE, from 1)                       audit record JSON (audit/)
 //
 // meta keys: "schema_version" (u32 BE), "audit_count" (u64 BE), "audit_head" (32 B SHA-256),
-// "crl_number/<ca>/<shard>" (u64 BE, last number used, never reused), "last_run" (i64 BE).
+// "crl_number/<ca>/<shard>" (u64 BE, last number used, never reused), "last_run" (i64 BE),
+// "ocsp_tail/<16 hex digits>" (a shared tail: see OcspTail).
 // `run` also keeps "run/txnid" (u64 BE), "run/ca/<ca>" and "run/ocsp_progress/<ca>" (JSON) and
 // "crl_set/<ca>/<shard>" (32 B): see signer/run.h.
 #pragma once
@@ -73,6 +74,18 @@ struct OcspRecord {
   Bytes der;         // the complete OCSPResponse
 };
 
+// The bytes that every response of one delegated responder certificate ends with: that
+// certificate's DER, the last element of BasicOCSPResponse.certs. It is about half of each
+// response, so a record stores only the response's head and the tail's id, and the tail is
+// stored once, in meta under ocsp_tail_name(id). The id is XXH3-64 of the bytes: a tail never
+// changes under its name, so readers may cache it.
+struct OcspTail {
+  uint64_t id = 0;  // 0: no tail
+  ByteView bytes;
+};
+[[nodiscard]] OcspTail make_ocsp_tail(ByteView bytes);  // id never 0 for non-empty bytes
+[[nodiscard]] std::string ocsp_tail_name(uint64_t id);  // "ocsp_tail/<16 hex digits>"
+
 struct CrlRecord {
   uint64_t crl_number = 0;
   UnixTime this_update = 0;
@@ -82,14 +95,16 @@ struct CrlRecord {
   Bytes der;
 };
 
-// Zero-copy view of an OcspRecord for the responder's hot path: `der` and `etag` point into
-// the map and live as long as the transaction they came from.
+// Zero-copy view of an OcspRecord for the responder's hot path: `head` and `etag` point into
+// the map and live as long as the transaction they came from. The response is `head` followed
+// by the tail named `tail_id` (none when 0): see store::ocsp_der() and store::get_ocsp_tail().
 struct OcspView {
   CertStatus status = CertStatus::good;
   UnixTime this_update = 0;
   UnixTime next_update = 0;
   std::string_view etag;
-  ByteView der;
+  ByteView head;
+  uint64_t tail_id = 0;
 };
 
 // --- keys ---
@@ -107,12 +122,13 @@ struct OcspView {
 [[nodiscard]] Bytes encode(const CaRecord& r);
 [[nodiscard]] Bytes encode(const CertRecord& r);
 [[nodiscard]] Bytes encode(const OcspRecord& r);
-// encode() into `out`, reusing its capacity (the signer's workers encode every response).
-void encode_into(const OcspRecord& r, Bytes& out);
+// encode() into `out`, reusing its capacity (the signer's workers encode every response). When
+// `tail` is given and `r.der` ends with its bytes, only the head is stored, with the tail's id;
+// otherwise the whole DER.
+void encode_into(const OcspRecord& r, const OcspTail* tail, Bytes& out);
 [[nodiscard]] Bytes encode(const CrlRecord& r);
 [[nodiscard]] bool decode(ByteView data, CaRecord& out);
 [[nodiscard]] bool decode(ByteView data, CertRecord& out);
-[[nodiscard]] bool decode(ByteView data, OcspRecord& out);
 [[nodiscard]] bool decode(ByteView data, CrlRecord& out);
 [[nodiscard]] bool decode_view(ByteView data, OcspView& out);
 

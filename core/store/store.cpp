@@ -4,6 +4,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -154,6 +155,52 @@ std::optional<CrlRecord> get_crl(const Txn& txn, std::string_view ca_id, int sha
     throw StoreError("crls/" + std::string(ca_id) + ": malformed record", EINVAL);
   }
   return r;
+}
+
+std::optional<ByteView> get_ocsp_tail(const Txn& txn, uint64_t id) {
+  return txn.get(Db::meta, as_bytes(ocsp_tail_name(id)));
+}
+
+std::optional<Bytes> ocsp_der(const Txn& txn, const OcspView& view) {
+  Bytes der(view.head.begin(), view.head.end());
+  if (view.tail_id != 0) {
+    const std::optional<ByteView> tail = get_ocsp_tail(txn, view.tail_id);
+    if (!tail) {
+      return std::nullopt;
+    }
+    der.insert(der.end(), tail->begin(), tail->end());
+  }
+  return der;
+}
+
+std::optional<OcspRecord> get_ocsp(const Txn& txn, ByteView key) {
+  auto v = txn.get(Db::ocsp, key);
+  if (!v) {
+    return std::nullopt;
+  }
+  OcspView view;
+  if (!decode_view(*v, view)) {
+    throw StoreError("ocsp/" + to_hex(key) + ": malformed record", EINVAL);
+  }
+  std::optional<Bytes> der = ocsp_der(txn, view);
+  if (!der) {
+    throw StoreError(
+        "ocsp/" + to_hex(key) + ": its tail " + ocsp_tail_name(view.tail_id) + " is missing",
+        EINVAL);
+  }
+  return OcspRecord{view.status, view.this_update, view.next_update, std::string(view.etag),
+                    std::move(*der)};
+}
+
+void put_ocsp_tail(WriteTxn& txn, const OcspTail& tail) {
+  const std::string name = ocsp_tail_name(tail.id);
+  if (auto have = txn.get(Db::meta, as_bytes(name))) {
+    if (!std::equal(have->begin(), have->end(), tail.bytes.begin(), tail.bytes.end())) {
+      throw StoreError("meta/" + name + ": holds another tail (hash collision)", EEXIST);
+    }
+    return;
+  }
+  txn.put(Db::meta, as_bytes(name), tail.bytes);
 }
 
 void put_ca(WriteTxn& txn, const CaRecord& record) {

@@ -66,11 +66,21 @@ class WriteStore {
                                                  ByteView serial);
 [[nodiscard]] std::optional<uint64_t> get_meta_u64(const Txn& txn, std::string_view name);
 [[nodiscard]] std::optional<CrlRecord> get_crl(const Txn& txn, std::string_view ca_id, int shard);
+// The OCSP record at `key` with its complete DER (head and tail); nullopt when absent. Throws
+// StoreError when the record is malformed or names a tail the store lacks.
+[[nodiscard]] std::optional<OcspRecord> get_ocsp(const Txn& txn, ByteView key);
+// The shared tail named `id` (schema.h OcspTail); nullopt when the store lacks it.
+[[nodiscard]] std::optional<ByteView> get_ocsp_tail(const Txn& txn, uint64_t id);
+// The complete response of `view`; nullopt when it names a tail the store lacks.
+[[nodiscard]] std::optional<Bytes> ocsp_der(const Txn& txn, const OcspView& view);
 
 void put_ca(WriteTxn& txn, const CaRecord& record);
 // Writes the certs record and its by_expiry index entry.
 void put_cert(WriteTxn& txn, const Sha1Digest& issuer_key_id, ByteView serial,
               const CertRecord& record);
 void put_meta_u64(WriteTxn& txn, std::string_view name, uint64_t value);
+// Stores `tail` under its name unless it is there already. Throws StoreError when other bytes
+// hold the name (an XXH3-64 collision: never written over).
+void put_ocsp_tail(WriteTxn& txn, const OcspTail& tail);
 
 }  // namespace pkirepo::store

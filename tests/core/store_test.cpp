@@ -40,7 +40,85 @@ TEST_CASE("records round-trip through their encoding", "[store]") {
   CHECK(v.this_update == 100);
   CHECK(v.next_update == 200);
   CHECK(v.etag == "\"abc\"");
-  CHECK(v.der.size() == 2);
+  CHECK(v.tail_id == 0);
+  CHECK(Bytes(v.head.begin(), v.head.end()) == Bytes{9, 8});
+}
+
+TEST_CASE("an OCSP record keeps a shared tail once, and reads back whole", "[store]") {
+  test::TempDir dir;
+  WriteStore st(dir / "store");
+  const Bytes cert{0x30, 0x03, 0xaa, 0xbb, 0xcc};  // stands for the responder certificate
+  const OcspTail tail = make_ocsp_tail(cert);
+  REQUIRE(tail.id != 0);
+  CHECK(make_ocsp_tail({}).id == 0);
+  CHECK(ocsp_tail_name(0x0102030405060708ULL) == "ocsp_tail/0102030405060708");
+
+  OcspRecord o{CertStatus::revoked, 100, 200, "\"e\"", {0x30, 0x81, 0x01, 2, 3}};
+  o.der.insert(o.der.end(), cert.begin(), cert.end());
+  Bytes with_tail;
+  encode_into(o, &tail, with_tail);
+  const Bytes whole = encode(o);
+  CHECK(with_tail.size() + cert.size() == whole.size());
+  OcspView v;
+  REQUIRE(decode_view(with_tail, v));
+  CHECK(v.tail_id == tail.id);
+  CHECK(Bytes(v.head.begin(), v.head.end()) == Bytes(o.der.begin(), o.der.end() - 5));
+  for (size_t n = 0; n < with_tail.size(); ++n) {
+    CHECK_FALSE(decode_view(ByteView(with_tail.data(), n), v));
+  }
+
+  // A response that does not end with the tail is stored whole.
+  OcspRecord other = o;
+  other.der.back() ^= 1;
+  Bytes inline_enc;
+  encode_into(other, &tail, inline_enc);
+  REQUIRE(decode_view(inline_enc, v));
+  CHECK(v.tail_id == 0);
+  CHECK(v.head.size() == other.der.size());
+
+  // The first layout (version 1: the whole DER, no tail id) still reads.
+  Bytes v1{1, 1};
+  for (int64_t t : {int64_t{100}, int64_t{200}}) {
+    for (int s = 56; s >= 0; s -= 8) {
+      v1.push_back(static_cast<uint8_t>(static_cast<uint64_t>(t) >> s));
+    }
+  }
+  const Bytes rest{0, 0, 0, 3, '"', 'e', '"', 0, 0, 0, 2, 7, 9};  // etag "e", DER 07 09
+  v1.insert(v1.end(), rest.begin(), rest.end());
+  REQUIRE(decode_view(v1, v));
+  CHECK(v.status == CertStatus::revoked);
+  CHECK(v.next_update == 200);
+  CHECK(v.tail_id == 0);
+  CHECK(Bytes(v.head.begin(), v.head.end()) == Bytes{7, 9});
+
+  const Bytes key{1, 2, 3};
+  // A record whose tail is missing is a damaged store, said as such.
+  st.transact([&](WriteTxn& txn) { txn.put(Db::ocsp, key, with_tail); });
+  {
+    ReadTxn txn = st.begin_read();
+    CHECK_THROWS_WITH(get_ocsp(txn, key), Catch::Contains("is missing"));
+    CHECK_FALSE(get_ocsp(txn, Bytes{9}));
+  }
+  st.transact([&](WriteTxn& txn) {
+    put_ocsp_tail(txn, tail);
+    put_ocsp_tail(txn, tail);  // again: a no-op
+  });
+  {
+    ReadTxn txn = st.begin_read();
+    std::optional<OcspRecord> back = get_ocsp(txn, key);
+    REQUIRE(back);
+    CHECK(back->der == o.der);
+    CHECK(back->status == CertStatus::revoked);
+    CHECK(back->etag == "\"e\"");
+  }
+  // Other bytes under a taken name are refused, and the transaction leaves nothing.
+  const OcspTail forged{tail.id, ByteView(o.der)};
+  CHECK_THROWS_WITH(st.transact([&](WriteTxn& txn) { put_ocsp_tail(txn, forged); }),
+                    Catch::Contains("collision"));
+  ReadTxn txn = st.begin_read();
+  std::optional<ByteView> kept = get_ocsp_tail(txn, tail.id);
+  REQUIRE(kept);
+  CHECK(Bytes(kept->begin(), kept->end()) == cert);
 }
 
 TEST_CASE("truncated or extended records are rejected", "[store]") {

@@ -8,6 +8,7 @@
 #include "responder/caching.h"
 #include "responder/ocsp_errors.h"
 #include "responder/responder.h"
+#include "store/store.h"
 #include "support/test_support.h"
 #include "x509/der.h"
 
@@ -244,6 +245,37 @@ TEST_CASE("OCSP: a response past its nextUpdate is never served", "[responder][o
   later.body = body;
   later.now = kNext;
   CHECK(w.call(later).outcome == Outcome::stale);
+}
+
+TEST_CASE("OCSP: the stored head and the shared tail make the signed response",
+          "[responder][ocsp]") {
+  World w;
+  const Bytes serial = test::serial_of(0x1004);
+  const store::OcspRecord rec =
+      test::sign_ocsp(cas().ec, serial, CertIdHash::sha256, {}, kT0, kNext);
+  const Bytes key =
+      store::ocsp_key(CertIdHash::sha256, issuer_name_hash(cas().ec.cert.get(), CertIdHash::sha256),
+                      issuer_key_hash(cas().ec.cert.get(), CertIdHash::sha256), serial);
+  const Bytes cert = to_der(cas().ec.responder_cert.get());
+  const store::OcspTail tail = store::make_ocsp_tail(cert);
+  Bytes value;
+  store::encode_into(rec, &tail, value);
+  w.store.transact([&](store::WriteTxn& txn) { txn.put(store::Db::ocsp, key, value); });
+  // Without its tail (World stored this certificate's, delete it) the store is damaged: the
+  // answer is internalError, never a truncated response.
+  w.store.transact([&](store::WriteTxn& txn) {
+    (void)txn.del(store::Db::meta, as_bytes(store::ocsp_tail_name(tail.id)));
+  });
+  Response broken = w.post(test::make_request(cas().ec, serial, CertIdHash::sha256));
+  CHECK(broken.outcome == Outcome::internal_error);
+  CHECK(ocsp_status(broken) == OCSP_RESPONSE_STATUS_INTERNALERROR);
+
+  w.store.transact([&](store::WriteTxn& txn) { store::put_ocsp_tail(txn, tail); });
+  Response r = w.post(test::make_request(cas().ec, serial, CertIdHash::sha256));
+  CHECK(r.outcome == Outcome::good);
+  CHECK(r.body.size() == rec.der.size());
+  CHECK(Bytes(r.body.begin(), r.body.end()) == rec.der);
+  CHECK(*r.header("ETag") == rec.etag);
 }
 
 TEST_CASE("OCSP: bad input answers malformedRequest, unauthorized, 405, 413 or 414",

@@ -157,7 +157,18 @@ void put_response(store::WriteStore& store, const FixtureCa& ca, ByteView serial
     store::OcspRecord rec = sign_ocsp(ca, serial, h, status, this_update, next_update);
     Bytes key = store::ocsp_key(h, issuer_name_hash(ca.cert.get(), h),
                                 issuer_key_hash(ca.cert.get(), h), serial);
-    store.transact([&](store::WriteTxn& txn) { txn.put(store::Db::ocsp, key, encode(rec)); });
+    // As the signer stores them: the head, and the responder certificate once (OcspTail).
+    const Bytes cert = to_der(ca.responder_cert.get());
+    const store::OcspTail tail = store::make_ocsp_tail(cert);
+    Bytes value;
+    store::encode_into(rec, &tail, value);
+    if (value.size() + cert.size() != encode(rec).size()) {
+      throw std::runtime_error("fixture: the response does not end with the responder cert");
+    }
+    store.transact([&](store::WriteTxn& txn) {
+      store::put_ocsp_tail(txn, tail);
+      txn.put(store::Db::ocsp, key, value);
+    });
   }
 }
 

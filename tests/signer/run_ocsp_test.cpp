@@ -1,8 +1,10 @@
 // `run` and `revoke --publish` checked from the outside: the openssl CLI verifies the
 // pre-signed responses (RFC 6960 / RFC 9919 / BR 7.3 shape) with SHA-1 and SHA-256 CertIDs.
 #include <catch2/catch.hpp>
+#include <set>
 
 #include "run_support.h"
+#include "store/store.h"
 #include "x509/der.h"
 
 using namespace pkirepo;
@@ -106,6 +108,31 @@ TEST_CASE("run pre-signs responses that openssl ocsp verifies: good and revoked,
         CHECK_THAT(rc.text, Catch::Contains("Reason: keyCompromise"));
         CHECK_THAT(rc.text, Catch::Contains("Revocation Time: "));
       }
+    }
+  }
+
+  SECTION("each record names its responder's certificate as a shared tail, stored once") {
+    const Bytes root_cert = ca_record(repo.store_dir(), "root")->responder_cert_der;
+    const Bytes tls_cert = ca_record(repo.store_dir(), "tls")->responder_cert_der;
+    store::ReadStore st(repo.store_dir());
+    store::ReadTxn txn = st.begin_read();
+    std::set<uint64_t> tails;
+    size_t records = 0;
+    store::Cursor c(txn, store::Db::ocsp);
+    for (bool ok = c.first(); ok; ok = c.next()) {
+      store::OcspView v;
+      REQUIRE(store::decode_view(c.value(), v));
+      CHECK(v.tail_id != 0);
+      tails.insert(v.tail_id);
+      ++records;
+    }
+    CHECK(records == 6);
+    CHECK(tails == std::set<uint64_t>{store::make_ocsp_tail(root_cert).id,
+                                      store::make_ocsp_tail(tls_cert).id});
+    for (const Bytes* cert : {&root_cert, &tls_cert}) {
+      auto t = store::get_ocsp_tail(txn, store::make_ocsp_tail(*cert).id);
+      REQUIRE(t);
+      CHECK(Bytes(t->begin(), t->end()) == *cert);
     }
   }
 

@@ -83,14 +83,8 @@ std::optional<store::OcspRecord> ocsp_record(const std::filesystem::path& store_
   X509Ptr issuer = parse_cert_der(ca->cert_der);
   Bytes serial;
   REQUIRE(parse_serial_hex(serial_hex_text, serial));
-  auto v = txn.get(store::Db::ocsp, store::ocsp_key(hash, issuer_name_hash(issuer.get(), hash),
-                                                    issuer_key_hash(issuer.get(), hash), serial));
-  if (!v) {
-    return std::nullopt;
-  }
-  store::OcspRecord rec;
-  REQUIRE(store::decode(*v, rec));
-  return rec;
+  return store::get_ocsp(txn, store::ocsp_key(hash, issuer_name_hash(issuer.get(), hash),
+                                              issuer_key_hash(issuer.get(), hash), serial));
 }
 
 std::optional<store::CrlRecord> crl_record(const std::filesystem::path& store_dir,
