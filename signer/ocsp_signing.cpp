@@ -301,7 +301,7 @@ bool OcspSigningContext::sign(CertIdHash hash, ByteView serial, const OcspStatus
   out.status = status.status;
   out.this_update = this_update;
   out.next_update = next_update;
-  out.etag = ocsp_etag(out.der);
+  ocsp_etag_into(out.der, out.etag);
   return true;
 }
 
@@ -523,7 +523,17 @@ bool OcspSigningContext::sign_from_template(ResponseTemplate& t, ByteView serial
 }
 
 std::string ocsp_etag(ByteView response_der) {
-  return "\"" + to_hex(sha256(response_der)) + "\"";
+  std::string etag;
+  ocsp_etag_into(response_der, etag);
+  return etag;
+}
+
+void ocsp_etag_into(ByteView response_der, std::string& etag) {
+  const Sha256Digest digest = sha256(response_der);
+  etag.resize(2 + 2 * digest.size());
+  etag.front() = '"';
+  to_hex_into(digest, etag.data() + 1);
+  etag.back() = '"';
 }
 
 }  // namespace pkirepo::signer

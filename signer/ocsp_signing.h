@@ -129,5 +129,7 @@ class OcspSigningContext {
 
 // RFC 9919 7.2 ETag: the quoted lowercase hex SHA-256 of the complete OCSPResponse.
 [[nodiscard]] std::string ocsp_etag(ByteView response_der);
+// The same into `etag`, reusing its buffer (the signer makes one per response).
+void ocsp_etag_into(ByteView response_der, std::string& etag);
 
 }  // namespace pkirepo::signer

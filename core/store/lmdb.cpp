@@ -213,7 +213,7 @@ void WriteTxn::commit() {
   }
 }
 
-Cursor::Cursor(const Txn& txn, Db db) {
+Cursor::Cursor(const Txn& txn, Db db) : db_(db) {
   int rc = mdb_cursor_open(txn.handle(), txn.env().dbi(db), &cursor_);
   if (rc != 0) {
     fail(std::string("cursor on ") + db_name(db), rc);
@@ -222,6 +222,15 @@ Cursor::Cursor(const Txn& txn, Db db) {
 
 Cursor::~Cursor() {
   mdb_cursor_close(cursor_);
+}
+
+void Cursor::put(ByteView key, ByteView value) {
+  MDB_val k = to_val(key);
+  MDB_val v = to_val(value);
+  int rc = mdb_cursor_put(cursor_, &k, &v, 0);
+  if (rc != 0) {
+    fail(std::string("put into ") + db_name(db_), rc);
+  }
 }
 
 bool Cursor::move(MDB_cursor_op op) {

@@ -122,6 +122,10 @@ class Cursor {
   [[nodiscard]] bool prev();
   [[nodiscard]] ByteView key() const { return view(key_); }
   [[nodiscard]] ByteView value() const { return view(value_); }
+  // On a WriteTxn's cursor: writes `key` (throws as WriteTxn::put does). Keys written in
+  // order through one cursor skip LMDB's descent from the root while the next key falls on
+  // the page the cursor is on.
+  void put(ByteView key, ByteView value);
 
  private:
   bool move(MDB_cursor_op op);
@@ -129,6 +133,7 @@ class Cursor {
     return {static_cast<const uint8_t*>(v.mv_data), v.mv_size};
   }
   MDB_cursor* cursor_ = nullptr;
+  Db db_;
   MDB_val key_{};
   MDB_val value_{};
 };

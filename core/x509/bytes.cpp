@@ -61,22 +61,31 @@ void write_file_atomic(const std::filesystem::path& path, ByteView data, unsigne
   }
 }
 
-std::string to_hex(ByteView data, bool uppercase, char separator) {
-  static constexpr char lower[] = "0123456789abcdef";
-  static constexpr char upper[] = "0123456789ABCDEF";
-  const char* digits = uppercase ? upper : lower;
-  if (data.empty()) {
-    return {};
-  }
-  const size_t step = separator ? 3 : 2;
-  std::string out(data.size() * step - (separator ? 1 : 0), separator);
-  char* p = out.data();
+namespace {
+constexpr char kLowerHex[] = "0123456789abcdef";
+constexpr char kUpperHex[] = "0123456789ABCDEF";
+
+void hex_digits(ByteView data, const char* digits, size_t step, char* p) {
   for (uint8_t b : data) {
     p[0] = digits[b >> 4];
     p[1] = digits[b & 0x0f];
     p += step;
   }
+}
+}  // namespace
+
+std::string to_hex(ByteView data, bool uppercase, char separator) {
+  if (data.empty()) {
+    return {};
+  }
+  const size_t step = separator ? 3 : 2;
+  std::string out(data.size() * step - (separator ? 1 : 0), separator);
+  hex_digits(data, uppercase ? kUpperHex : kLowerHex, step, out.data());
   return out;
+}
+
+void to_hex_into(ByteView data, char* out) {
+  hex_digits(data, kLowerHex, 2, out);
 }
 
 bool from_hex(std::string_view text, Bytes& out) {

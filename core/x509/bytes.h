@@ -26,6 +26,8 @@ void write_file_atomic(const std::filesystem::path& path, ByteView data, unsigne
 
 // Lowercase hex by default; `separator` (e.g. ':') goes between bytes when non-zero.
 [[nodiscard]] std::string to_hex(ByteView data, bool uppercase = false, char separator = 0);
+// Lowercase hex of `data` into out[0 .. 2 * data.size()), for callers that reuse a buffer.
+void to_hex_into(ByteView data, char* out);
 // Accepts upper/lower case, optional ':' separators and an optional "0x". nullopt-like empty
 // result with ok=false on any other character or an odd digit count.
 [[nodiscard]] bool from_hex(std::string_view text, Bytes& out);

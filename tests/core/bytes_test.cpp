@@ -20,6 +20,9 @@ TEST_CASE("to_hex: lower, upper, with and without a separator", "[bytes]") {
   CHECK(to_hex(b, true) == "009FA0FF");
   CHECK(to_hex(b, true, ':') == "00:9F:A0:FF");
   CHECK(to_hex(Bytes{0x5e}, false, ':') == "5e");
+  std::string into = "[--------]";
+  to_hex_into(b, into.data() + 1);
+  CHECK(into == "[009fa0ff]");
   CHECK(to_hex(Bytes{}).empty());
   CHECK(to_hex(Bytes{}, true, ':').empty());
   Bytes back;
