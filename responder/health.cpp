@@ -1,6 +1,9 @@
 #include "responder/health.h"
 
+#include <map>
+
 #include "store/schema.h"
+#include "store/store.h"
 
 namespace pkirepo::responder {
 
@@ -21,12 +24,23 @@ HealthSnapshot scan_store(const store::Txn& txn, UnixTime now) {
     }
   };
   {
+    std::map<uint64_t, bool> tail_present;  // a few tails, shared by all the records
     store::Cursor c(txn, store::Db::ocsp);
     for (bool ok = c.first(); ok; ok = c.next()) {
       store::OcspView v;
       if (!store::decode_view(c.value(), v)) {
         ++s.malformed_records;
         continue;
+      }
+      if (v.tail_id != 0) {
+        auto [it, added] = tail_present.try_emplace(v.tail_id, false);
+        if (added) {
+          it->second = store::get_ocsp_tail(txn, v.tail_id).has_value();
+        }
+        if (!it->second) {
+          ++s.malformed_records;  // answered internalError, like a record that does not decode
+          continue;
+        }
       }
       ++s.ocsp_records;
       consider(v.next_update, [&] { return "ocsp " + to_hex(c.key()); });

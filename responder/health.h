@@ -23,7 +23,8 @@ struct HealthSnapshot {
   UnixTime scanned_at = 0;
   uint64_t ocsp_records = 0;
   uint64_t crl_records = 0;
-  uint64_t malformed_records = 0;  // records that did not decode (served as internalError)
+  uint64_t malformed_records = 0;  // records that did not decode or lack their tail (served
+                                   // as internalError)
   uint64_t past_next_update = 0;   // at scanned_at
   UnixTime earliest_next_update = std::numeric_limits<UnixTime>::max();  // max: none
   std::string earliest_what;  // "ocsp <hex key>" or "crl <ca>/<shard>"

@@ -34,18 +34,12 @@ Response Responder::handle_ocsp(const Request& req, ByteView der, Route route,
     return ocsp_error_response(OcspError::internal_error, Outcome::internal_error, route, req.now);
   }
   // The response is the record's head and, for a delegated responder, the shared tail (its
-  // certificate) from the same snapshot.
-  std::optional<ByteView> tail;
-  if (view.tail_id != 0 && !(tail = store::get_ocsp_tail(txn, view.tail_id))) {
+  // certificate) from the same snapshot; a record without a tail is served from the map.
+  std::optional<Bytes> joined;
+  if (view.tail_id != 0 && !(joined = store::ocsp_der(txn, view))) {
     return ocsp_error_response(OcspError::internal_error, Outcome::internal_error, route, req.now);
   }
-  auto whole_der = [&] {
-    Bytes whole(view.head.begin(), view.head.end());
-    if (tail) {
-      whole.insert(whole.end(), tail->begin(), tail->end());
-    }
-    return whole;
-  };
+  const ByteView response = joined ? ByteView(*joined) : view.head;
   // RULES.md: never serve a response past its nextUpdate.
   if (view.next_update <= req.now) {
     return ocsp_error_response(OcspError::try_later, Outcome::stale, route, req.now);
@@ -60,7 +54,7 @@ Response Responder::handle_ocsp(const Request& req, ByteView der, Route route,
     Response r;
     r.route = route;
     r.content_type = "application/ocsp-response";
-    switch (nonce_signer_->sign(whole_der(), decoded.request.get(), r.owned_body)) {
+    switch (nonce_signer_->sign(response, decoded.request.get(), r.owned_body)) {
       case NonceSigner::Result::signed_ok:
         r.body = r.owned_body;
         r.outcome = Outcome::nonce_signed;
@@ -89,10 +83,10 @@ Response Responder::handle_ocsp(const Request& req, ByteView der, Route route,
     r.outcome = Outcome::not_modified;
     return r;
   }
-  if (tail) {
-    r.set_owned_body(whole_der());
+  if (joined) {
+    r.set_owned_body(std::move(*joined));
   } else {
-    r.body = view.head;  // zero-copy: valid until the caller resets `txn`
+    r.body = response;  // zero-copy: valid until the caller resets `txn`
   }
   r.outcome = status_outcome;
   return r;

@@ -347,9 +347,9 @@ int Server::answer(MHD_Connection* connection, RequestState& state, const char* 
       status = r.status;
       body_size = r.body.size();
       MHD_Response* out = nullptr;
-      if (!r.owned_body.empty() && r.body.data() == r.owned_body.data() &&
-          r.owned_body.size() > 16 * 1024) {
-        // Large owned bodies (CRLs): hand the buffer over instead of copying it.
+      if (!r.owned_body.empty() && r.body.data() == r.owned_body.data()) {
+        // Owned bodies (CRLs, responses joined with their tail): hand the buffer over instead
+        // of copying it.
         auto* keep = new Bytes(std::move(r.owned_body));
         out = MHD_create_response_from_buffer_with_free_callback_cls(
             keep->size(), keep->data(), &Trampolines::free_bytes, keep);

@@ -269,8 +269,16 @@ TEST_CASE("OCSP: the stored head and the shared tail make the signed response",
   Response broken = w.post(test::make_request(cas().ec, serial, CertIdHash::sha256));
   CHECK(broken.outcome == Outcome::internal_error);
   CHECK(ocsp_status(broken) == OCSP_RESPONSE_STATUS_INTERNALERROR);
+  {
+    store::ReadTxn txn = w.store.begin_read();
+    CHECK(scan_store(txn, kNow).malformed_records > 0);  // /healthz says so
+  }
 
   w.store.transact([&](store::WriteTxn& txn) { store::put_ocsp_tail(txn, tail); });
+  {
+    store::ReadTxn txn = w.store.begin_read();
+    CHECK(scan_store(txn, kNow).malformed_records == 0);
+  }
   Response r = w.post(test::make_request(cas().ec, serial, CertIdHash::sha256));
   CHECK(r.outcome == Outcome::good);
   CHECK(r.body.size() == rec.der.size());
