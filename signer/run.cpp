@@ -88,7 +88,7 @@ void put_meta_json(store::WriteTxn& txn, const std::string& name, const json& j)
   txn.put(store::Db::meta, as_bytes(name), as_bytes(j.dump()));
 }
 
-// Serial order: by magnitude (shorter first), then bytes; hex strings compare the same way.
+// A CRLReason as responses state it: unspecified (0) is left out, like no reason (-1).
 int normal_reason(int reason) {
   return reason <= 0 ? -1 : reason;
 }
@@ -999,9 +999,7 @@ class CaRun {
     tally.seal();
     if (tally.count > 0) {
       session_.store().transact([&](store::WriteTxn& txn) {
-        if (tail.id != 0) {
-          store::put_ocsp_tail(txn, tail);  // with the first records that name it
-        }
+        store::put_ocsp_tail(txn, tail);  // with the first records that name it
         // One cursor per CertID hash: each hash's keys come in order (they sort like the
         // certificates), so most puts land on the page the previous one did.
         std::unique_ptr<store::Cursor> by_hash[3];
@@ -1148,9 +1146,7 @@ RevocationPublisher::Outcome RevocationPublisher::publish(store::WriteTxn& txn,
   // OCSP: every CertID hash, at once (CPS 4.9.7).
   OcspSigningContext ctx(*m.signer);
   const store::OcspTail tail = m.tail();
-  if (tail.id != 0) {
-    store::put_ocsp_tail(txn, tail);
-  }
+  store::put_ocsp_tail(txn, tail);
   OcspTally tally;
   for (CertIdHash h : ocsp_cert_id_hashes(cfg)) {
     OcspWork w;

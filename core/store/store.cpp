@@ -193,6 +193,9 @@ std::optional<OcspRecord> get_ocsp(const Txn& txn, ByteView key) {
 }
 
 void put_ocsp_tail(WriteTxn& txn, const OcspTail& tail) {
+  if (tail.id == 0) {
+    return;  // no tail (the CA signs its own responses)
+  }
   const std::string name = ocsp_tail_name(tail.id);
   if (auto have = txn.get(Db::meta, as_bytes(name))) {
     if (!std::equal(have->begin(), have->end(), tail.bytes.begin(), tail.bytes.end())) {

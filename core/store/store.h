@@ -79,8 +79,8 @@ void put_ca(WriteTxn& txn, const CaRecord& record);
 void put_cert(WriteTxn& txn, const Sha1Digest& issuer_key_id, ByteView serial,
               const CertRecord& record);
 void put_meta_u64(WriteTxn& txn, std::string_view name, uint64_t value);
-// Stores `tail` under its name unless it is there already. Throws StoreError when other bytes
-// hold the name (an XXH3-64 collision: never written over).
+// Stores `tail` under its name unless it is there already (nothing for "no tail", id 0). Throws
+// StoreError when other bytes hold the name (an XXH3-64 collision: never written over).
 void put_ocsp_tail(WriteTxn& txn, const OcspTail& tail);
 
 }  // namespace pkirepo::store

@@ -102,6 +102,7 @@ TEST_CASE("an OCSP record keeps a shared tail once, and reads back whole", "[sto
   st.transact([&](WriteTxn& txn) {
     put_ocsp_tail(txn, tail);
     put_ocsp_tail(txn, tail);  // again: a no-op
+    put_ocsp_tail(txn, OcspTail{});  // no tail: nothing to store
   });
   {
     ReadTxn txn = st.begin_read();
@@ -110,6 +111,7 @@ TEST_CASE("an OCSP record keeps a shared tail once, and reads back whole", "[sto
     CHECK(back->der == o.der);
     CHECK(back->status == CertStatus::revoked);
     CHECK(back->etag == "\"e\"");
+    CHECK_FALSE(get_ocsp_tail(txn, 0));
   }
   // Other bytes under a taken name are refused, and the transaction leaves nothing.
   const OcspTail forged{tail.id, ByteView(o.der)};
