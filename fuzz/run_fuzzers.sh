@@ -8,5 +8,5 @@ build=${PKIREPO_FUZZ_BUILD:-build-fuzz}
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang \
   -DCMAKE_CXX_COMPILER=clang++ -DPKIREPO_FUZZ=ON -DPKIREPO_SANITIZE=ON \
   -DPKIREPO_FUZZ_SECONDS="$seconds" >/dev/null
-cmake --build "$build" --target ocsp_request_fuzzer
+cmake --build "$build" --target ocsp_request_fuzzer csr_fuzzer
 ctest --test-dir "$build" -R 'fuzz_' --output-on-failure

@@ -92,6 +92,40 @@ EvpPkeyPtr decode_key(const PKIREPO_SPKI& spki) {
   return key;
 }
 
+// Whether the request asks for its extensions more than one way: more than one extensionRequest
+// (or msExtReq) attribute, more than one value in it, or more than one subjectAltName.
+// X509_REQ_get_extensions, which `openssl req -text` prints, reads the first such attribute
+// only; such a request could show one SAN to whoever reviews it and have another issued.
+bool ambiguous_extensions(STACK_OF(X509_ATTRIBUTE) * attributes) {
+  int requests = 0;
+  for (int i = 0; i < sk_X509_ATTRIBUTE_num(attributes); ++i) {
+    X509_ATTRIBUTE* a = sk_X509_ATTRIBUTE_value(attributes, i);
+    const int nid = OBJ_obj2nid(X509_ATTRIBUTE_get0_object(a));
+    if (nid != NID_ext_req && nid != NID_ms_ext_req) {
+      continue;
+    }
+    if (++requests > 1 || X509_ATTRIBUTE_count(a) > 1) {
+      return true;
+    }
+    const ASN1_TYPE* value = X509_ATTRIBUTE_get0_type(a, 0);
+    if (value == nullptr || value->type != V_ASN1_SEQUENCE) {
+      continue;
+    }
+    auto* extensions = static_cast<STACK_OF(X509_EXTENSION)*>(
+        ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(X509_EXTENSIONS), value));
+    int sans = 0;
+    for (int k = 0; k < sk_X509_EXTENSION_num(extensions); ++k) {
+      X509_EXTENSION* e = sk_X509_EXTENSION_value(extensions, k);
+      sans += OBJ_obj2nid(X509_EXTENSION_get_object(e)) == NID_subject_alt_name ? 1 : 0;
+    }
+    sk_X509_EXTENSION_pop_free(extensions, X509_EXTENSION_free);
+    if (sans > 1) {
+      return true;
+    }
+  }
+  return false;
+}
+
 using ReqPtr = std::unique_ptr<PKIREPO_REQ, OpenSslDeleter<PKIREPO_REQ_free>>;
 
 ReqPtr read_request(ByteView data) {
@@ -125,6 +159,13 @@ std::unique_ptr<CertificateRequest> CertificateRequest::parse(ByteView data, std
   }
   if (ASN1_INTEGER_get(req->info->version) != 0) {
     why = "not a version 1 certificate signing request (RFC 2986 4.1)";
+    return nullptr;
+  }
+  if (ambiguous_extensions(req->info->attributes)) {
+    (void)openssl_error();
+    why =
+        "the request asks for extensions more than once (one extensionRequest with at most "
+        "one subjectAltName)";
     return nullptr;
   }
   EvpPkeyPtr key = decode_key(*req->info->subject_public_key_info);
