@@ -9,7 +9,9 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build="$root/build-bench-crash"
-cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DPKIREPO_TESTS=ON >/dev/null
+# A test build (PKIREPO_SIMULATED_CLOCK): the crash test drives the signer with PKIREPO_NOW.
+cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DPKIREPO_TESTS=ON \
+  -DPKIREPO_SIMULATED_CLOCK=ON >/dev/null
 cmake --build "$build" --target pkirepo-signer signer_tests >/dev/null
 PKIREPO_CRASH_CERTS=${CRASH_BENCH_CERTS:-50000} "$build/tests/signer/signer_tests" "[crash]" -s |
   grep -E "kills:|run: OCSP|test cases|All tests passed|FAILED" | sort -u

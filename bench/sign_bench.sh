@@ -24,8 +24,9 @@ REPEAT=${SIGN_BENCH_REPEAT:-3}          # runs of the P-256 case (median ratio)
 REPEAT_RSA=${SIGN_BENCH_REPEAT_RSA:-1}  # runs of the RSA case (a run takes a minute)
 cores=$(nproc)
 build="$root/build-bench-sign"
+# A test build (PKIREPO_SIMULATED_CLOCK): the populated store and every run share PKIREPO_NOW.
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DPKIREPO_BENCH=ON \
-  -DPKIREPO_TESTS=OFF >/dev/null
+  -DPKIREPO_TESTS=OFF -DPKIREPO_SIMULATED_CLOCK=ON >/dev/null
 cmake --build "$build" --target pkirepo-signer sign_bench_tool >/dev/null
 signer="$build/signer/pkirepo-signer"
 tool="$build/bench/sign_bench_tool"

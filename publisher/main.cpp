@@ -12,7 +12,8 @@
 int main(int argc, char** argv) {
   using namespace pkirepo;
   CLI::App app{"pkirepo-publisher: the CA's public repository as a static site"};
-  app.set_version_flag("--version", std::string("pkirepo-publisher ") + PKIREPO_VERSION);
+  app.set_version_flag("--version", std::string("pkirepo-publisher ") + PKIREPO_VERSION +
+                                        pkirepo::clock_build_note());
   app.require_subcommand(1);
   std::string config_path = "pkirepo.toml";
   std::string operator_name;

@@ -193,13 +193,13 @@ int serve(const std::filesystem::path& config_path, const Overrides& overrides) 
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
-  Config config = load(config_path, overrides);
-  // The wall clock, read per request by the server. PKIREPO_NOW pins it (tests, demos), as
-  // for the signer.
-  const UnixTime pinned = std::getenv("PKIREPO_NOW") != nullptr ? clock_now() : 0;
+  // The wall clock, read per request by the server. In a test build PKIREPO_NOW pins it (tests,
+  // the demo), as for the signer; a production build refuses to start with it set.
+  const std::optional<UnixTime> pinned = clock_pinned();
   WallClock clock = [pinned] {
-    return pinned != 0 ? pinned : static_cast<UnixTime>(std::time(nullptr));
+    return pinned ? *pinned : static_cast<UnixTime>(std::time(nullptr));
   };
+  Config config = load(config_path, overrides);
 
   store::ReadStore store(config.repository.store);  // MDB_RDONLY: this process never writes
   const std::filesystem::path store_path = config.repository.store;
@@ -288,7 +288,8 @@ int serve(const std::filesystem::path& config_path, const Overrides& overrides) 
 
 int main(int argc, char** argv) {
   CLI::App app{"pkirepo-responder: serve pre-signed OCSP responses, CRLs and CA certificates"};
-  app.set_version_flag("--version", std::string("pkirepo-responder ") + PKIREPO_VERSION);
+  app.set_version_flag("--version", std::string("pkirepo-responder ") + PKIREPO_VERSION +
+                                        pkirepo::clock_build_note());
   std::filesystem::path config_path = "pkirepo.toml";
   Overrides overrides;
   app.add_option("-c,--config", config_path, "Config file")->capture_default_str();

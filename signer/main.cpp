@@ -8,7 +8,8 @@
 int main(int argc, char** argv) {
   using namespace pkirepo::signer;
   CLI::App app{"pkirepo-signer: CA hierarchy, issuance, revocation, OCSP and CRL pre-signing"};
-  app.set_version_flag("--version", std::string("pkirepo-signer ") + PKIREPO_VERSION);
+  app.set_version_flag(
+      "--version", std::string("pkirepo-signer ") + PKIREPO_VERSION + pkirepo::clock_build_note());
   app.require_subcommand(1);
   CommandRunner runner;
   app.add_option("-c,--config", runner.globals.config_path, "Config file")->capture_default_str();

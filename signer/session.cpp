@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 
+#include "audit/audit_log.h"
 #include "x509/key.h"
 
 namespace pkirepo::signer {
@@ -26,7 +27,15 @@ Session::Session(const Globals& globals, UnixTime now)
 
 store::WriteStore& Session::store() {
   if (!store_) {
-    store_ = std::make_unique<store::WriteStore>(config_.repository.store);
+    auto opened = std::make_unique<store::WriteStore>(config_.repository.store);
+    // Only commands that write open the store here. A clock behind the newest audit record
+    // refuses them before any work, rather than at their first audit record (run, for one,
+    // commits OCSP batches before it appends the record that covers them).
+    {
+      store::ReadTxn txn = opened->begin_read();
+      audit::check_clock(txn, now_);
+    }
+    store_ = std::move(opened);
   }
   return *store_;
 }

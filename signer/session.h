@@ -28,6 +28,8 @@ class Session {
   [[nodiscard]] const Config& config() const { return config_; }
   [[nodiscard]] UnixTime now() const { return now_; }
   [[nodiscard]] const std::string& operator_name() const { return operator_; }
+  // Opens the store on first use (with the signer lock). Throws when `now` is behind the
+  // newest audit record (audit::check_clock): every command that writes comes through here.
   [[nodiscard]] store::WriteStore& store();
   [[nodiscard]] const std::string& passphrase();
   // The private key of a CA or responder key file; throws naming the file on a wrong

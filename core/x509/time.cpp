@@ -8,13 +8,39 @@
 
 namespace pkirepo {
 
+bool simulated_clock_build() {
+#ifdef PKIREPO_SIMULATED_CLOCK
+  return true;
+#else
+  return false;
+#endif
+}
+
+const char* clock_build_note() {
+  return simulated_clock_build() ? " (simulated clock: test build)" : "";
+}
+
+std::optional<UnixTime> clock_pinned() {
+  const char* pinned = std::getenv("PKIREPO_NOW");
+  if (pinned == nullptr || *pinned == '\0') {
+    return std::nullopt;
+  }
+  // A production build never lets the environment move its clock: certificates, responses and
+  // audit records carry the system's time, so PKIREPO_NOW there is refused, not ignored.
+  if (!simulated_clock_build()) {
+    throw std::runtime_error(
+        "PKIREPO_NOW is set, but this build reads only the real clock (a simulated clock needs a "
+        "test build: -DPKIREPO_SIMULATED_CLOCK=ON)");
+  }
+  if (auto t = parse_rfc3339(pinned)) {
+    return *t;
+  }
+  throw std::runtime_error(std::string("PKIREPO_NOW: not an RFC 3339 time: ") + pinned);
+}
+
 UnixTime clock_now() {
-  // Tests and demos may pin the clock; the signer's refresh logic is then reproducible.
-  if (const char* pinned = std::getenv("PKIREPO_NOW"); pinned != nullptr && *pinned != '\0') {
-    if (auto t = parse_rfc3339(pinned)) {
-      return *t;
-    }
-    throw std::runtime_error(std::string("PKIREPO_NOW: not an RFC 3339 time: ") + pinned);
+  if (auto pinned = clock_pinned()) {
+    return *pinned;
   }
   return static_cast<UnixTime>(std::time(nullptr));
 }

@@ -15,8 +15,23 @@ namespace pkirepo {
 
 using UnixTime = std::int64_t;
 
-// Reads the wall clock; call it from main() only (or PKIREPO_NOW for tests, see .cpp).
+// The clock. A production build reads the system clock only. A test build (cmake
+// -DPKIREPO_SIMULATED_CLOCK=ON: scripts/test, scripts/demo, the benchmarks) reads the
+// environment variable PKIREPO_NOW (RFC 3339) instead when it is set and not empty, so tests
+// and the demo can run at any moment. In a production build a set PKIREPO_NOW is an error, never
+// silently ignored: clock_now() and clock_pinned() throw std::runtime_error (one line).
+
+// Reads the clock; call it from main() only. Throws as above, or on a PKIREPO_NOW that is not
+// an RFC 3339 time.
 [[nodiscard]] UnixTime clock_now();
+// PKIREPO_NOW's time in a test build; nullopt when it is unset or empty. Throws as clock_now().
+// For a program that reads the system clock again later (the responder, per request).
+[[nodiscard]] std::optional<UnixTime> clock_pinned();
+// True in a PKIREPO_SIMULATED_CLOCK build.
+[[nodiscard]] bool simulated_clock_build();
+// What each program's --version appends: " (simulated clock: test build)" in a
+// PKIREPO_SIMULATED_CLOCK build, "" in a production build.
+[[nodiscard]] const char* clock_build_note();
 
 // RFC 5280 4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050.
 [[nodiscard]] Asn1TimePtr make_x509_time(UnixTime t);

@@ -23,6 +23,8 @@ StoreSnapshot without_audit(StoreSnapshot s) {
   s.erase("audit");
   s["meta"].erase(Bytes{'a', 'u', 'd', 'i', 't', '_', 'c', 'o', 'u', 'n', 't'});
   s["meta"].erase(Bytes{'a', 'u', 'd', 'i', 't', '_', 'h', 'e', 'a', 'd'});
+  const std::string head_time = "audit_head_time";  // the newest record's seq and time
+  s["meta"].erase(Bytes(head_time.begin(), head_time.end()));
   return s;
 }
 

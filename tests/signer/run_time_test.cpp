@@ -3,6 +3,7 @@
 // and an offline CA key is reported instead of failing late.
 #include <catch2/catch.hpp>
 
+#include "cli_support.h"
 #include "run_support.h"
 #include "x509/der.h"
 
@@ -111,13 +112,18 @@ TEST_CASE("responses and CRLs are re-signed exactly when due, not before", "[run
   CHECK(st.exit_code == 1);
   CHECK_THAT(st.out, Catch::Contains("past nextUpdate"));
 
-  // The clock going backwards never moves thisUpdate back.
+  // The clock going backwards never moves thisUpdate back: behind the newest audit record
+  // (revoke --publish at Tr), run is refused before it signs anything.
+  const auto before = snapshot(repo.store_dir());
   r = repo.signer({"run", "--force"}, Tr - kDay);
   INFO(r.out << r.err);
-  CHECK(r.exit_code == 0);
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.err,
+             Catch::Contains("the clock (" + rfc3339(Tr - kDay) + ") is behind audit record"));
+  CHECK(snapshot(repo.store_dir()) == before);
   rec = ocsp_record(repo.store_dir(), "tls", a, CertIdHash::sha1);
-  CHECK(rec->this_update >= T + 4 * kDay);
-  CHECK(crl_record(repo.store_dir(), "tls", 0)->this_update > Tr);
+  CHECK(rec->this_update == T + 4 * kDay);
+  CHECK(crl_record(repo.store_dir(), "tls", 0)->this_update == Tr);
 }
 
 TEST_CASE("responder certificates rotate before they come within twice the OCSP validity",
