@@ -85,6 +85,7 @@ namespace {
 int run_init(CommandRunner& runner) {
   Session session(runner.globals, runner.now);
   const Config& cfg = session.config();
+  check_profile_dates(cfg, session.now(), true);
   store::WriteStore& st = session.store();
   std::vector<const CaConfig*> todo;
   {

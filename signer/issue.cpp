@@ -9,8 +9,10 @@
 #include <thread>
 
 #include "audit/audit_log.h"
+#include "policy/names.h"
 #include "policy/profiles.h"
 #include "policy/rules.h"
+#include "signer/ca_lifecycle.h"
 #include "signer/cert_builder.h"
 #include "signer/certificate_request.h"
 #include "signer/commands.h"
@@ -21,6 +23,9 @@ namespace pkirepo::signer {
 namespace {
 
 constexpr size_t kBatchSize = 1000;
+// A PKCS#10 request with a key and 100 names is under 8 KiB; anything far larger is refused
+// before it is parsed.
+constexpr size_t kMaxRequestBytes = 32 * 1024;
 
 struct IssueOptions {
   std::string profile;
@@ -38,8 +43,10 @@ struct IssuingContext {
   const CaConfig* ca = nullptr;
   const ProfileConfig* profile = nullptr;
   X509* ca_cert = nullptr;
-  EVP_PKEY* ca_key = nullptr;
+  EVP_PKEY* ca_key = nullptr;  // nullptr when `ca_unusable` is set
   UnixTime now = 0;
+  std::string ca_unusable;  // why the CA issues nothing (ca_lifecycle.h); empty when it may
+  policy::NameRules name_rules;
   // The profile's extensions depend only on the CRL shard and on whether the subject key is
   // RSA (keyEncipherment): built once per command, index shard * 2 + (RSA ? 1 : 0).
   std::vector<std::vector<X509ExtensionPtr>> extensions;
@@ -82,9 +89,36 @@ std::string refuse_reason(const std::vector<policy::Finding>& findings) {
   return {};
 }
 
-void decide(const IssuingContext& ctx, const SigningTemplate& signing, Outcome& out) {
+// The request's subjectAltName as names and criticality; `names` stays null when there is none.
+// False with `why` when the extension does not decode.
+bool requested_names(const CertificateRequest& csr, GeneralNamesPtr& names, bool& critical,
+                     std::string& why) {
+  X509ExtensionPtr san = csr.subject_alt_name();
+  if (!san) {
+    return true;
+  }
+  critical = X509_EXTENSION_get_critical(san.get()) == 1;
+  names.reset(static_cast<GENERAL_NAMES*>(X509V3_EXT_d2i(san.get())));
+  if (!names) {
+    (void)openssl_error();
+    why = "the request's subjectAltName does not decode (RFC 5280 4.2.1.6)";
+    return false;
+  }
+  return true;
+}
+
+void decide(const IssuingContext& ctx, const SigningTemplate* signing, Outcome& out) {
+  if (!ctx.ca_unusable.empty()) {
+    out.refusal = ctx.ca_unusable;
+    return;
+  }
   Bytes data;
   try {
+    if (const auto size = std::filesystem::file_size(out.source); size > kMaxRequestBytes) {
+      out.refusal = "the request is " + std::to_string(size) + " bytes, more than the " +
+                    std::to_string(kMaxRequestBytes) + " a request may have";
+      return;
+    }
     data = read_file(out.source);
   } catch (const std::exception& e) {
     out.refusal = e.what();
@@ -97,6 +131,10 @@ void decide(const IssuingContext& ctx, const SigningTemplate& signing, Outcome& 
     return;
   }
   EVP_PKEY* pub = csr->public_key();
+  if (auto f = policy::check_key_encoding(csr->key_algorithm(), csr->key_bits())) {
+    out.refusal = f->message + " (" + f->rule + ")";
+    return;
+  }
   if (!csr->signature_verifies()) {
     out.refusal = "the request's signature does not verify (proof of possession, CPS 3.2.1)";
     return;
@@ -107,14 +145,35 @@ void decide(const IssuingContext& ctx, const SigningTemplate& signing, Outcome& 
     out.refusal = "the request's subject has no CN (CPS 3.1.1)";
     return;
   }
-  // Only the SAN is taken from the request; the profile decides every other extension.
-  X509ExtensionPtr san = csr->subject_alt_name();
-  if (ctx.profile->require_san && !san) {
+  // Only the names are taken from the request, checked and encoded again; the profile decides
+  // every other extension.
+  GeneralNamesPtr names;
+  bool san_critical = false;
+  if (!requested_names(*csr, names, san_critical, out.refusal)) {
+    return;
+  }
+  if (ctx.profile->require_san && !names) {
     out.refusal = "profile " + ctx.profile->id + " requires a subjectAltName";
     return;
   }
+  out.refusal =
+      refuse_reason(policy::check_names(subject, names.get(), san_critical, ctx.name_rules));
+  if (!out.refusal.empty()) {
+    return;
+  }
+  X509ExtensionPtr san;
+  if (names) {
+    try {
+      san = policy::san_extension(names.get(), san_critical);
+    } catch (const std::exception& e) {
+      out.refusal = e.what();
+      return;
+    }
+  }
+  // Validity counts inclusively (BR 6.3.2): a profile of N days ends N days less one second
+  // after notBefore.
   UnixTime nb = ctx.now;
-  UnixTime na = ctx.now + ctx.profile->validity.seconds;
+  UnixTime na = ctx.now + ctx.profile->validity.seconds - 1;
   if (na > not_after(ctx.ca_cert)) {
     out.refusal = "notAfter " + rfc3339(na) + " would be beyond the issuing CA's notAfter " +
                   rfc3339(not_after(ctx.ca_cert)) + " (CPS 6.3.2)";
@@ -123,6 +182,12 @@ void decide(const IssuingContext& ctx, const SigningTemplate& signing, Outcome& 
   if (auto f = policy::check_validity(policy::CertType::subscriber, nb, na)) {
     out.refusal = f->message + " (" + f->rule + ")";
     return;
+  }
+  if (ctx.profile->tls_server()) {
+    if (auto f = policy::check_tls_validity(nb, na)) {
+      out.refusal = f->message + " (" + f->rule + ")";
+      return;
+    }
   }
   out.refusal = refuse_reason(policy::check_public_key(pub, policy::CertType::subscriber, nb, na));
   if (!out.refusal.empty()) {
@@ -140,7 +205,7 @@ void decide(const IssuingContext& ctx, const SigningTemplate& signing, Outcome& 
   spec.serial = out.serial;
   spec.issuer = ctx.ca_cert;
   spec.signing_key = ctx.ca_key;
-  spec.signing_template = &signing;
+  spec.signing_template = signing;
   for (const X509ExtensionPtr& e : ctx.extensions_for(shard, pub)) {
     spec.extra_extensions.push_back(e.get());
   }
@@ -236,19 +301,34 @@ int run_issue(CommandRunner& runner, const IssueOptions& opt) {
   if (!opt.out_dir.empty()) {
     std::filesystem::create_directories(opt.out_dir);
   }
+  check_profile_dates(cfg, session.now(), true);
   store::WriteStore& st = session.store();
   std::optional<store::CaRecord> ca_record;
+  std::optional<std::string> unusable;
   {
     store::ReadTxn txn = st.begin_read();
     ca_record = store::get_ca(txn, ca.id);
+    if (ca_record) {
+      unusable = ca_unusable_reason(txn, ca.id, session.now());
+    }
   }
   if (!ca_record) {
     throw std::runtime_error("CA " + ca.id + " is not initialized (run pkirepo-signer init)");
   }
   X509Ptr ca_cert = parse_cert_der(ca_record->cert_der);
-  EvpPkeyPtr ca_key = session.load_key(ca_record->key_file);
-  IssuingContext ctx{&cfg, &ca, profile, ca_cert.get(), ca_key.get(), session.now(), {}};
-  ctx.build_extensions_once();
+  // A CA that may not issue refuses every request (each one audited as rejected) without its
+  // key being opened.
+  EvpPkeyPtr ca_key = unusable ? nullptr : session.load_key(ca_record->key_file);
+  IssuingContext ctx{&cfg, &ca, profile, ca_cert.get(), ca_key.get(), session.now(), {}, {}, {}};
+  if (unusable) {
+    ctx.ca_unusable = "CA " + ca.id + " issues nothing: " + *unusable;
+  } else {
+    ctx.build_extensions_once();
+  }
+  ctx.name_rules.tls_server = profile->tls_server();
+  ctx.name_rules.domain_validated =
+      std::find(profile->policy_oids.begin(), profile->policy_oids.end(),
+                policy::kDomainValidatedPolicy) != profile->policy_oids.end();
   const Sha1Digest ca_key_id = key_id_sha1(ca_cert.get());
 
   size_t issued = 0;
@@ -282,7 +362,9 @@ int run_issue(CommandRunner& runner, const IssueOptions& opt) {
       j->pool.emplace_back([&ctx, j] {
         std::unique_ptr<SigningTemplate> signing;
         try {
-          signing = std::make_unique<SigningTemplate>(ctx.ca_key);
+          if (ctx.ca_key != nullptr) {
+            signing = std::make_unique<SigningTemplate>(ctx.ca_key);
+          }
         } catch (const std::exception& e) {
           for (size_t i = j->next++; i < j->batch.size(); i = j->next++) {
             j->batch[i].refusal = e.what();
@@ -290,7 +372,7 @@ int run_issue(CommandRunner& runner, const IssueOptions& opt) {
           return;
         }
         for (size_t i = j->next++; i < j->batch.size(); i = j->next++) {
-          decide(ctx, *signing, j->batch[i]);
+          decide(ctx, signing.get(), j->batch[i]);
         }
       });
     }

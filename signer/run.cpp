@@ -17,6 +17,7 @@
 #include "audit/audit_log.h"
 #include "policy/profiles.h"
 #include "policy/rules.h"
+#include "signer/ca_lifecycle.h"
 #include "signer/ca_setup.h"
 #include "signer/commands.h"
 #include "signer/crl_signing.h"
@@ -523,14 +524,16 @@ class ForwardLookup {
 class CertScanner {
  public:
   CertScanner(store::WriteStore& st, const Config& cfg, const CaContext& ca,
-              UnixTime signer_not_after, std::vector<CertIdHash> hashes, UnixTime now, bool force)
+              UnixTime signer_not_after, std::vector<CertIdHash> hashes, UnixTime now, bool force,
+              bool withhold_good)
       : st_(st),
         cfg_(cfg),
         ca_(ca),
         signer_not_after_(signer_not_after),
         hashes_(std::move(hashes)),
         now_(now),
-        force_(force) {
+        force_(force),
+        withhold_good_(withhold_good) {
     for (CertIdHash h : hashes_) {
       name_hash_[static_cast<size_t>(h)] = issuer_name_hash(ca.cert.get(), h);
       key_hash_[static_cast<size_t>(h)] = issuer_key_hash(ca.cert.get(), h);
@@ -580,6 +583,7 @@ class CertScanner {
   int max_shard = 0;
   uint64_t fresh = 0;
   uint64_t expired = 0;
+  uint64_t withheld = 0;  // good certificates of a CA that may not vouch for them any more
   uint64_t malformed = 0;
   UnixTime next_due = kNever;  // earliest refresh point of the responses left as they are
   UnixTime earliest_next_update = kNever;
@@ -601,6 +605,10 @@ class CertScanner {
     }
     if (rec.not_after < now_) {
       ++expired;  // no longer covered by OCSP; its last response stays until it lapses
+      return;
+    }
+    if (withhold_good_ && rec.status == store::CertStatus::good) {
+      ++withheld;  // its last response lapses; nothing new says "good" under a dead CA
       return;
     }
     for (size_t hi = 0; hi < hashes_.size(); ++hi) {
@@ -656,6 +664,7 @@ class CertScanner {
   std::vector<CertIdHash> hashes_;
   UnixTime now_;
   bool force_;
+  bool withhold_good_;
   Bytes name_hash_[3];
   Bytes key_hash_[3];
   Bytes resume_;
@@ -798,7 +807,13 @@ class CaRun {
   void run() {
     const UnixTime now = session_.now();
     std::vector<std::string> problems;
-    auto material = load_ocsp_signer(session_, ca_, true, &summary_, problems);
+    std::optional<std::string> unusable;
+    {
+      store::ReadTxn txn = session_.store().begin_read();
+      unusable = ca_unusable_reason(txn, ca_.record.id, now);
+    }
+    // A dead CA gets no new responder certificate either: that would be issuance.
+    auto material = load_ocsp_signer(session_, ca_, !unusable, &summary_, problems);
     UnixTime signer_not_after = material ? material->not_after : now;
     UnixTime due = kNever;
     if (material && material->delegated) {
@@ -807,7 +822,7 @@ class CaRun {
 
     // OCSP: scan, sign and commit in a pipeline.
     CertScanner scanner(session_.store(), cfg_, ca_, signer_not_after, ocsp_cert_id_hashes(cfg_),
-                        now, options_.force);
+                        now, options_.force, unusable.has_value());
     std::vector<std::unique_ptr<OcspSigningContext>> contexts;
     if (material) {
       for (unsigned i = 0; i < pool_.size(); ++i) {
@@ -832,6 +847,10 @@ class CaRun {
     if (failed_here > 0 && !material) {
       problems.push_back("CA " + ca_.record.id + ": " + std::to_string(failed_here) +
                          " OCSP responses are due and could not be signed");
+    }
+    if (unusable) {
+      problems.push_back(*unusable + ": CA " + ca_.record.id + " signs no new \"good\" status (" +
+                         std::to_string(scanner.withheld) + " certificates withheld)");
     }
     if (scanner.malformed > 0) {
       problems.push_back("CA " + ca_.record.id + ": " + std::to_string(scanner.malformed) +
@@ -1228,6 +1247,7 @@ int run_command(CommandRunner& runner, const RunOptions& options) {
     throw std::runtime_error(store_dir.string() +
                              ": no store here (run pkirepo-signer init first)");
   }
+  check_profile_dates(session.config(), session.now(), false);
   RunSummary s = run_signing(session, options);
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   for (const auto& p : s.problems) {

@@ -4,8 +4,10 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <iostream>
 
 #include "audit/audit_log.h"
+#include "policy/profiles.h"
 #include "x509/key.h"
 
 namespace pkirepo::signer {
@@ -18,6 +20,15 @@ std::string login_name() {
     return pw->pw_name;
   }
   return "uid-" + std::to_string(::geteuid());
+}
+
+void check_profile_dates(const Config& config, UnixTime now, bool refuse) {
+  for (const policy::Finding& f : policy::profile_date_findings(config, now)) {
+    if (refuse && f.severity == policy::Severity::error) {
+      throw ConfigError(f.message);
+    }
+    std::cerr << "pkirepo-signer: warning: " << f.message << "\n";
+  }
 }
 
 Session::Session(const Globals& globals, UnixTime now)

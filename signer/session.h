@@ -44,6 +44,12 @@ class Session {
   std::string passphrase_;
 };
 
+// BR 6.3.2 by date (policy::profile_date_findings): prints each finding on stderr as a
+// warning; with `refuse`, a TLS profile longer than today's limit throws ConfigError instead
+// (commands that issue). Commands that only keep status running (`run`, `revoke`) never refuse
+// for it: a profile mistake must not become a status outage.
+void check_profile_dates(const Config& config, UnixTime now, bool refuse);
+
 // The login name, for the audit log's operator field.
 [[nodiscard]] std::string login_name();
 

@@ -6,6 +6,8 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "policy/profiles.h"
+#include "signer/ca_lifecycle.h"
 #include "signer/commands.h"
 #include "signer/crl_signing.h"
 #include "signer/run.h"
@@ -29,6 +31,7 @@ struct OcspCounts {
   uint64_t missing = 0;
   uint64_t status_mismatch = 0;  // revoked certificate with a good response (or the reverse)
   uint64_t expired_certs = 0;    // not covered any more
+  uint64_t withheld = 0;         // good certificates under a CA that may not vouch for them
   UnixTime earliest_next_update = 0;
 
   [[nodiscard]] uint64_t bad() const {
@@ -48,6 +51,16 @@ int run_status(CommandRunner& runner, const StatusOptions& opt) {
   json report = {{"now", rfc3339(now)}, {"cas", json::array()}};
   uint64_t problems = 0;
   std::vector<std::string> lines;
+  // BR 6.3.2 by date: a TLS profile over today's limit is a problem (issuance refuses it); one
+  // over the next step's limit is a warning from 30 days ahead.
+  report["profiles"] = json::array();
+  for (const policy::Finding& f : policy::profile_date_findings(cfg, now)) {
+    const bool is_error = f.severity == policy::Severity::error;
+    lines.push_back(std::string(is_error ? "error: " : "warning: ") + f.message);
+    report["profiles"].push_back(
+        {{"severity", is_error ? "error" : "warning"}, {"message", f.message}});
+    problems += is_error ? 1 : 0;
+  }
 
   for (const store::CaRecord& ca : store::list_cas(txn)) {
     X509Ptr ca_cert = parse_cert_der(ca.cert_der);
@@ -62,6 +75,14 @@ int run_status(CommandRunner& runner, const StatusOptions& opt) {
     for (CertIdHash h : hashes) {
       name_hash[static_cast<size_t>(h)] = issuer_name_hash(ca_cert.get(), h);
       key_hash[static_cast<size_t>(h)] = issuer_key_hash(ca_cert.get(), h);
+    }
+    // A CA that may not vouch for anything new is an error in itself; its good certificates'
+    // responses are withheld by `run`, so they are not counted as due.
+    const std::optional<std::string> unusable = ca_unusable_reason(txn, ca.id, now);
+    if (unusable) {
+      lines.push_back(*unusable + ": CA " + ca.id +
+                      " issues nothing and signs no new \"good\" status");
+      ++problems;
     }
     OcspCounts ocsp;
     int max_shard = 0;
@@ -95,6 +116,10 @@ int run_status(CommandRunner& runner, const StatusOptions& opt) {
         ++ocsp.expired_certs;
         continue;
       }
+      if (unusable && rec.status == store::CertStatus::good) {
+        ++ocsp.withheld;
+        continue;
+      }
       for (CertIdHash h : hashes) {
         auto v =
             txn.get(store::Db::ocsp, store::ocsp_key(h, name_hash[static_cast<size_t>(h)],
@@ -126,6 +151,7 @@ int run_status(CommandRunner& runner, const StatusOptions& opt) {
                   {"missing", ocsp.missing},
                   {"status_changed", ocsp.status_mismatch},
                   {"expired_certificates", ocsp.expired_certs},
+                  {"withheld", ocsp.withheld},
                   {"earliest_next_update",
                    ocsp.earliest_next_update ? rfc3339(ocsp.earliest_next_update) : ""}}},
                 {"crls", json::array()}};

@@ -2,6 +2,7 @@
 
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <map>
@@ -75,7 +76,96 @@ KeyConfig read_key(TableReader& parent, const std::string& file, const std::file
   return k;
 }
 
+bool has(const std::vector<std::string>& items, std::string_view item) {
+  return std::find(items.begin(), items.end(), item) != items.end();
+}
+
+// Chrome Root Program policy 1.4 §4: only serverAuth, or serverAuth + clientAuth.
+bool tls_only_eku(const std::vector<std::string>& eku) {
+  return has(eku, "serverAuth") && std::all_of(eku.begin(), eku.end(), [](const std::string& e) {
+           return e == "serverAuth" || e == "clientAuth";
+         });
+}
+
+std::string where(const std::string& file, int line, const std::string& key) {
+  return file + ":" + std::to_string(line) + ": " + key + ": ";
+}
+
+// The dedicated TLS hierarchy (Chrome Root Program policy 1.4 §4), once parents are known: a
+// root above any serverAuth profile is TLS-dedicated unless the file says otherwise; below a
+// dedicated root every CA and profile asserts serverAuth (+ clientAuth) only; and a CA key
+// appears in no certificate with other EKUs (a key shared by two CA entries needs the same EKUs).
+void check_tls_hierarchies(Config& cfg, const std::string& file,
+                           const std::set<std::string>& explicit_dedication) {
+  for (CaConfig& root : cfg.cas) {
+    if (root.role != CaRole::root || explicit_dedication.count(root.id)) {
+      continue;
+    }
+    for (const CaConfig& c : cfg.cas) {
+      if (cfg.root_of(c) != &root) {
+        continue;
+      }
+      for (const std::string& pid : c.profiles) {
+        if (const ProfileConfig* p = cfg.find_profile(pid); p != nullptr && p->tls_server()) {
+          root.tls_dedicated = true;
+        }
+      }
+    }
+  }
+  for (const CaConfig& c : cfg.cas) {
+    const CaConfig* root = cfg.root_of(c);
+    if (root == nullptr || !root->tls_dedicated) {
+      continue;
+    }
+    const std::string prefix = "ca[" + c.id + "].";
+    if (c.role != CaRole::root && !tls_only_eku(c.eku)) {
+      throw ConfigError(where(file, c.line, prefix + "eku") + "CA " + c.id +
+                        " is below the TLS-dedicated root " + root->id +
+                        " and must assert serverAuth (+ clientAuth) only (Chrome Root Program "
+                        "policy 1.4 §4); set tls_dedicated = false on the root for a non-TLS "
+                        "hierarchy");
+    }
+    for (const std::string& pid : c.profiles) {
+      const ProfileConfig* p = cfg.find_profile(pid);
+      if (p != nullptr && !tls_only_eku(p->eku)) {
+        throw ConfigError(where(file, p->line, "profile[" + p->id + "].eku") + "profile " + p->id +
+                          " is issued by " + c.id + " below the TLS-dedicated root " + root->id +
+                          " and must assert serverAuth (+ clientAuth) only (Chrome Root "
+                          "Program policy 1.4 §4)");
+      }
+    }
+  }
+  for (size_t i = 0; i < cfg.cas.size(); ++i) {
+    for (size_t k = i + 1; k < cfg.cas.size(); ++k) {
+      const CaConfig& a = cfg.cas[i];
+      const CaConfig& b = cfg.cas[k];
+      const bool same_key =
+          a.key.pkcs11.empty() ? a.key.file == b.key.file : a.key.pkcs11 == b.key.pkcs11;
+      const bool a_tls = cfg.root_of(a) != nullptr && cfg.root_of(a)->tls_dedicated;
+      const bool b_tls = cfg.root_of(b) != nullptr && cfg.root_of(b)->tls_dedicated;
+      if (same_key && (a_tls || b_tls) && (a.eku != b.eku || a_tls != b_tls)) {
+        throw ConfigError(where(file, b.line, "ca[" + b.id + "].key") + "the key of " + b.id +
+                          " is also the key of " + a.id +
+                          " with other extended key usages; a TLS CA key appears in no "
+                          "certificate with other EKUs (Chrome Root Program policy 1.4 §4)");
+      }
+    }
+  }
+}
+
 }  // namespace
+
+bool ProfileConfig::tls_server() const {
+  return has(eku, "serverAuth");
+}
+
+const CaConfig* Config::root_of(const CaConfig& ca) const {
+  const CaConfig* cur = &ca;
+  for (size_t depth = 0; cur != nullptr && !cur->parent.empty() && depth <= cas.size(); ++depth) {
+    cur = find_ca(cur->parent);
+  }
+  return cur != nullptr && cur->parent.empty() ? cur : nullptr;
+}
 
 const char* ca_role_name(CaRole r) {
   switch (r) {
@@ -155,6 +245,15 @@ Config parse_config(std::string_view text, const std::filesystem::path& path) {
       p.policy_oids = r.strings("policy_oids");
       check_oids(r, "policy_oids", p.policy_oids);
       p.require_san = r.boolean("require_san").value_or(false);
+      p.validity_line = static_cast<int>(r.node("validity")->source().begin.line);
+      // BR 6.3.2: no TLS server certificate has been allowed more than 398 days since 2020;
+      // the dated steps below that are checked against the clock (policy/profiles.h).
+      if (p.tls_server() && p.validity.seconds > 398 * kDay) {
+        r.fail(r.node("validity"), "validity",
+               p.validity.text +
+                   " exceeds the BR 6.3.2 maximum of 398 days for any TLS server "
+                   "certificate (200 days from 2026-03-15)");
+      }
       // CPS 6.3.2: subscriber certificates at most 15 months.
       if (p.validity.seconds > 457 * kDay) {
         r.fail(r.node("validity"), "validity",
@@ -171,6 +270,7 @@ Config parse_config(std::string_view text, const std::filesystem::path& path) {
   }
 
   // [[ca]]
+  std::set<std::string> explicit_dedication;  // roots whose tls_dedicated the file sets
   const toml::node* cas = top.node("ca");
   if (cas == nullptr || cas->as_array() == nullptr || cas->as_array()->empty()) {
     top.fail(cas, "ca", "at least one [[ca]] is required");
@@ -239,6 +339,14 @@ Config parse_config(std::string_view text, const std::filesystem::path& path) {
     check_oids(r, "policy_oids", c.policy_oids);
     c.eku = r.strings("eku");
     check_eku(r, "eku", c.eku);
+    if (auto dedicated = r.boolean("tls_dedicated")) {
+      if (c.role != CaRole::root) {
+        r.fail(r.node("tls_dedicated"), "tls_dedicated",
+               "only a root declares its hierarchy TLS-dedicated");
+      }
+      c.tls_dedicated = *dedicated;
+      explicit_dedication.insert(c.id);
+    }
     for (const auto& other : cfg.cas) {
       if (other.id == c.id) {
         r.fail(r.node("id"), "id", "duplicate CA id \"" + c.id + "\"");
@@ -269,6 +377,8 @@ Config parse_config(std::string_view text, const std::filesystem::path& path) {
       cur = p;
     }
   }
+
+  check_tls_hierarchies(cfg, file, explicit_dedication);
 
   // [ocsp]
   if (const toml::table* t = top.subtable("ocsp")) {

@@ -39,6 +39,10 @@ struct CaConfig {
   std::vector<std::string> profiles;     // profile ids this CA may issue under
   std::vector<std::string> policy_oids;  // certificatePolicies of the CA certificate
   std::vector<std::string> eku;          // e.g. ["serverAuth","clientAuth"] for a TLS CA
+  // Roots only: a hierarchy dedicated to TLS server authentication (Chrome Root Program policy
+  // 1.4 §4). Defaults to true when any profile below the root asserts serverAuth; then every
+  // CA and profile below it asserts serverAuth (+ clientAuth) only. Resolved at load.
+  bool tls_dedicated = false;
   int line = 0;
 };
 
@@ -50,6 +54,11 @@ struct ProfileConfig {
   std::vector<std::string> policy_oids;
   bool require_san = false;
   int line = 0;
+  int validity_line = 0;  // the line of `validity`, for the dated BR checks made after load
+
+  // A TLS server profile: its EKU holds serverAuth, so the BRs' rules apply (validity by date,
+  // names, keys), not only the CPS's.
+  [[nodiscard]] bool tls_server() const;
 };
 
 enum class OcspSigner { responder, ca };
@@ -123,6 +132,8 @@ struct Config {
 
   [[nodiscard]] const CaConfig* find_ca(std::string_view id) const;
   [[nodiscard]] const ProfileConfig* find_profile(std::string_view id) const;
+  // The root above `ca` (itself for a root); nullptr only for a config that failed to load.
+  [[nodiscard]] const CaConfig* root_of(const CaConfig& ca) const;
   // CAs ordered so that every parent comes before its children.
   [[nodiscard]] std::vector<const CaConfig*> cas_parent_first() const;
   // The passphrase for key files, from repository.passphrase_env or passphrase_file. Throws
@@ -136,7 +147,7 @@ struct Config {
   [[nodiscard]] std::string crl_list_url(std::string_view ca_id) const;
 };
 
-// Throws ConfigError. `text_override` lets tests parse a string as if it were `path`.
+// Throws ConfigError. parse_config() lets tests parse a string as if it were the file `path`.
 [[nodiscard]] Config load_config(const std::filesystem::path& path);
 [[nodiscard]] Config parse_config(std::string_view text, const std::filesystem::path& path);
 

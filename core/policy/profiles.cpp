@@ -33,6 +33,35 @@ CertType cert_type_of(CaRole role) {
   return CertType::root;
 }
 
+std::vector<Finding> profile_date_findings(const Config& config, UnixTime now) {
+  std::vector<Finding> out;
+  const TlsValidityStep& today = tls_validity_at(now);
+  const TlsValidityStep* next = next_tls_validity_step(now);
+  for (const ProfileConfig& p : config.profiles) {
+    if (!p.tls_server()) {
+      continue;
+    }
+    const std::string where = config.file.string() + ":" + std::to_string(p.validity_line) +
+                              ": profile[" + p.id + "].validity: " + p.validity.text;
+    if (p.validity.seconds > today.max_days * 86400) {
+      out.push_back({Severity::error, "BR 6.3.2",
+                     where + " exceeds the maximum of " + std::to_string(today.max_days) +
+                         " days for TLS server certificates issued " +
+                         (today.from == 0 ? std::string(today.from_text)
+                                          : "from " + std::string(today.from_text)) +
+                         " (ballot SC-081)"});
+    } else if (next != nullptr && p.validity.seconds > next->max_days * 86400 &&
+               next->from - now <= kValidityStepWarningDays * 86400) {
+      const int64_t days = (next->from - now + 86399) / 86400;
+      out.push_back({Severity::warning, "BR 6.3.2",
+                     where + " exceeds the maximum of " + std::to_string(next->max_days) +
+                         " days that applies from " + next->from_text + " (in " +
+                         std::to_string(days) + " days); shorten it before then (ballot SC-081)"});
+    }
+  }
+  return out;
+}
+
 int shard_of(ByteView serial, int shards) {
   if (shards <= 1) {
     return 0;

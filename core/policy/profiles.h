@@ -32,6 +32,14 @@ using ExtensionList = std::vector<std::pair<int, std::string>>;
                                                   const ProfileConfig& profile,
                                                   const EVP_PKEY* subject_key, int shard);
 
+// The BR rules that depend on the date, checked against `now` for every TLS server profile
+// (BR 6.3.2, ballot SC-081): an error when a profile's validity exceeds the step in force, a
+// warning from 30 days before the next step when it will exceed that one. Each message starts
+// with "file:line: profile[id].validity: " so it points at the key to change.
+[[nodiscard]] std::vector<Finding> profile_date_findings(const Config& config, UnixTime now);
+// How far ahead profile_date_findings() warns of the next step.
+inline constexpr int64_t kValidityStepWarningDays = 30;
+
 // The CRL shard a serial belongs to: XXH3 of the serial with a fixed seed, modulo `shards`.
 // Stored with the certificate at issuance so a later change of `shards` moves nothing.
 [[nodiscard]] int shard_of(ByteView serial, int shards);

@@ -3,6 +3,7 @@
 // section it comes from.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,6 +17,9 @@ enum class CertType { root, subordinate_ca, issuing_ca, subscriber, ocsp_respond
 [[nodiscard]] const char* cert_type_name(CertType t);
 
 enum class Severity { error, warning };
+
+// CA/Browser Forum domain-validated certificate policy (BR 7.1.6.1).
+inline constexpr const char* kDomainValidatedPolicy = "2.23.140.1.2.1";
 
 struct Finding {
   Severity severity = Severity::error;
@@ -48,6 +52,38 @@ struct KeySizeRule {
 // subscriber 15 months; responder certificates at most 398 days (BR 7.1.2.8: short-lived).
 [[nodiscard]] std::optional<Finding> check_validity(CertType type, UnixTime not_before,
                                                     UnixTime not_after);
+
+// BR 6.3.2 (ballot SC-081) and BR 1.6.1 (ballot SC-063): how long a TLS server certificate may
+// be valid, by its notBefore, as data: issuance, config checks, `status` and the publisher's CPS
+// tables all read this one table. Validity counts inclusively (notAfter - notBefore + 1 s), so
+// "200 days" allows at most 200 * 86400 seconds.
+struct TlsValidityStep {
+  UnixTime from = 0;             // applies to certificates whose notBefore is at or after this
+  const char* from_text;         // "2026-03-15", or "before 2026-03-15" for the first row
+  int64_t max_days = 0;          // maximum validity
+  int64_t dcv_reuse_days = 0;    // domain-validation reuse period
+  int64_t short_lived_days = 0;  // at most this long counts as short-lived (no status needed)
+};
+// The whole table, oldest step first. Static storage.
+[[nodiscard]] const std::vector<TlsValidityStep>& tls_validity_table();
+// The step in force for a certificate whose notBefore is `not_before`.
+[[nodiscard]] const TlsValidityStep& tls_validity_at(UnixTime not_before);
+// The first step that starts after `now`, or nullptr when none is scheduled.
+[[nodiscard]] const TlsValidityStep* next_tls_validity_step(UnixTime now);
+// A TLS server certificate's validity against the step in force at its notBefore.
+[[nodiscard]] std::optional<Finding> check_tls_validity(UnixTime not_before, UnixTime not_after);
+// Validity in seconds as the BRs count it: notAfter - notBefore + 1.
+[[nodiscard]] constexpr int64_t inclusive_validity(UnixTime not_before, UnixTime not_after) {
+  return not_after - not_before + 1;
+}
+
+// BR 7.1.3.1: the SubjectPublicKeyInfo's AlgorithmIdentifier is one of the exact encodings the
+// BRs list (rsaEncryption with NULL parameters; id-ecPublicKey with the named curve P-256,
+// P-384 or P-521), and an EC point is uncompressed (RFC 5480 2.2) with no unused bits.
+// `algorithm` and `key_bits` are the two fields of a SubjectPublicKeyInfo (a request's or a
+// certificate's); the finding names what differs.
+[[nodiscard]] std::optional<Finding> check_key_encoding(const X509_ALGOR* algorithm,
+                                                        const ASN1_BIT_STRING* key_bits);
 
 // BR 7.1: serial positive, below 2^159, at least 64 bits of entropy for non-root certificates
 // (we require at least 8 bytes of serial).

@@ -33,6 +33,7 @@ subject = "CN=TLS,O=T,C=US"
 key = { algorithm = "ec-p384", file = "keys/tls.pem" }
 validity = "6y"
 profiles = ["tls-server"]
+eku = ["serverAuth"]
 )";
 
 std::string error_of(const std::string& text) {
@@ -81,7 +82,7 @@ TEST_CASE("config errors name file, line and key", "[config]") {
   };
   const std::vector<Case> cases = {
       {kBase + "\n[ocsp]\nvalidity = \"12d\"\n",
-       "pkirepo.toml:28: ocsp.validity: 12d is outside the BR 4.9.10"},
+       "pkirepo.toml:29: ocsp.validity: 12d is outside the BR 4.9.10"},
       {kBase + "\n[ocsp]\nvalidity = \"4d\"\nrefresh = \"3d12h\"\n", "ocsp.refresh"},
       {kBase + "\n[ocsp]\nvalidity = \"10d\"\nrefresh = \"5d\"\n", "breaks BR 4.9.10"},
       {kBase + "\n[crl]\nvalidity = \"11d\"\n", "crl.validity: 11d exceeds the BR 4.9.7 maximum"},
@@ -143,4 +144,46 @@ TEST_CASE("allow_non_br lets a private CA leave the BR OCSP range", "[config]") 
                           "p.toml");
   CHECK(c.ocsp.validity.seconds == 30 * 86400);
   CHECK(c.ocsp.allow_non_br);
+}
+
+TEST_CASE("a root above a serverAuth profile is TLS-dedicated unless the file says otherwise",
+          "[config][rules]") {
+  Config dedicated = parse_config(kBase, "pkirepo.toml");
+  CHECK(dedicated.find_ca("root")->tls_dedicated);
+  CHECK(dedicated.root_of(*dedicated.find_ca("tls")) == dedicated.find_ca("root"));
+  CHECK(dedicated.find_profile("tls-server")->tls_server());
+
+  std::string text = kBase;
+  text.replace(text.find("validity = \"25y\""), 16, "validity = \"25y\"\ntls_dedicated = false");
+  text.replace(text.rfind("eku = [\"serverAuth\"]"), 20, "eku = [\"codeSigning\"]");
+  Config mixed = parse_config(text, "pkirepo.toml");
+  CHECK_FALSE(mixed.find_ca("root")->tls_dedicated);
+
+  const std::string non_tls = R"([repository]
+name = "T"
+store = "store"
+base_url = "http://pki.example.test/"
+
+[[profile]]
+id = "client"
+validity = "365d"
+eku = ["clientAuth"]
+
+[[ca]]
+id = "root"
+role = "root"
+subject = "CN=Root,O=T,C=US"
+key = { algorithm = "ec-p384", file = "keys/root.pem" }
+validity = "25y"
+
+[[ca]]
+id = "client"
+role = "issuing"
+parent = "root"
+subject = "CN=Client,O=T,C=US"
+key = { algorithm = "ec-p384", file = "keys/client.pem" }
+validity = "6y"
+profiles = ["client"]
+)";
+  CHECK_FALSE(parse_config(non_tls, "pkirepo.toml").find_ca("root")->tls_dedicated);
 }

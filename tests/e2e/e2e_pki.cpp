@@ -160,7 +160,7 @@ E2ePki::E2ePki() {
   must(signer({"init"}), "pkirepo-signer init");
   for (const std::string ca : kIssuingCas) {
     for (const std::string kind : {"good", "revoked"}) {
-      std::string host = kind + "." + ca + ".test";
+      std::string host = kind + "." + ca + ".example.com";
       EvpPkeyPtr key = make_key(ca == "tls" ? "ec-p256" : "rsa-2048");
       X509ReqPtr req = make_csr(key.get(), host, {host});
       std::filesystem::path csr = file(ca + "-" + kind + ".csr");

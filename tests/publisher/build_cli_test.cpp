@@ -187,8 +187,8 @@ TEST_CASE("demo site: CA certificates and CRLs are the store's bytes at their UR
   CHECK_THAT(cp, Catch::Matches(R"(\{"count":[1-9][0-9]*,"head_sha256":"[0-9a-f]{64}"\}\n)"));
   CHECK_THAT(home, !Catch::Contains("ca_key_generated"));
   const std::string tests = read_text_file(out / "test-certificates.html");
-  CHECK_THAT(tests, Catch::Contains("CN=expired.pki.example.test"));
-  CHECK_THAT(tests, Catch::Contains("<td>revoked</td><td>CN=revoked.pki.example.test</td>"));
+  CHECK_THAT(tests, Catch::Contains("CN=expired.pki.example.com"));
+  CHECK_THAT(tests, Catch::Contains("<td>revoked</td><td>CN=revoked.pki.example.com</td>"));
 }
 
 TEST_CASE("demo site: certificates page, inventory groups with empty states, fragments",

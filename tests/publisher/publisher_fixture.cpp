@@ -23,7 +23,7 @@ passphrase_env = "PKIREPO_TEST_PASSPHRASE"
 
 [[profile]]
 id = "tls-server"
-validity = "397d"
+validity = "47d"
 eku = ["serverAuth", "clientAuth"]
 policy_oids = ["2.23.140.1.2.1"]
 
@@ -49,6 +49,8 @@ subject = "CN=Example Root CA 2026,O=Example,C=US"
 key = { algorithm = "ec-p384", file = ")" +
          (keys / "root-2026.pem").string() + R"(" }
 validity = "25y"
+# A private hierarchy that mixes TLS, client and code signing: not for a root program.
+tls_dedicated = false
 
 [[ca]]
 id = "int-2026"
@@ -164,9 +166,9 @@ const DemoPki& demo_pki() {
       run({binary("pkirepo-signer").string(), "-c", pki->config.string(), "init"}, signer_env());
   INFO(init.err);
   REQUIRE(init.exit_code == 0);
-  const std::string valid = issue(*pki, "tls-server", "tls-ec-2026", "valid.pki.example.test");
-  const std::string revoked = issue(*pki, "tls-server", "tls-ec-2026", "revoked.pki.example.test");
-  const std::string expired = issue(*pki, "test-short", "tls-ec-2026", "expired.pki.example.test");
+  const std::string valid = issue(*pki, "tls-server", "tls-ec-2026", "valid.pki.example.com");
+  const std::string revoked = issue(*pki, "tls-server", "tls-ec-2026", "revoked.pki.example.com");
+  const std::string expired = issue(*pki, "test-short", "tls-ec-2026", "expired.pki.example.com");
   RunResult rv = run({binary("pkirepo-signer").string(), "-c", pki->config.string(), "revoke",
                       "--ca", "tls-ec-2026", "--serial", revoked, "--reason", "keyCompromise"},
                      signer_env());

@@ -42,7 +42,7 @@ TEST_CASE("certificate requests read like OpenSSL's X509_REQ reads them", "[issu
     INFO(alg);
     EvpPkeyPtr key = test::make_key(alg);
     X509ReqPtr made =
-        test::make_csr(key.get(), "host.example.test", {"host.example.test", "www.example.test"});
+        test::make_csr(key.get(), "host.example.com", {"host.example.com", "www.example.com"});
     const Bytes der = to_der(made.get());
     const std::string pem_text = to_pem(made.get());
     for (ByteView input : {ByteView(der), as_bytes(pem_text)}) {
@@ -66,7 +66,7 @@ TEST_CASE("certificate requests read like OpenSSL's X509_REQ reads them", "[issu
 
 TEST_CASE("certificate requests: broken signatures and bad input are told apart", "[issue][csr]") {
   EvpPkeyPtr key = test::make_key("ec-p256");
-  X509ReqPtr made = test::make_csr(key.get(), "host.example.test");
+  X509ReqPtr made = test::make_csr(key.get(), "host.example.com");
   const Bytes der = to_der(made.get());
   std::string why;
 
@@ -77,7 +77,7 @@ TEST_CASE("certificate requests: broken signatures and bad input are told apart"
   }
   SECTION("a changed subject byte breaks the proof of possession") {
     Bytes changed = der;
-    const std::string cn = "host.example.test";
+    const std::string cn = "host.example.com";
     auto at = std::search(changed.begin(), changed.end(), cn.begin(), cn.end());
     REQUIRE(at != changed.end());
     *at = 'H';
@@ -99,7 +99,7 @@ TEST_CASE("certificate requests: broken signatures and bad input are told apart"
         as_bytes("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"), why));
   }
   SECTION("a version other than v1 is refused") {
-    X509ReqPtr v2 = test::make_csr(key.get(), "host.example.test");
+    X509ReqPtr v2 = test::make_csr(key.get(), "host.example.com");
     REQUIRE(X509_REQ_set_version(v2.get(), 1) == 1);
     REQUIRE(X509_REQ_sign(v2.get(), key.get(), EVP_sha256()) > 0);
     CHECK_FALSE(CertificateRequest::parse(to_der(v2.get()), why));

@@ -19,7 +19,7 @@ std::string issue_one(const TestPki& pki, const std::string& cn) {
 TEST_CASE("revoke records reason and time; show and list report it", "[signer][revoke]") {
   TestPki pki;
   REQUIRE(pki.signer({"init"}).exit_code == 0);
-  std::string serial = issue_one(pki, "r1.test");
+  std::string serial = issue_one(pki, "r1.example.com");
   auto r = pki.signer({"revoke", "--ca", "tls", "--serial", serial, "--reason", "superseded",
                        "--invalidity-date", "2026-11-20T10:00:00Z"});
   INFO(r.err);
@@ -52,7 +52,7 @@ TEST_CASE("revoke records reason and time; show and list report it", "[signer][r
 TEST_CASE("revoke refusals name the input and change nothing", "[signer][revoke]") {
   TestPki pki;
   REQUIRE(pki.signer({"init"}).exit_code == 0);
-  std::string serial = issue_one(pki, "r2.test");
+  std::string serial = issue_one(pki, "r2.example.com");
   const auto before = snapshot(pki.dir / "store");
   struct Case {
     std::vector<std::string> args;

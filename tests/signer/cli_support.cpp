@@ -16,7 +16,8 @@ RunResult TestPki::signer(std::vector<std::string> args) const {
 std::filesystem::path TestPki::csr(const std::string& name, const std::string& algorithm,
                                    const std::vector<std::string>& dns) const {
   EvpPkeyPtr key = make_key(algorithm);
-  X509ReqPtr req = make_csr(key.get(), name, dns);
+  // A TLS server certificate names its host in the SAN too (BR 7.1.2.7.12): the CN by default.
+  X509ReqPtr req = make_csr(key.get(), name, dns.empty() ? std::vector<std::string>{name} : dns);
   std::filesystem::path p = dir / ("csr/" + name + ".csr");
   write_text(p, to_pem(req.get()));
   return p;

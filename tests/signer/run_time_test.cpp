@@ -130,13 +130,14 @@ TEST_CASE("responder certificates rotate before they come within twice the OCSP 
           "[run][time][rotation]") {
   const UnixTime T = t0();
   RunRepo repo(T);
-  const std::string a = repo.issue("rotate.example.com");
   REQUIRE(repo.signer({"run"}, T).exit_code == 0);
   const auto first = ca_record(repo.store_dir(), "tls");
   X509Ptr old_responder = parse_cert_der(first->responder_cert_der);
   const UnixTime old_end = not_after(old_responder.get());
   CHECK(old_end == T + 90 * kDay);
   const UnixTime rotate_at = old_end - 8 * kDay;  // twice the 4-day validity
+  // Issued 20 days before the rotation, so the 47-day certificate outlives the old responder.
+  const std::string a = repo.issue("rotate.example.com", rotate_at - 20 * kDay);
 
   RunResult r = repo.signer({"run"}, rotate_at - 1);
   INFO(r.out << r.err);

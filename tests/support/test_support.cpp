@@ -177,7 +177,7 @@ passphrase_env = "PKIREPO_TEST_PASSPHRASE"
 
 [[profile]]
 id = "tls-server"
-validity = "397d"
+validity = "47d"
 eku = ["serverAuth", "clientAuth"]
 policy_oids = ["2.23.140.1.2.1"]
 
