@@ -31,7 +31,7 @@ passphrase_env = "PKIREPO_BENCH_PASSPHRASE"
 
 [[profile]]
 id = "tls-server"
-validity = "397d"
+validity = "47d"
 eku = ["serverAuth", "clientAuth"]
 
 [[ca]]
@@ -49,6 +49,7 @@ subject = "CN=Bench EC P-384 Issuing CA,O=Bench,C=US"
 key = { algorithm = "ec-p384", file = "keys/ec.pem" }
 validity = "5y"
 profiles = ["tls-server"]
+eku = ["serverAuth", "clientAuth"]
 
 [[ca]]
 id = "rsa"
@@ -58,6 +59,7 @@ subject = "CN=Bench RSA-4096 Issuing CA,O=Bench,C=US"
 key = { algorithm = "rsa-4096", file = "keys/rsa.pem" }
 validity = "5y"
 profiles = ["tls-server"]
+eku = ["serverAuth", "clientAuth"]
 TOML
 "$signer" -c "$work/pkirepo.toml" --operator bench init >/dev/null
 

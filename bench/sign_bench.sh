@@ -100,7 +100,7 @@ passphrase_env = "PKIREPO_BENCH_PASSPHRASE"
 
 [[profile]]
 id = "tls-server"
-validity = "397d"
+validity = "47d"
 eku = ["serverAuth", "clientAuth"]
 
 [[ca]]
@@ -118,6 +118,7 @@ subject = "CN=Bench TLS Issuing CA,O=Bench,C=US"
 key = { algorithm = "ec-p384", file = "keys/tls.pem" }
 validity = "5y"
 profiles = ["tls-server"]
+eku = ["serverAuth", "clientAuth"]
 
 [ocsp]
 responder_key = "$alg"

@@ -1,8 +1,8 @@
 // pkirepo-demo-csrs OUT_DIR COUNT ALGORITHM [KEYS [DOMAIN [PREFIX]]]: writes COUNT PEM CSRs
-// (CN=host<i>.<DOMAIN>, default bench.test, one DNS SAN; files <PREFIX><i>.csr) signed by KEYS
-// distinct keys of ALGORITHM (default 64), on every core. Key generation is not what the issuance
-// bench measures, so a pool of keys is reused across requests; each CSR still carries its own
-// signature for the signer to verify.
+// (CN=host<i>.<DOMAIN>, default bench.example.com, one DNS SAN; files <PREFIX><i>.csr) signed by
+// KEYS distinct keys of ALGORITHM (default 64), on every core. Key generation is not what the
+// issuance bench measures, so a pool of keys is reused across requests; each CSR still carries its
+// own signature for the signer to verify.
 #include <algorithm>
 #include <atomic>
 #include <filesystem>
@@ -25,7 +25,7 @@ int main(int argc, char** argv) {
   const size_t count = std::stoul(argv[2]);
   const std::string algorithm = argv[3];
   const size_t nkeys = argc > 4 ? std::stoul(argv[4]) : 64;
-  const std::string domain = argc > 5 ? argv[5] : "bench.test";
+  const std::string domain = argc > 5 ? argv[5] : "bench.example.com";
   const std::string prefix = argc > 6 ? argv[6] : "";
   std::filesystem::create_directories(out);
   std::vector<EvpPkeyPtr> keys(nkeys);
