@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "store/freshness.h"
 #include "store/schema.h"
 #include "store/store.h"
 
@@ -24,6 +25,9 @@ HealthSnapshot scan_store(const store::Txn& txn, UnixTime now) {
     }
   };
   {
+    // Records of expired certificates are served until they run out but judged by nobody
+    // (store/freshness.h): the one definition `status` and `run` use too.
+    const store::ExpiredCertificates expired(txn, now);
     std::map<uint64_t, bool> tail_present;  // a few tails, shared by all the records
     store::Cursor c(txn, store::Db::ocsp);
     for (bool ok = c.first(); ok; ok = c.next()) {
@@ -43,6 +47,10 @@ HealthSnapshot scan_store(const store::Txn& txn, UnixTime now) {
         }
       }
       ++s.ocsp_records;
+      if (expired.covers(c.key())) {
+        ++s.expired_records;
+        continue;
+      }
       consider(v.next_update, [&] { return "ocsp " + to_hex(c.key()); });
     }
   }

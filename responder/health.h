@@ -25,7 +25,8 @@ struct HealthSnapshot {
   uint64_t crl_records = 0;
   uint64_t malformed_records = 0;  // records that did not decode or lack their tail (served
                                    // as internalError)
-  uint64_t past_next_update = 0;   // at scanned_at
+  uint64_t expired_records = 0;    // OCSP records of expired certificates: served, not judged
+  uint64_t past_next_update = 0;   // at scanned_at, among the records that must be fresh
   UnixTime earliest_next_update = std::numeric_limits<UnixTime>::max();  // max: none
   std::string earliest_what;  // "ocsp <hex key>" or "crl <ca>/<shard>"
 };

@@ -121,13 +121,18 @@ void Metrics::render(const Gauges& g, std::string& out) const {
   out += "pkirepo_responder_store_records{kind=\"ocsp\"} " + std::to_string(g.ocsp_records) + "\n";
   out += "pkirepo_responder_store_records{kind=\"crl\"} " + std::to_string(g.crl_records) + "\n";
   out +=
-      "# HELP pkirepo_responder_stale_records Stored objects past their nextUpdate at the "
-      "last scan.\n";
+      "# HELP pkirepo_responder_expired_ocsp_records OCSP records of expired certificates, "
+      "served until they run out and judged by no freshness check.\n";
+  out += "# TYPE pkirepo_responder_expired_ocsp_records gauge\n";
+  out += "pkirepo_responder_expired_ocsp_records " + std::to_string(g.expired_ocsp_records) + "\n";
+  out +=
+      "# HELP pkirepo_responder_stale_records Stored objects that must be fresh and are past "
+      "their nextUpdate at the last scan.\n";
   out += "# TYPE pkirepo_responder_stale_records gauge\n";
   out += "pkirepo_responder_stale_records " + std::to_string(g.records_past_next_update) + "\n";
   out +=
       "# HELP pkirepo_responder_earliest_next_update_seconds Seconds until the earliest "
-      "nextUpdate in the store (negative: passed).\n";
+      "nextUpdate among the objects that must be fresh (negative: passed).\n";
   out += "# TYPE pkirepo_responder_earliest_next_update_seconds gauge\n";
   out += "pkirepo_responder_earliest_next_update_seconds ";
   append_double(out, g.seconds_to_earliest_next_update);

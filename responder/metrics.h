@@ -41,6 +41,7 @@ class Metrics {
   struct Gauges {
     double store_age_seconds = -1;  // now − meta "last_run"; < 0: no signer run yet
     uint64_t ocsp_records = 0;
+    uint64_t expired_ocsp_records = 0;  // of expired certificates: served, not judged
     uint64_t crl_records = 0;
     uint64_t records_past_next_update = 0;  // at the last store scan
     double seconds_to_earliest_next_update = 0;

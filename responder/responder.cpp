@@ -184,6 +184,7 @@ Response Responder::handle_metrics(const Request& req, const store::Txn& txn) co
   HealthSnapshot s = health_.snapshot();
   g.scanned = s.scanned;
   g.ocsp_records = s.ocsp_records;
+  g.expired_ocsp_records = s.expired_records;
   g.crl_records = s.crl_records;
   g.records_past_next_update = s.past_next_update;
   if (s.earliest_next_update != std::numeric_limits<UnixTime>::max()) {

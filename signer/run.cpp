@@ -22,6 +22,7 @@
 #include "signer/commands.h"
 #include "signer/crl_signing.h"
 #include "signer/ocsp_signing.h"
+#include "store/freshness.h"
 #include "x509/cert_info.h"
 #include "x509/der.h"
 
@@ -580,6 +581,10 @@ class CertScanner {
   }
 
   std::vector<std::pair<int, CrlEntry>> revoked;  // (shard, entry) of every revoked certificate
+  // OCSP keys to delete: responses of expired certificates that have run out (store/freshness.h),
+  // and good responses of a CA that may not vouch for anything any more.
+  std::vector<Bytes> lapsed_removals;
+  std::vector<Bytes> withheld_removals;
   int max_shard = 0;
   uint64_t fresh = 0;
   uint64_t expired = 0;
@@ -603,12 +608,16 @@ class CertScanner {
                            CrlEntry{Bytes(serial.begin(), serial.end()), rec.revocation_time,
                                     normal_reason(rec.reason), rec.invalidity_date, rec.not_after});
     }
-    if (rec.not_after < now_) {
-      ++expired;  // no longer covered by OCSP; its last response stays until it lapses
+    if (store::certificate_expired(rec.not_after, now_)) {
+      ++expired;  // not re-signed: its last response is served until it runs out, then removed
+      collect_removals(responses, serial, true, lapsed_removals);
       return;
     }
     if (withhold_good_ && rec.status == store::CertStatus::good) {
-      ++withheld;  // its last response lapses; nothing new says "good" under a dead CA
+      // Nothing says "good" under a CA that may not vouch for it: its responses go now, and
+      // the responder answers as for an unknown certificate.
+      ++withheld;
+      collect_removals(responses, serial, false, withheld_removals);
       return;
     }
     for (size_t hi = 0; hi < hashes_.size(); ++hi) {
@@ -654,6 +663,27 @@ class CertScanner {
       w.next_update = std::min(w.this_update + cfg_.ocsp.validity.seconds, signer_not_after_);
       w.ok = false;
       w.error.clear();  // (w.value keeps its buffer for the worker to encode into)
+    }
+  }
+
+  // Adds the stored responses of `serial` (each CertID hash) to `out`: those past their
+  // nextUpdate when `only_lapsed`, else all of them. Keeps the lookups in key order.
+  void collect_removals(std::vector<std::unique_ptr<ForwardLookup>>& responses, ByteView serial,
+                        bool only_lapsed, std::vector<Bytes>& out) {
+    for (size_t hi = 0; hi < hashes_.size(); ++hi) {
+      const CertIdHash h = hashes_[hi];
+      Bytes okey = store::ocsp_key(h, name_hash_[static_cast<size_t>(h)],
+                                   key_hash_[static_cast<size_t>(h)], serial);
+      const std::optional<ByteView> v = responses[hi]->get(okey);
+      if (!v) {
+        continue;
+      }
+      store::OcspView view;
+      if (!only_lapsed || !store::decode_view(*v, view) || view.next_update <= now_) {
+        out.push_back(std::move(okey));
+      } else {
+        next_due = std::min(next_due, view.next_update);  // removed once it runs out
+      }
     }
   }
 
@@ -852,6 +882,10 @@ class CaRun {
       problems.push_back(*unusable + ": CA " + ca_.record.id + " signs no new \"good\" status (" +
                          std::to_string(scanner.withheld) + " certificates withheld)");
     }
+    remove_responses(scanner.lapsed_removals,
+                     "the certificates expired and their last "
+                     "responses ran out");
+    remove_responses(scanner.withheld_removals, unusable ? *unusable : std::string());
     if (scanner.malformed > 0) {
       problems.push_back("CA " + ca_.record.id + ": " + std::to_string(scanner.malformed) +
                          " malformed certificate records were skipped");
@@ -972,6 +1006,21 @@ class CaRun {
   void merge_earliest(UnixTime t) {
     summary_.earliest_next_update =
         summary_.earliest_next_update == 0 ? t : std::min(summary_.earliest_next_update, t);
+  }
+
+  // Deletes OCSP records in one transaction with one audit record saying why (CPS 5.4.1).
+  void remove_responses(const std::vector<Bytes>& keys, const std::string& why) {
+    if (keys.empty()) {
+      return;
+    }
+    session_.store().transact([&](store::WriteTxn& txn) {
+      for (const Bytes& key : keys) {
+        (void)txn.del(store::Db::ocsp, key);
+      }
+      audit::append(txn, session_.now(), session_.operator_name(), "ocsp_responses_removed",
+                    {{"ca", ca_.record.id}, {"count", keys.size()}, {"reason", why}});
+    });
+    summary_.ocsp_removed += keys.size();
   }
 
   void start_signing(std::vector<OcspWork>& batch,
@@ -1254,9 +1303,9 @@ int run_command(CommandRunner& runner, const RunOptions& options) {
     std::cerr << "pkirepo-signer: run: " << p << "\n";
   }
   std::cout << "run: OCSP " << s.ocsp_signed << " signed, " << s.ocsp_not_due << " not due, "
-            << s.ocsp_expired << " expired certificates skipped, " << s.ocsp_failed
-            << " failed; CRLs " << s.crl_signed << " signed, " << s.crl_not_due << " not due, "
-            << s.crl_failed << " failed";
+            << s.ocsp_expired << " expired certificates skipped, " << s.ocsp_failed << " failed, "
+            << s.ocsp_removed << " removed; CRLs " << s.crl_signed << " signed, " << s.crl_not_due
+            << " not due, " << s.crl_failed << " failed";
   if (s.rotations > 0) {
     std::cout << "; " << s.rotations << " responder certificates rotated";
   }

@@ -69,6 +69,7 @@ struct RunSummary {
   uint64_t ocsp_not_due = 0;  // present and fresh: skipped
   uint64_t ocsp_expired = 0;  // certificates past notAfter: no longer signed
   uint64_t ocsp_failed = 0;
+  uint64_t ocsp_removed = 0;  // records of expired certificates that ran out, or of a dead CA
   uint64_t crl_signed = 0;
   uint64_t crl_not_due = 0;
   uint64_t crl_failed = 0;
