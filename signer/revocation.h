@@ -14,6 +14,8 @@ struct RevocationRequest {
   std::string serial_hex;
   std::string reason = "unspecified";
   std::string invalidity_date;  // RFC 3339, optional
+  // RFC 3339, optional: a revocationDate before now, for profiles with backdated_revocation.
+  std::string revocation_date;
 };
 
 struct RevocationResult {

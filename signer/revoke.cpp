@@ -7,11 +7,47 @@
 #include "policy/rules.h"
 #include "signer/commands.h"
 #include "signer/revocation.h"
-#include "signer/run.h"
+#include "signer/revocation_publisher.h"
 #include "x509/cert_info.h"
 #include "x509/der.h"
 
 namespace pkirepo::signer {
+
+namespace {
+
+// --revocation-date: 0 when not given; otherwise the checked time. Only a profile with
+// backdated_revocation (code signing) may move revocationDate before the revocation itself.
+UnixTime revocation_date(const Session& session, const RevocationRequest& req,
+                         const store::CertRecord& rec, bool is_ca_cert) {
+  if (req.revocation_date.empty()) {
+    return 0;
+  }
+  const std::string option = "--revocation-date " + req.revocation_date;
+  const ProfileConfig* profile = session.config().find_profile(rec.profile);
+  if (is_ca_cert || profile == nullptr || !profile->backdated_revocation) {
+    throw std::runtime_error(option + ": the certificate's profile " + rec.profile +
+                             " does not allow a revocation date before the revocation (only "
+                             "code signing profiles with backdated_revocation = true)");
+  }
+  const auto t = parse_rfc3339(req.revocation_date);
+  if (!t) {
+    throw std::runtime_error(option + ": not an RFC 3339 time (e.g. 2026-11-20T10:00:00Z)");
+  }
+  if (*t > session.now()) {
+    throw std::runtime_error(option + ": lies in the future");
+  }
+  if (*t < rec.not_before) {
+    throw std::runtime_error(option + ": before the certificate's notBefore " +
+                             rfc3339(rec.not_before));
+  }
+  if (rec.status == store::CertStatus::revoked && *t > rec.revocation_time) {
+    throw std::runtime_error(option + ": after the recorded revocation date " +
+                             rfc3339(rec.revocation_time) + " (it may only move earlier)");
+  }
+  return *t;
+}
+
+}  // namespace
 
 RevocationResult record_revocation(Session& session, store::WriteTxn& txn,
                                    const RevocationRequest& req) {
@@ -71,11 +107,15 @@ RevocationResult record_revocation(Session& session, store::WriteTxn& txn,
     }
     invalidity = *t;
   }
+  const UnixTime backdated = revocation_date(session, req, *rec, is_ca_cert);
   bool upgrade = rec->status == store::CertStatus::revoked;
   rec->status = store::CertStatus::revoked;
   rec->reason = *reason;
   if (!upgrade) {
     rec->revocation_time = session.now();
+  }
+  if (backdated != 0) {
+    rec->revocation_time = backdated;
   }
   if (invalidity != 0) {
     rec->invalidity_date = invalidity;
@@ -90,6 +130,7 @@ RevocationResult record_revocation(Session& session, store::WriteTxn& txn,
                  {"reason", policy::reason_name(*reason)},
                  {"revocation_time", rfc3339(rec->revocation_time)},
                  {"invalidity_date", invalidity ? rfc3339(invalidity) : ""},
+                 {"revocation_date_set", backdated != 0},
                  {"ca_certificate", is_ca_cert}});
   return {to_hex(serial), *rec, is_ca_cert};
 }
@@ -133,6 +174,9 @@ void add_revoke_command(CLI::App& app, CommandRunner& runner) {
   cmd->add_option("--reason", req->reason, "RFC 5280 reason name")->required();
   cmd->add_option("--invalidity-date", req->invalidity_date,
                   "RFC 3339 time the key was compromised");
+  cmd->add_option("--revocation-date", req->revocation_date,
+                  "RFC 3339 revocationDate before now (code signing profiles with "
+                  "backdated_revocation only)");
   auto publish = std::make_shared<bool>(false);
   cmd->add_flag("--publish", *publish,
                 "Re-sign the certificate's OCSP responses and CRL shard now, in the same "

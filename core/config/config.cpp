@@ -245,6 +245,13 @@ Config parse_config(std::string_view text, const std::filesystem::path& path) {
       p.policy_oids = r.strings("policy_oids");
       check_oids(r, "policy_oids", p.policy_oids);
       p.require_san = r.boolean("require_san").value_or(false);
+      p.backdated_revocation = r.boolean("backdated_revocation").value_or(false);
+      if (p.backdated_revocation && !has(p.eku, "codeSigning")) {
+        r.fail(r.node("backdated_revocation"), "backdated_revocation",
+               "only code signing profiles may set a revocation date before the revocation "
+               "(Code Signing BRs 4.9.1; BR 7.2.2: a TLS CRL's revocationDate is when it was "
+               "revoked)");
+      }
       p.validity_line = static_cast<int>(r.node("validity")->source().begin.line);
       // BR 6.3.2: no TLS server certificate has been allowed more than 398 days since 2020;
       // the dated steps below that are checked against the clock (policy/profiles.h).

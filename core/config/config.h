@@ -53,6 +53,10 @@ struct ProfileConfig {
   std::vector<std::string> key_usage;  // empty: derived from the key type
   std::vector<std::string> policy_oids;
   bool require_san = false;
+  // `revoke --revocation-date` may set a revocationDate before the moment of revocation (the
+  // Code Signing BRs allow it back to before a key compromise or signed malware). Code
+  // signing profiles only; refused at load elsewhere.
+  bool backdated_revocation = false;
   int line = 0;
   int validity_line = 0;  // the line of `validity`, for the dated BR checks made after load
 

@@ -102,3 +102,95 @@ TEST_CASE("an issuing CA certificate is revoked on its parent and needs a reason
   auto r = pki.signer({"revoke", "--ca", "root", "--serial", serial, "--reason", "cACompromise"});
   CHECK(r.exit_code == 0);
 }
+
+TEST_CASE("--revocation-date backdates a code signing revocation and nothing else",
+          "[signer][revoke][time]") {
+  // A non-TLS hierarchy beside the test PKI's TLS root, with a code signing profile that
+  // allows a revocationDate before the revocation (Code Signing BRs 4.9.1).
+  TestPki pki(R"(
+[[profile]]
+id = "code-signing"
+validity = "365d"
+eku = ["codeSigning"]
+backdated_revocation = true
+
+[[ca]]
+id = "code-root"
+role = "root"
+subject = "CN=Test Code Root,O=Test,C=US"
+key = { algorithm = "ec-p384", file = "keys/code-root.pem" }
+validity = "20y"
+tls_dedicated = false
+
+[[ca]]
+id = "code"
+role = "issuing"
+parent = "code-root"
+subject = "CN=Test Code Signing CA,O=Test,C=US"
+key = { algorithm = "ec-p384", file = "keys/code.pem" }
+validity = "5y"
+path_len = 0
+profiles = ["code-signing"]
+eku = ["codeSigning"]
+)");
+  REQUIRE(pki.signer({"init"}).exit_code == 0);
+  const std::string tls_serial = issue_one(pki, "tls.example.com");
+  auto issued = pki.signer({"issue", "--profile", "code-signing", "--csr",
+                            pki.csr("Build Signer", "ec-p256", {"build.example.com"}).string()});
+  INFO(issued.err);
+  REQUIRE(issued.exit_code == 0);
+  const std::string code_serial = issued.out.substr(issued.out.find("serial ") + 7, 32);
+  pki.env["PKIREPO_NOW"] = "2026-11-25T00:00:00Z";
+  const auto before = snapshot(pki.dir / "store");
+
+  struct Refusal {
+    std::vector<std::string> args;
+    std::string message;
+  };
+  const std::vector<Refusal> refusals = {
+      {{"--ca", "tls", "--serial", tls_serial, "--reason", "keyCompromise", "--revocation-date",
+        "2026-11-23T00:00:00Z"},
+       "--revocation-date 2026-11-23T00:00:00Z: the certificate's profile tls-server does not "
+       "allow a revocation date before the revocation"},
+      {{"--ca", "code", "--serial", code_serial, "--reason", "keyCompromise", "--revocation-date",
+        "2026-11-26T00:00:00Z"},
+       "--revocation-date 2026-11-26T00:00:00Z: lies in the future"},
+      {{"--ca", "code", "--serial", code_serial, "--reason", "keyCompromise", "--revocation-date",
+        "2026-11-01T00:00:00Z"},
+       "--revocation-date 2026-11-01T00:00:00Z: before the certificate's notBefore "
+       "2026-11-22T00:00:00Z"},
+      {{"--ca", "code", "--serial", code_serial, "--reason", "keyCompromise", "--revocation-date",
+        "yesterday"},
+       "--revocation-date yesterday: not an RFC 3339 time"},
+  };
+  for (const Refusal& c : refusals) {
+    std::vector<std::string> args = {"revoke"};
+    args.insert(args.end(), c.args.begin(), c.args.end());
+    const RunResult r = pki.signer(args);
+    INFO(r.err);
+    CHECK(r.exit_code == 1);
+    CHECK_THAT(r.err, Catch::Contains(c.message));
+    CHECK(snapshot(pki.dir / "store") == before);
+  }
+
+  const RunResult ok =
+      pki.signer({"revoke", "--ca", "code", "--serial", code_serial, "--reason", "keyCompromise",
+                  "--revocation-date", "2026-11-23T12:00:00Z", "--publish"});
+  INFO(ok.err);
+  REQUIRE(ok.exit_code == 0);
+  CHECK_THAT(ok.out, Catch::Contains("at 2026-11-23T12:00:00Z"));
+  auto j = nlohmann::json::parse(pki.signer({"show", "--serial", code_serial, "--json"}).out);
+  CHECK(j["revocation_time"] == "2026-11-23T12:00:00Z");
+  // The CRL carries the backdated revocationDate (openssl reads it independently).
+  Bytes der;
+  {
+    store::ReadStore st(pki.dir / "store");
+    store::ReadTxn txn = st.begin_read();
+    der = store::get_crl(txn, "code", 0)->der;
+  }
+  write_text(pki.dir / "code.crl", std::string(der.begin(), der.end()));
+  const RunResult crl = run({"openssl", "crl", "-inform", "DER", "-noout", "-text", "-in",
+                             (pki.dir / "code.crl").string()});
+  CHECK_THAT(crl.out, Catch::Contains("Revocation Date: Nov 23 12:00:00 2026 GMT"));
+  CHECK_THAT(pki.signer({"audit", "export"}).out, Catch::Contains("\"revocation_date_set\":true"));
+}
