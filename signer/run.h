@@ -1,5 +1,6 @@
-// `run`: (re)sign every OCSP response and CRL that is due, and `revoke --publish`'s immediate
-// re-signing of one certificate's status (DESIGN.md "Data flow"; issue 3).
+// `run`: (re)sign every OCSP response and CRL that is due (DESIGN.md "Data flow"; issue 3).
+// `revoke --publish`'s immediate re-signing of one certificate's status, by the same rules, is
+// in revocation_publisher.h.
 //
 // What a run does, per CA in the store:
 //   1. rotates the delegated responder certificate when it comes within twice ocsp.validity of
@@ -24,39 +25,29 @@
 // earliest_next_update, counts, config hash), "run/ocsp_progress/<ca>" (JSON tally of OCSP
 // responses signed since the CA's last audit record), "crl_number/<ca>/<shard>",
 // "crl_set/<ca>/<shard>" (SHA-256 of the revoked set on the current CRL), "last_run".
+//
+// Where each part is (signer/):
+//   run.cpp                        run_signing (the no-op check, each CA in turn), `run` command
+//   ca_run.h                       one CA: steps 1 to 5
+//   ocsp_key_material.h            step 1: the OCSP signer, rotating the responder certificate
+//   cert_scanner.h                 step 2
+//   worker_pool.h, ocsp_work.h     step 3
+//   crl_shards.h                   step 4
+//   ocsp_tally.h, run_meta.h       step 5, and the meta keys above
+//   due.h                          the time rules, shared with `status` and `revoke --publish`
+//   ca_context.h, cert_records.h   a CA, and its certificate records, as the parts above read them
 #pragma once
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
-#include <memory>
 #include <string>
 #include <vector>
 
-#include "signer/revocation.h"
 #include "signer/session.h"
-#include "store/store.h"
-#include "x509/cert_info.h"
+#include "x509/time.h"
 
 namespace pkirepo::signer {
-
-// The rules that decide what is due, shared by `run` and `status`.
-// CertID hashes signed for: SHA-1 always (older clients), SHA-256 when ocsp.cert_id_hashes asks
-// (RFC 9919 clients MUST use it); each needs its own response.
-[[nodiscard]] std::vector<CertIdHash> ocsp_cert_id_hashes(const Config& cfg);
-// RULES.md "OCSP": a response is re-signed once ocsp.refresh has passed, and never later than
-// (validity - refresh) before its nextUpdate (which matters when nextUpdate was cut short by
-// the signer certificate's notAfter).
-[[nodiscard]] UnixTime ocsp_refresh_point(const Config& cfg, UnixTime this_update,
-                                          UnixTime next_update);
-// Partitioned CRLs: issuing CAs with crl.shards > 1. A parent's CRL of its CA certificates is
-// never sharded (policy/profiles.cpp ca_extensions), and roots and intermediates sign CA
-// certificates.
-[[nodiscard]] bool crl_sharded(const Config& cfg, CaRole role);
-// Shards to sign: crl.shards, or more when issued certificates name a higher shard (changing
-// crl.shards later never moves an issued certificate).
-[[nodiscard]] int crl_shard_count(const Config& cfg, CaRole role, int max_shard);
-// BR 4.9.7: a CA CRL (of CA certificates) may run 12 months (crl.root_validity); a CRL of
-// subscriber certificates crl.validity (at most 10 days).
-[[nodiscard]] UnixTime crl_validity(const Config& cfg, CaRole role);
 
 struct RunOptions {
   unsigned threads = 0;      // signing threads; 0: one per core
@@ -80,36 +71,14 @@ struct RunSummary {
   [[nodiscard]] bool failed() const {
     return ocsp_failed != 0 || crl_failed != 0 || !problems.empty();
   }
+  // Lowers earliest_next_update to `t` (which must be a time, not kNever).
+  void saw_next_update(UnixTime t) {
+    earliest_next_update = earliest_next_update == 0 ? t : std::min(earliest_next_update, t);
+  }
 };
 
 // Runs the whole job. Throws only for what stops everything (store unreadable, a failed
 // commit); per-CA failures are counted and described in the summary.
 [[nodiscard]] RunSummary run_signing(Session& session, const RunOptions& options);
-
-// `revoke --publish`: re-signs one certificate's OCSP responses and its CRL shard inside the
-// caller's write transaction, right after record_revocation(), so the revocation and its
-// publication commit together or not at all. Keys are loaded by the constructor (before the
-// transaction); a missing or offline key throws there with a one-line message.
-class RevocationPublisher {
- public:
-  RevocationPublisher(Session& session, const std::string& ca_id);
-  ~RevocationPublisher();
-  RevocationPublisher(const RevocationPublisher&) = delete;
-  RevocationPublisher& operator=(const RevocationPublisher&) = delete;
-
-  struct Outcome {
-    uint64_t responses = 0;
-    int shard = 0;
-    uint64_t crl_number = 0;
-    UnixTime this_update = 0;
-  };
-  // Throws std::runtime_error (the transaction then aborts) when a CRL safety check refuses.
-  [[nodiscard]] Outcome publish(store::WriteTxn& txn, const RevocationResult& revocation);
-
- private:
-  struct State;
-  Session& session_;
-  std::unique_ptr<State> state_;
-};
 
 }  // namespace pkirepo::signer

@@ -10,7 +10,7 @@
 #include "signer/ca_lifecycle.h"
 #include "signer/commands.h"
 #include "signer/crl_signing.h"
-#include "signer/run.h"
+#include "signer/due.h"
 #include "store/store.h"
 #include "x509/cert_info.h"
 #include "x509/der.h"
@@ -173,7 +173,7 @@ int run_status(CommandRunner& runner, const StatusOptions& opt) {
         ++problems;
       } else {
         UnixTime na = not_after(responder.get());
-        bool due = now >= na - 2 * cfg.ocsp.validity.seconds;
+        bool due = now >= responder_rotation_point(cfg, na);
         jca["responder"] = {{"serial", serial_hex(responder.get())},
                             {"not_after", rfc3339(na)},
                             {"rotation_due", due}};
@@ -204,7 +204,7 @@ int run_status(CommandRunner& runner, const StatusOptions& opt) {
         jcrl["entries"] = crl->entries;
         if (now >= crl->next_update) {
           state = "past nextUpdate";
-        } else if (now >= crl->next_update - cfg.crl.refresh_before.seconds) {
+        } else if (now >= crl_refresh_point(cfg, crl->next_update)) {
           state = "past refresh point";
         } else if (!stored || !std::ranges::equal(*stored, set)) {
           state = "revocations not yet on the CRL";

@@ -1,0 +1,95 @@
+// The key and certificate that sign a CA's OCSP responses: see ocsp_key_material.h.
+#include "signer/ocsp_key_material.h"
+
+#include <filesystem>
+#include <iostream>
+
+#include "audit/audit_log.h"
+#include "signer/ca_setup.h"
+#include "signer/due.h"
+#include "signer/run.h"
+#include "store/store.h"
+#include "x509/cert_info.h"
+#include "x509/der.h"
+
+namespace pkirepo::signer {
+
+std::optional<OcspKeyMaterial> load_ocsp_signer(Session& session, CaContext& ca, bool rotate,
+                                                RunSummary* summary,
+                                                std::vector<std::string>& problems) {
+  const Config& cfg = session.config();
+  const UnixTime now = session.now();
+  OcspKeyMaterial m;
+  try {
+    if (cfg.ocsp.signer == OcspSigner::ca) {
+      m.cert = up_ref(ca.cert.get());
+      m.key = session.load_key(ca.record.key_file);
+      m.delegated = false;
+    } else {
+      m.cert = parse_cert_der(ca.record.responder_cert_der);
+      if (!m.cert) {
+        problems.push_back("CA " + ca.record.id +
+                           ": the stored responder certificate does not parse");
+        return std::nullopt;
+      }
+      const UnixTime rotate_at = responder_rotation_point(cfg, not_after(m.cert.get()));
+      if (rotate && now >= rotate_at) {
+        if (ca.config == nullptr) {
+          problems.push_back("CA " + ca.record.id + ": responder certificate rotation is needed (" +
+                             "notAfter " + rfc3339(not_after(m.cert.get())) +
+                             ") but the CA is no longer in the config");
+        } else if (!std::filesystem::exists(ca.record.key_file)) {
+          problems.push_back("CA " + ca.record.id +
+                             ": responder certificate rotation is needed (notAfter " +
+                             rfc3339(not_after(m.cert.get())) + ") but the CA key " +
+                             ca.record.key_file + " is offline; bring it online and run again");
+        } else {
+          EvpPkeyPtr ca_key = session.load_key(ca.record.key_file);
+          KeyFileGuard guard;
+          ResponderIssue issued =
+              issue_responder_certificate(session, *ca.config, ca.cert.get(), ca_key.get(), guard);
+          store::CaRecord updated = ca.record;
+          const std::string old_serial = serial_hex(m.cert.get());
+          updated.responder_cert_der = issued.cert_der;
+          updated.responder_key_file = issued.key_file;
+          session.store().transact([&](store::WriteTxn& txn) {
+            store::put_ca(txn, updated);
+            audit::append(txn, now, session.operator_name(), "responder_certificate_issued",
+                          {{"ca", ca.record.id},
+                           {"serial", issued.serial_hex},
+                           {"key_file", issued.key_file},
+                           {"not_after", rfc3339(issued.not_after)},
+                           {"replaces", old_serial},
+                           {"reason", "rotation"}});
+          });
+          guard.keep();
+          ca.record = std::move(updated);
+          m.cert = parse_cert_der(ca.record.responder_cert_der);
+          if (summary != nullptr) {
+            ++summary->rotations;
+          }
+          std::cout << "rotated the responder certificate of CA " << ca.record.id << ": serial "
+                    << issued.serial_hex << " until " << rfc3339(issued.not_after) << "\n";
+        }
+      }
+      m.key = session.load_key(ca.record.responder_key_file);
+    }
+    m.not_after = not_after(m.cert.get());
+    if (m.not_after <= now) {
+      problems.push_back("CA " + ca.record.id + ": the OCSP signer certificate expired at " +
+                         rfc3339(m.not_after) + "; nothing can be signed for this CA");
+      return std::nullopt;
+    }
+    m.signer =
+        std::make_unique<OcspResponseSigner>(ca.cert.get(), m.cert.get(), m.key.get(), m.delegated);
+    if (m.signer->include_signer_cert()) {
+      m.tail_der = to_der(m.cert.get());
+    }
+  } catch (const std::exception& e) {
+    problems.push_back("CA " + ca.record.id + ": OCSP signer: " + e.what());
+    return std::nullopt;
+  }
+  return m;
+}
+
+}  // namespace pkirepo::signer

@@ -1,0 +1,44 @@
+// `revoke --publish`: re-signs one certificate's OCSP responses (every CertID hash) and its CRL
+// shard inside the caller's write transaction, right after record_revocation(), so the
+// revocation and its publication commit together or not at all (CPS 4.9.7). The same rules as
+// a run: response times from due.h, the CRL shard through crl_shards.h, one audit record for
+// the responses and one for the CRL. It never rotates the responder certificate (that is a
+// run's job, in a transaction of its own).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "signer/revocation.h"
+#include "signer/session.h"
+#include "store/store.h"
+#include "x509/time.h"
+
+namespace pkirepo::signer {
+
+// Keys are loaded by the constructor (before the transaction); a missing or offline key throws
+// there with a one-line message. Borrows the session, which must outlive it.
+class RevocationPublisher {
+ public:
+  RevocationPublisher(Session& session, const std::string& ca_id);
+  ~RevocationPublisher();
+  RevocationPublisher(const RevocationPublisher&) = delete;
+  RevocationPublisher& operator=(const RevocationPublisher&) = delete;
+
+  struct Outcome {
+    uint64_t responses = 0;
+    int shard = 0;
+    uint64_t crl_number = 0;
+    UnixTime this_update = 0;
+  };
+  // Throws std::runtime_error (the transaction then aborts) when a CRL safety check refuses.
+  [[nodiscard]] Outcome publish(store::WriteTxn& txn, const RevocationResult& revocation);
+
+ private:
+  struct State;
+  Session& session_;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace pkirepo::signer
