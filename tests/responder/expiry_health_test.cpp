@@ -4,9 +4,9 @@
 // the expired certificate's last response runs out and is then removed (the responder answers
 // as for an unknown certificate). Before this rule the responder answered 503 from day 6 on.
 #include <catch2/catch.hpp>
-#include <fstream>
 #include <regex>
 
+#include "daily_repo.h"
 #include "pki_fixture.h"
 #include "responder_process.h"
 #include "store/store.h"
@@ -20,63 +20,6 @@ using namespace pkirepo::test;
 namespace {
 
 constexpr UnixTime kDay = 86400;
-
-struct DailyRepo {
-  TempDir dir;
-  std::filesystem::path config;
-  std::map<std::string, std::string> env = signer_env();
-
-  DailyRepo() {
-    config = write_demo_config(dir.path(), R"(
-[[profile]]
-id = "tls-short"
-validity = "2d"
-eku = ["serverAuth"]
-)");
-    // The demo config's issuing CA issues under tls-server only: add the short profile.
-    std::ifstream in(config);
-    std::string text((std::istreambuf_iterator<char>(in)), {});
-    const std::string from = "profiles = [\"tls-server\"]";
-    text.replace(text.find(from), from.size(), "profiles = [\"tls-server\", \"tls-short\"]");
-    write_text(config, text);
-  }
-  RunResult signer(std::vector<std::string> args, UnixTime at) {
-    env["PKIREPO_NOW"] = rfc3339(at);
-    args.insert(args.begin(),
-                {binary("pkirepo-signer").string(), "-c", config.string(), "--operator", "cron"});
-    return run(args, env);
-  }
-  std::string issue(const std::string& profile, const std::string& host, UnixTime at) {
-    EvpPkeyPtr key = make_key("ec-p256");
-    X509ReqPtr req = make_csr(key.get(), host, {host});
-    const auto csr = dir / (host + ".csr");
-    write_text(csr, to_pem(req.get()));
-    const auto pem = dir / (host + ".pem");
-    RunResult r =
-        signer({"issue", "--profile", profile, "--csr", csr.string(), "--out", pem.string()}, at);
-    INFO(r.err);
-    REQUIRE(r.exit_code == 0);
-    X509Ptr cert = parse_cert_any(read_file(pem));
-    return serial_hex(cert.get());
-  }
-  size_t ocsp_records_of(const std::string& serial) {
-    Bytes serial_bytes;
-    REQUIRE(parse_serial_hex(serial, serial_bytes));
-    store::ReadStore st(dir / "store");
-    store::ReadTxn txn = st.begin_read();
-    size_t n = 0;
-    store::Cursor c(txn, store::Db::ocsp);
-    for (bool ok = c.first(); ok; ok = c.next()) {
-      const ByteView key = c.key();
-      n += key.size() > serial_bytes.size() &&
-                   std::equal(serial_bytes.begin(), serial_bytes.end(),
-                              key.end() - static_cast<std::ptrdiff_t>(serial_bytes.size()))
-               ? 1
-               : 0;
-    }
-    return n;
-  }
-};
 
 double metric(const std::string& text, const std::string& name) {
   std::smatch m;
@@ -105,9 +48,9 @@ TEST_CASE("a certificate's expiry never makes /healthz, /metrics or status repor
     CHECK(status.exit_code == 0);
 
     ResponderProcess p(repo.config, {{"PKIREPO_NOW", rfc3339(now)}});
-    const RunResult health = curl({"-s", "-w", "\n%{http_code}", p.url("/healthz")});
-    INFO(health.out);
-    CHECK(health.out.ends_with("\n200"));
+    const std::string health = healthz_after_scan(p);
+    INFO(health);
+    CHECK(health.ends_with("\n200"));
     const RunResult metrics = curl({"-s", p.url("/metrics")});
     CHECK(metric(metrics.out, "pkirepo_responder_earliest_next_update_seconds") > 3600);
     CHECK(metric(metrics.out, "pkirepo_responder_stale_records") == 0);
@@ -138,9 +81,9 @@ TEST_CASE("a certificate's expiry never makes /healthz, /metrics or status repor
     REQUIRE(between.signer({"run"}, t0 + 2 * kDay + 3600).exit_code == 0);
     const UnixTime late = t0 + 4 * kDay - 1800;
     ResponderProcess p(between.config, {{"PKIREPO_NOW", rfc3339(late)}});
-    const RunResult health = curl({"-s", "-w", "\n%{http_code}", p.url("/healthz")});
-    INFO(health.out);
-    CHECK(health.out.ends_with("\n200"));
+    const std::string health = healthz_after_scan(p);
+    INFO(health);
+    CHECK(health.ends_with("\n200"));
     CHECK(between.signer({"status"}, late).exit_code == 0);
     CHECK(p.stop() == 0);
   }

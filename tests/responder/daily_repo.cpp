@@ -1,0 +1,86 @@
+#include "daily_repo.h"
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <fstream>
+#include <thread>
+
+#include "store/store.h"
+#include "x509/cert_info.h"
+#include "x509/der.h"
+
+namespace pkirepo::test {
+
+DailyRepo::DailyRepo() {
+  config = write_demo_config(dir.path(), R"(
+[[profile]]
+id = "tls-short"
+validity = "2d"
+eku = ["serverAuth"]
+
+[[profile]]
+id = "tls-week"
+validity = "7d"
+eku = ["serverAuth"]
+)");
+  // The demo config's issuing CA issues under tls-server only: add the short profiles.
+  std::ifstream in(config);
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  const std::string from = "profiles = [\"tls-server\"]";
+  text.replace(text.find(from), from.size(),
+               "profiles = [\"tls-server\", \"tls-short\", \"tls-week\"]");
+  write_text(config, text);
+}
+
+RunResult DailyRepo::signer(std::vector<std::string> args, UnixTime at) {
+  env["PKIREPO_NOW"] = rfc3339(at);
+  args.insert(args.begin(),
+              {binary("pkirepo-signer").string(), "-c", config.string(), "--operator", "cron"});
+  return run(args, env);
+}
+
+std::string DailyRepo::issue(const std::string& profile, const std::string& host, UnixTime at) {
+  EvpPkeyPtr key = make_key("ec-p256");
+  X509ReqPtr req = make_csr(key.get(), host, {host});
+  const auto csr = dir / (host + ".csr");
+  write_text(csr, to_pem(req.get()));
+  const auto pem = dir / (host + ".pem");
+  RunResult r =
+      signer({"issue", "--profile", profile, "--csr", csr.string(), "--out", pem.string()}, at);
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  X509Ptr cert = parse_cert_any(read_file(pem));
+  return serial_hex(cert.get());
+}
+
+size_t DailyRepo::ocsp_records_of(const std::string& serial) {
+  Bytes want;
+  REQUIRE(parse_serial_hex(serial, want));
+  store::ReadStore st(dir / "store");
+  store::ReadTxn txn = st.begin_read();
+  size_t n = 0;
+  store::Cursor c(txn, store::Db::ocsp);
+  for (bool ok = c.first(); ok; ok = c.next()) {
+    const ByteView key = c.key();
+    n +=
+        key.size() > want.size() && std::equal(want.begin(), want.end(),
+                                               key.end() - static_cast<std::ptrdiff_t>(want.size()))
+            ? 1
+            : 0;
+  }
+  return n;
+}
+
+std::string healthz_after_scan(const ResponderProcess& p) {
+  std::string out;
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    out = curl({"-s", "-w", "\n%{http_code}", p.url("/healthz")}).out;
+    if (out.find("not been scanned yet") == std::string::npos) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return out;
+}
+
+}  // namespace pkirepo::test

@@ -1,0 +1,35 @@
+// A repository driven as cron drives it, for tests over simulated time: the test PKI of
+// write_demo_config() plus a 2-day and a 7-day TLS profile, every command run through the real
+// pkirepo-signer with PKIREPO_NOW set to the moment the test names.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "responder_process.h"
+#include "support/test_support.h"
+#include "x509/time.h"
+
+namespace pkirepo::test {
+
+struct DailyRepo {
+  TempDir dir;
+  std::filesystem::path config;
+  std::map<std::string, std::string> env = signer_env();
+
+  DailyRepo();
+  // pkirepo-signer -c CONFIG --operator cron ARGS at `at`.
+  RunResult signer(std::vector<std::string> args, UnixTime at);
+  // Issues one certificate for `host` under `profile` at `at`; returns its serial (hex).
+  std::string issue(const std::string& profile, const std::string& host, UnixTime at);
+  // How many OCSP records (any CertID hash) answer for `serial`.
+  size_t ocsp_records_of(const std::string& serial);
+};
+
+// GET /healthz once the responder has scanned the store (a just-started responder answers 503
+// "starting" until then, by design); the body, then "\n" and the HTTP status. Waits 10 s at most.
+[[nodiscard]] std::string healthz_after_scan(const ResponderProcess& p);
+
+}  // namespace pkirepo::test
