@@ -103,7 +103,7 @@ TEST_CASE("an issuing CA certificate is revoked on its parent and needs a reason
   CHECK(r.exit_code == 0);
 }
 
-TEST_CASE("--revocation-date backdates a code signing revocation and nothing else",
+TEST_CASE("revoke --revocation-date backdates a code signing revocation and nothing else",
           "[signer][revoke][time]") {
   // A non-TLS hierarchy beside the test PKI's TLS root, with a code signing profile that
   // allows a revocationDate before the revocation (Code Signing BRs 4.9.1).
