@@ -39,7 +39,8 @@ struct HealthVerdict {
   std::string reason;  // one line, for the 200/503 body
 };
 // Healthy when the store was scanned and the earliest nextUpdate is more than `margin`
-// seconds away (RULES.md: never serve a response past nextUpdate; catch a stalled cron first).
+// seconds away (RFC 9919 / BR 4.9.10: never serve a response past nextUpdate; catch a stalled cron
+// first).
 [[nodiscard]] HealthVerdict evaluate_health(const HealthSnapshot& s, UnixTime now, int64_t margin);
 
 class HealthMonitor {

@@ -10,7 +10,7 @@
 // not parse the newest record, meta "audit_head_time" caches its sequence number and time
 // (u64 BE ‖ i64 BE); a missing or stale cache (another seq) falls back to reading the record.
 //
-// Fails closed (STYLE.md habit 9): append throws, and the caller's transaction, which holds the
+// Fails closed: append throws, and the caller's transaction, which holds the
 // change being audited, aborts with it.
 #pragma once
 

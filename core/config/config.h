@@ -1,6 +1,6 @@
 // pkirepo.toml, parsed and validated once at start-up. Every error is a ConfigError whose
 // message names the file, the line and the key: "pkirepo.toml:23: ocsp.validity: 12d exceeds
-// the BR maximum of 10d" (STYLE.md habit 10). Unknown keys are errors too: a typo must not
+// the BR maximum of 10d". Unknown keys are errors too: a typo must not
 // silently fall back to a default.
 #pragma once
 

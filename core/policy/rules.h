@@ -1,6 +1,6 @@
-// The certificate profile rules of the reference CPS and the BRs (../shared/RULES.md), as one
-// implementation shared by issuance (refuse) and `lint` (report). Each Finding names the
-// section it comes from.
+// The certificate profile rules of the reference CPS and the BRs (docs/issuance-rules.md lists them
+// with their sources), as one implementation shared by issuance (refuse) and `lint` (report). Each
+// Finding names the section it comes from.
 #pragma once
 
 #include <cstdint>
@@ -27,7 +27,7 @@ struct Finding {
   std::string message;  // one line
 };
 
-// One row of the CPS 6.1.5 key table (RULES.md), as data: check_public_key() applies these
+// One row of the CPS 6.1.5 key table, as data: check_public_key() applies these
 // rows and the publisher renders them as the CPS's key-size table, so both say the same.
 struct KeySizeRule {
   const char* certificate;          // "Root CA", "Subordinate / issuing CA", "Subscriber"
@@ -107,7 +107,8 @@ struct TlsValidityStep {
 // removeFromCRL are not accepted (CPS 4.9.13: no suspension). nullopt for unknown names.
 [[nodiscard]] std::optional<int> parse_reason(std::string_view name);
 [[nodiscard]] const char* reason_name(int code);  // -1 -> "unspecified"
-// RULES.md: reasons allowed for subscriber certificates and, with cACompromise, for CAs.
+// BR 7.2.2 / CCADB 3.2: reasons allowed for subscriber certificates and, with cACompromise, for
+// CAs.
 [[nodiscard]] bool reason_allowed(int code, bool for_ca_certificate);
 
 }  // namespace pkirepo::policy

@@ -1,6 +1,6 @@
-// The store's schema: key layouts and record encodings of every named database (DESIGN.md
-// "The store"). Keys are fixed binary layouts so a lookup is one B-tree get; records are a
-// small versioned binary encoding (codec.h), decoded without copying the DER they carry.
+// The store's schema: key layouts and record encodings of every named database. Keys are fixed
+// binary layouts so a lookup is one B-tree get; records are a small versioned binary encoding
+// (schema.cpp's Writer/Reader), decoded without copying the DER they carry.
 //
 //  db         key                                                   value
 //  meta       ASCII name                                            see meta keys below

@@ -1,5 +1,5 @@
 // Time as pkirepo passes it around: seconds since the Unix epoch, UTC. Only main() reads the
-// clock (STYLE.md habit 5); everything else takes a UnixTime.
+// clock; everything else takes a UnixTime.
 #pragma once
 
 #include <openssl/asn1.h>

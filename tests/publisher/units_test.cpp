@@ -147,7 +147,7 @@ TEST_CASE("anchors: RFC 3647 section numbers are stable ids", "[publisher][ancho
   CHECK(md.toc[1].level == 3);
 }
 
-TEST_CASE("markdown: GFM tables and autolinks; safe mode drops raw HTML; fragments",
+TEST_CASE("markdown: GFM tables and autolinks, safe mode drops raw HTML, fragments",
           "[publisher][markdown]") {
   const std::string text =
       "| a | b |\n|---|--:|\n| 1 | 2 |\n\nSee https://example.test/x and <b>bold</b>.\n\n"

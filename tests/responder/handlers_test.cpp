@@ -389,7 +389,7 @@ TEST_CASE("OCSP GET: every encoding quirk of RFC 6960 A.1 / RFC 9919", "[respond
   CHECK(w.get("/").status == 200);
 }
 
-TEST_CASE("nonce = ignore serves the pre-signed bytes; nonce = sign echoes the nonce",
+TEST_CASE("nonce = ignore serves the pre-signed bytes, nonce = sign echoes the nonce",
           "[responder][ocsp][nonce]") {
   Bytes with_nonce = test::make_request(cas().ec, kRevoked, CertIdHash::sha1, 32);
   {
@@ -475,7 +475,7 @@ TEST_CASE("CA certificates and CRLs are served with caching headers", "[responde
   CHECK(w.call(late).status == 503);
 }
 
-TEST_CASE("/healthz follows the earliest nextUpdate; /metrics is Prometheus text",
+TEST_CASE("/healthz follows the earliest nextUpdate, /metrics is Prometheus text",
           "[responder][health]") {
   World w;
   CHECK(w.get("/healthz").status == 503);  // not scanned yet

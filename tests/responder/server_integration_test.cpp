@@ -299,7 +299,7 @@ TEST_CASE("bad input over HTTP: each answered, the responder stays up",
   CHECK(p.stop() == 0);
 }
 
-TEST_CASE("nonce = sign: openssl's nonce is echoed by the delegated responder; SIGHUP reloads",
+TEST_CASE("nonce = sign: openssl's nonce is echoed by the delegated responder, SIGHUP reloads",
           "[responder][integration][nonce]") {
   Repo repo("\n[ocsp]\nnonce = \"sign\"\n");
   ResponderProcess p(repo.config, repo.env);

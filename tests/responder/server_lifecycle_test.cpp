@@ -168,7 +168,7 @@ bool closed_by_server(int fd) {
 
 }  // namespace
 
-TEST_CASE("abuse limits: past the per-IP cap a client is turned away; idle connections close",
+TEST_CASE("abuse limits: past the per-IP cap a client is turned away, idle connections close",
           "[responder][integration][limits]") {
   TempDir dir;
   std::filesystem::path config = write_demo_config(

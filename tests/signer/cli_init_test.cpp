@@ -31,7 +31,7 @@ std::string export_responder_pem(const TestPki& pki, const std::string& id) {
 }
 }  // namespace
 
-TEST_CASE("init creates the hierarchy; openssl verifies it and sees the profile",
+TEST_CASE("init creates the hierarchy, openssl verifies it and sees the profile",
           "[signer][init]") {
   TestPki pki;
   auto r = pki.signer({"init"});
@@ -82,7 +82,7 @@ TEST_CASE("init creates the hierarchy; openssl verifies it and sees the profile"
   CHECK_THAT(exported.out, !Catch::Contains("PRIVATE KEY"));
 }
 
-TEST_CASE("init twice refuses; a new CA in the config is added alone", "[signer][init]") {
+TEST_CASE("init twice refuses, a new CA in the config is added alone", "[signer][init]") {
   TestPki pki;
   REQUIRE(pki.signer({"init"}).exit_code == 0);
   StoreSnapshot before = snapshot(pki.dir / "store");
@@ -100,6 +100,7 @@ subject = "CN=Test TLS Issuing CA 2,O=Test,C=US"
 key = { algorithm = "rsa-4096", file = "keys/tls2.pem" }
 validity = "5y"
 profiles = ["tls-server"]
+eku = ["serverAuth"]
 )");
   auto add = pki.signer({"init"});
   INFO(add.err);

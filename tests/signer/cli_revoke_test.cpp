@@ -16,7 +16,7 @@ std::string issue_one(const TestPki& pki, const std::string& cn) {
 }
 }  // namespace
 
-TEST_CASE("revoke records reason and time; show and list report it", "[signer][revoke]") {
+TEST_CASE("revoke records reason and time, show and list report it", "[signer][revoke]") {
   TestPki pki;
   REQUIRE(pki.signer({"init"}).exit_code == 0);
   std::string serial = issue_one(pki, "r1.example.com");
