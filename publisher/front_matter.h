@@ -1,7 +1,7 @@
 // Front matter of site source files: TOML between two lines of "+++" at the very start of a
 // Markdown file, and the small TOML files that describe audit reports. Every error is a
 // SiteError whose message names the file, the line and the key ("site/cps/3.2.md:4: version:
-// missing"), like config errors (STYLE.md habit 10). Unknown keys are errors too.
+// missing"), like config errors. Unknown keys are errors too.
 #pragma once
 
 #include <optional>

@@ -1,4 +1,4 @@
-// HTTP caching for pre-signed objects (RFC 9919 7, RULES.md "OCSP / HTTP"; RFC 9110 13 for
+// HTTP caching for pre-signed objects (RFC 9919 7, RFC 6960 A.1; RFC 9110 13 for
 // conditional requests). Pure functions of their arguments.
 #pragma once
 
@@ -11,7 +11,7 @@
 
 namespace pkirepo::responder {
 
-// RULES.md: max-age n with thisUpdate < now + n < nextUpdate, so n is at most nextUpdate − now
+// RFC 9919 7: max-age n with thisUpdate < now + n < nextUpdate, so n is at most nextUpdate − now
 // − 1 seconds, further capped by [responder] max_age_cap; never negative.
 [[nodiscard]] int64_t cache_max_age(UnixTime next_update, UnixTime now, int64_t cap);
 

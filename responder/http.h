@@ -1,6 +1,6 @@
 // The responder's HTTP vocabulary, free of libmicrohttpd: the adapter (server.h) turns each
 // request into a Request and sends the Response back, so handlers are plain functions that
-// tests drive without a socket (STYLE.md habit 7).
+// tests drive without a socket.
 #pragma once
 
 #include <cstdint>

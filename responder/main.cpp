@@ -1,5 +1,5 @@
 // pkirepo-responder: serves pre-signed OCSP responses, CRLs and CA certificates from the
-// store, read-only. Composition root (STYLE.md habit 8): load config → open store → build the
+// store, read-only. Composition root: load config → open store → build the
 // responder → serve until SIGTERM; SIGHUP reloads the config. The wall clock is read here
 // only, and handed to the server as a function.
 //

@@ -1,6 +1,6 @@
 // [ocsp] nonce = "sign": for a request that carries a nonce (RFC 9654), re-sign the stored
 // response's SingleResponses with the nonce echoed, using the CA's delegated responder key
-// (RULES.md: a responder certificate with id-kp-OCSPSigning). The responder never holds a CA
+// (BR 7.1.2.8: a responder certificate with id-kp-OCSPSigning). The responder never holds a CA
 // key: a stored response signed by anything but a loaded responder key is served as stored.
 //
 // Thread-safety: immutable after construction; sign() may run on many threads at once.

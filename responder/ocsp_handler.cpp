@@ -1,5 +1,5 @@
 // OCSP over GET and POST: decode → one CertID → store key → one mdb_get → stored bytes with
-// RFC 9919 caching headers (DESIGN.md "The responder's OCSP path").
+// RFC 9919 caching headers (docs/responder.md).
 #include <openssl/ocsp.h>
 
 #include "responder/caching.h"
@@ -40,7 +40,7 @@ Response Responder::handle_ocsp(const Request& req, ByteView der, Route route,
     return ocsp_error_response(OcspError::internal_error, Outcome::internal_error, route, req.now);
   }
   const ByteView response = joined ? ByteView(*joined) : view.head;
-  // RULES.md: never serve a response past its nextUpdate.
+  // RFC 9919 / BR 4.9.10: never serve a response past its nextUpdate.
   if (view.next_update <= req.now) {
     return ocsp_error_response(OcspError::try_later, Outcome::stale, route, req.now);
   }

@@ -1,4 +1,4 @@
-// Building, signing and checking CRLs (RFC 5280 5, BR 4.9.7 and 7.2; RULES.md "CRLs"). The CRL
+// Building, signing and checking CRLs (RFC 5280 5, BR 4.9.7 and 7.2). The CRL
 // is built by OpenSSL's X509_CRL code:
 //   - v2, issuer = the CA certificate's subject (byte for byte), thisUpdate/nextUpdate as
 //     UTCTime through 2049 (RFC 5280 5.1.2.4);

@@ -1,6 +1,6 @@
 // The time rules of `run`, shared with `status` and `revoke --publish`: when a stored OCSP
 // response, CRL or responder certificate is due, which responses and CRL shards exist, and the
-// thisUpdate/nextUpdate of a new response (RULES.md "OCSP" and "CRLs"). One definition of each,
+// thisUpdate/nextUpdate of a new response (BR 4.9.7, 4.9.10; RFC 9919). One definition of each,
 // so `run` re-signs exactly what `status` reports as due, and a response carries the same times
 // whether a run or `revoke --publish` signs it.
 //
@@ -26,7 +26,7 @@ inline constexpr UnixTime kNever = std::numeric_limits<UnixTime>::max();
 // (RFC 9919 clients MUST use it); each needs its own response.
 [[nodiscard]] std::vector<CertIdHash> ocsp_cert_id_hashes(const Config& cfg);
 
-// RULES.md "OCSP": a response is re-signed once ocsp.refresh has passed, and never later than
+// BR 4.9.10: a response is re-signed once ocsp.refresh has passed, and never later than
 // (validity - refresh) before its nextUpdate (which matters when nextUpdate was cut short by
 // the signer certificate's notAfter).
 [[nodiscard]] inline UnixTime ocsp_refresh_point(const Config& cfg, UnixTime this_update,

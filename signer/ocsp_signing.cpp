@@ -151,7 +151,7 @@ OcspBasicRespPtr build_basic(const OcspResponseSigner& signer, EVP_MD_CTX* sign_
                              this_time.get(), next_time.get()) == nullptr) {
     return fail("SingleResponse");
   }
-  // producedAt is our `now`, not OpenSSL's clock (STYLE.md habit 5): set it ourselves and pass
+  // producedAt is our `now`, not OpenSSL's clock: set it ourselves and pass
   // OCSP_NOTIME. The getter is const only because OpenSSL has no setter; `basic` is ours.
   auto* produced_at = const_cast<ASN1_GENERALIZEDTIME*>(OCSP_resp_get0_produced_at(basic.get()));
   if (produced_at == nullptr ||

@@ -1,4 +1,4 @@
-// Pre-signing OCSP responses (RFC 6960 4.2, RFC 9919 3.2, BR 7.3; RULES.md "OCSP"): one
+// Pre-signing OCSP responses (RFC 6960 4.2, RFC 9919 3.2, BR 7.3): one
 // BasicOCSPResponse with one SingleResponse per certificate and CertID hash, built and signed by
 // OpenSSL's OCSP code or copied into an encoding it made (never a hand-written tag or length):
 //   - responderID byKey (SHA-1 of the signer's public key bits), producedAt = thisUpdate,

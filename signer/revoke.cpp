@@ -1,4 +1,4 @@
-// `revoke`: record a revocation (RFC 5280 5.3.1 reasons allowed by RULES.md; no suspension,
+// `revoke`: record a revocation (RFC 5280 5.3.1 reasons allowed by BR 7.2.2; no suspension,
 // CPS 4.9.13). Revoking an issuing CA's certificate is done on its parent (--ca PARENT).
 #include <iostream>
 #include <memory>
@@ -79,7 +79,7 @@ RevocationResult record_revocation(Session& session, store::WriteTxn& txn,
   if (!policy::reason_allowed(*reason, is_ca_cert)) {
     throw std::runtime_error("--reason " + req.reason + ": not allowed for a " +
                              (is_ca_cert ? "CA" : "subscriber") +
-                             " certificate (RULES.md, BR 7.2.2)");
+                             " certificate (BR 7.2.2, CCADB 3.2)");
   }
   if (is_ca_cert && *reason < 0) {
     throw std::runtime_error(

@@ -1,4 +1,4 @@
-// `run`: (re)sign every OCSP response and CRL that is due (DESIGN.md "Data flow"; issue 3).
+// `run`: (re)sign every OCSP response and CRL that is due (docs/signer.md).
 // `revoke --publish`'s immediate re-signing of one certificate's status, by the same rules, is
 // in revocation_publisher.h.
 //

@@ -22,7 +22,7 @@
 
 namespace pkirepo::store {
 
-// The named databases of DESIGN.md; their layouts are in schema.h.
+// The named databases; their layouts are in schema.h.
 enum class Db : unsigned { meta, cas, certs, by_expiry, ocsp, crls, audit, count_ };
 [[nodiscard]] const char* db_name(Db db);
 

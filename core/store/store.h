@@ -1,4 +1,4 @@
-// The store as programs see it. Capabilities follow the split of DESIGN.md: ReadStore opens
+// The store as programs see it. Capabilities follow the signer/responder split: ReadStore opens
 // LMDB read-only (responder, publisher); WriteStore is the signer's alone and is the only way
 // to get a WriteTxn.
 #pragma once

@@ -1,5 +1,5 @@
 // DER/PEM I/O for certificates, CSRs and CRLs. Parsers take a bounded view, return nullptr on
-// failure, and reject trailing bytes after the DER value (STYLE.md habit 2).
+// failure, and reject trailing bytes after the DER value.
 #pragma once
 
 #include <climits>

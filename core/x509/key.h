@@ -24,7 +24,7 @@ void write_encrypted_key(const std::filesystem::path& path, const EVP_PKEY* key,
                                             const std::string& passphrase);
 
 // The digest a signature with this key uses: SHA-256 for RSA and P-256, SHA-384 for P-384,
-// SHA-512 for P-521, none (nullptr) for Ed25519. Never SHA-1 (RULES.md, Mozilla 5.1.3).
+// SHA-512 for P-521, none (nullptr) for Ed25519. Never SHA-1 (Mozilla root store policy 5.1.3).
 [[nodiscard]] const EVP_MD* signature_digest(const EVP_PKEY* key);
 
 }  // namespace pkirepo

@@ -133,7 +133,7 @@ TEST_CASE("serial numbers: positive, below 2^159, 64 bits for non-roots", "[poli
   CHECK_FALSE(check_serial(b.get(), CertType::subscriber));
 }
 
-TEST_CASE("revocation reasons follow RULES.md", "[policy]") {
+TEST_CASE("revocation reasons follow BR 7.2.2 and CCADB 3.2", "[policy]") {
   CHECK(parse_reason("keyCompromise") == 1);
   CHECK(parse_reason("unspecified") == -1);
   CHECK_FALSE(parse_reason("certificateHold"));

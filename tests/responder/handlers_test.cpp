@@ -1,4 +1,4 @@
-// The responder's handlers driven directly, without a socket (STYLE.md habit 7): a store built
+// The responder's handlers driven directly, without a socket: a store built
 // with WriteStore, responses signed by the test PKI, requests as Request values.
 #include <openssl/ocsp.h>
 
@@ -165,7 +165,7 @@ TEST_CASE("OCSP: unknown issuer and a right key with the wrong issuer name", "[r
   CHECK(r.outcome == Outcome::unauthorized);
 }
 
-TEST_CASE("OCSP: caching headers per RFC 9919 and RULES.md", "[responder][ocsp][http]") {
+TEST_CASE("OCSP: caching headers per RFC 9919", "[responder][ocsp][http]") {
   World w;
   Bytes req = test::make_request(cas().ec, kGood, CertIdHash::sha256);
   Response r = w.get("/ocsp/" + test::base64(req));

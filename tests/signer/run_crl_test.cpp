@@ -1,5 +1,5 @@
 // CRLs from `run`: checked with the openssl CLI (crl -verify, verify -crl_check) and with
-// OpenSSL's parser for the fields RULES.md asks for; sharding; the safety checks.
+// OpenSSL's parser for the fields RFC 5280 5 and BR 7.2 ask for; sharding; the safety checks.
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -87,7 +87,7 @@ TEST_CASE(
   CHECK(rec->entries == 4);
   CHECK(X509_CRL_get_version(v.crl.get()) == X509_CRL_VERSION_2);
 
-  // RULES.md: AKI and cRLNumber present, non-critical; no IDP on a full CRL.
+  // RFC 5280 5.2, BR 7.2.2: AKI and cRLNumber present, non-critical; no IDP on a full CRL.
   int crit = -1;
   AuthorityKeyIdPtr aki(static_cast<AUTHORITY_KEYID*>(
       X509_CRL_get_ext_d2i(v.crl.get(), NID_authority_key_identifier, &crit, nullptr)));
