@@ -13,6 +13,7 @@
 
 #include "audit/audit_log.h"
 #include "signer/ca_lifecycle.h"
+#include "signer/cert_records.h"
 #include "signer/cert_scanner.h"
 #include "signer/crl_shards.h"
 #include "signer/due.h"
@@ -22,6 +23,7 @@
 #include "signer/ocsp_work.h"
 #include "signer/run_meta.h"
 #include "signer/worker_pool.h"
+#include "store/freshness.h"
 #include "store/store.h"
 #include "x509/cert_info.h"
 
@@ -47,8 +49,14 @@ class CaRun {
       store::ReadTxn txn = session_.store().begin_read();
       unusable = ca_unusable_reason(txn, ca_.record.id, now);
     }
+    // A CRL-only CA loads no OCSP signer unless a live certificate of its carries an OCSP URL
+    // (issued before the CA turned CRL-only): those keep their OCSP until they expire.
+    const bool sign_ocsp = needs_ocsp(now);
     // A dead CA gets no new responder certificate either: that would be issuance.
-    auto material = load_ocsp_signer(session_, ca_, !unusable, &summary_, problems);
+    std::optional<OcspKeyMaterial> material;
+    if (sign_ocsp) {
+      material = load_ocsp_signer(session_, ca_, !unusable, &summary_, problems);
+    }
     UnixTime signer_not_after = material ? material->not_after : now;
     UnixTime due = kNever;
     if (material && material->delegated) {
@@ -57,7 +65,7 @@ class CaRun {
 
     // OCSP: scan, sign and commit in a pipeline.
     CertScanner scanner(session_.store(), cfg_, ca_, signer_not_after, ocsp_cert_id_hashes(cfg_),
-                        now, options_.force, unusable.has_value());
+                        now, options_.force, unusable.has_value(), sign_ocsp);
     std::vector<std::unique_ptr<OcspSigningContext>> contexts;
     if (material) {
       for (unsigned i = 0; i < pool_.size(); ++i) {
@@ -91,6 +99,12 @@ class CaRun {
                      "the certificates expired and their last "
                      "responses ran out");
     remove_responses(scanner.withheld_removals, unusable ? *unusable : std::string());
+    for (const std::string& serial : scanner.unrevoked) {
+      problems.push_back("CA " + ca_.record.id + ": serial " + serial +
+                         " is revoked in the revocation index but its certificate record says "
+                         "good (store damage?): it stays revoked on OCSP and the CRL; check "
+                         "`pkirepo-signer audit` and restore the record");
+    }
     if (scanner.malformed > 0) {
       problems.push_back("CA " + ca_.record.id + ": " + std::to_string(scanner.malformed) +
                          " malformed certificate records were skipped");
@@ -107,6 +121,7 @@ class CaRun {
     std::vector<std::vector<CrlEntry>> by_shard(static_cast<size_t>(shards));
     for (auto& [shard, entry] : scanner.revoked) {
       if (crl_keeps(entry, now)) {
+        due = std::min(due, entry.keep_until);  // the first CRL after it is one entry shorter
         by_shard[static_cast<size_t>(entry_shard(ca_, shard))].push_back(std::move(entry));
       }
     }
@@ -202,6 +217,25 @@ class CaRun {
   }
 
  private:
+  // Whether this CA's run signs OCSP: always unless the config makes it CRL-only, and then
+  // only while a live certificate of its carries an OCSP URL.
+  [[nodiscard]] bool needs_ocsp(UnixTime now) const {
+    if (ca_.config == nullptr || ca_.config->ocsp) {
+      return true;
+    }
+    store::ReadTxn txn = session_.store().begin_read();
+    store::Cursor cursor(txn, store::Db::certs);
+    for (bool ok = cursor.seek(ca_.key_prefix); ok && is_ca_cert_key(cursor.key(), ca_.key_prefix);
+         ok = cursor.next()) {
+      store::CertRecord rec;
+      if (store::decode(cursor.value(), rec) && rec.ocsp_url &&
+          !store::certificate_expired(rec.not_after, now)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   // Deletes OCSP records in one transaction with one audit record saying why (CPS 5.4.1).
   void remove_responses(const std::vector<Bytes>& keys, const std::string& why) {
     if (keys.empty()) {

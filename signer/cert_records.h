@@ -1,12 +1,14 @@
-// A CA's certificate records as `run` and `revoke --publish` read them from the `certs` database
-// (core/store/schema.h): which keys belong to the CA, and what a record states in an OCSP
-// response and on a CRL. Inline and allocation-free except crl_entry(): the scanner calls them
-// for every certificate of a run.
+// A CA's certificate records as `run`, `status` and `revoke --publish` read them from the
+// `certs` database (core/store/schema.h): which keys belong to the CA, and what a record states
+// in an OCSP response and on a CRL. Inline and allocation-free except the ones defined in
+// cert_records.cpp, which only revoked certificates reach: the scanner calls the rest for every
+// certificate of a run.
 #pragma once
 
 #include <algorithm>
 #include <cstddef>
 
+#include "config/config.h"
 #include "signer/crl_signing.h"
 #include "signer/ocsp_signing.h"
 #include "store/schema.h"
@@ -37,10 +39,19 @@ inline constexpr size_t kKeyIdSize = 20;
   return {rec.status, normal_reason(rec.reason), rec.revocation_time};
 }
 
+// Until when a revoked certificate stays on its CA's CRLs: notAfter plus its profile's
+// crl_retention. A CA certificate, or a profile no longer in the config, keeps the longest
+// retention any profile configures (at least the default day): dropping an entry early is the
+// one mistake that cannot be taken back.
+[[nodiscard]] UnixTime crl_keep_until(const Config& cfg, const store::CertRecord& rec);
+
 // The CRL entry of the revoked certificate `rec`, serial `serial`.
-[[nodiscard]] inline CrlEntry crl_entry(ByteView serial, const store::CertRecord& rec) {
-  return CrlEntry{Bytes(serial.begin(), serial.end()), rec.revocation_time,
-                  normal_reason(rec.reason), rec.invalidity_date, rec.not_after};
-}
+[[nodiscard]] CrlEntry crl_entry(const Config& cfg, ByteView serial, const store::CertRecord& rec);
+
+// A revocation is never undone: when the revocation index (schema.h RevocationRecord) holds
+// `index_value` for a certificate whose record says good, `rec` takes the index's revocation
+// and this returns true (the store disagreed with itself: the caller reports it). Throws
+// std::runtime_error on a malformed index record.
+[[nodiscard]] bool apply_revocation_index(store::CertRecord& rec, ByteView index_value);
 
 }  // namespace pkirepo::signer

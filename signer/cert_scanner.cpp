@@ -81,7 +81,7 @@ int response_reason(const store::Txn& txn, const store::OcspView& view) {
 
 CertScanner::CertScanner(store::WriteStore& st, const Config& cfg, const CaContext& ca,
                          UnixTime signer_not_after, std::vector<CertIdHash> hashes, UnixTime now,
-                         bool force, bool withhold_good)
+                         bool force, bool withhold_good, bool sign_ocsp)
     : st_(st),
       cfg_(cfg),
       ca_(ca),
@@ -89,7 +89,8 @@ CertScanner::CertScanner(store::WriteStore& st, const Config& cfg, const CaConte
       hashes_(std::move(hashes)),
       now_(now),
       force_(force),
-      withhold_good_(withhold_good) {
+      withhold_good_(withhold_good),
+      sign_ocsp_(sign_ocsp) {
   for (CertIdHash h : hashes_) {
     name_hash_[static_cast<size_t>(h)] = issuer_name_hash(ca.cert.get(), h);
     key_hash_[static_cast<size_t>(h)] = issuer_key_hash(ca.cert.get(), h);
@@ -108,6 +109,8 @@ void CertScanner::next_chunk(size_t max_items, std::vector<OcspWork>& out) {
   for (size_t i = 0; i < hashes_.size(); ++i) {
     responses.push_back(std::make_unique<ForwardLookup>(txn, store::Db::ocsp));
   }
+  // The revocation index shares the certs keys, so it is read in the same order.
+  auto revocations = std::make_unique<ForwardLookup>(txn, store::Db::revocations);
   bool ok = cursor.seek(resume_.empty() ? ByteView(ca_.key_prefix) : ByteView(resume_));
   if (ok && !resume_.empty() && std::ranges::equal(cursor.key(), resume_)) {
     ok = cursor.next();
@@ -117,7 +120,7 @@ void CertScanner::next_chunk(size_t max_items, std::vector<OcspWork>& out) {
     if (!is_ca_cert_key(key, ca_.key_prefix)) {
       break;
     }
-    visit(txn, responses, key, cursor.value(), out);
+    visit(txn, responses, revocations, key, cursor.value(), out);
     if (filled_ >= max_items) {
       resume_.assign(key.begin(), key.end());
       out.resize(filled_);
@@ -128,7 +131,8 @@ void CertScanner::next_chunk(size_t max_items, std::vector<OcspWork>& out) {
   out.resize(filled_);
 }
 
-void CertScanner::visit(const store::Txn& txn, Lookups& responses, ByteView key, ByteView value,
+void CertScanner::visit(const store::Txn& txn, Lookups& responses,
+                        std::unique_ptr<ForwardLookup>& revocations, ByteView key, ByteView value,
                         std::vector<OcspWork>& out) {
   store::CertRecord rec;
   if (!store::decode(value, rec)) {
@@ -137,11 +141,25 @@ void CertScanner::visit(const store::Txn& txn, Lookups& responses, ByteView key,
   }
   ByteView serial = cert_key_serial(key);
   max_shard = std::max<int>(max_shard, rec.shard);
+  if (rec.status == store::CertStatus::good) {
+    if (const std::optional<ByteView> index = revocations->get(key)) {
+      if (apply_revocation_index(rec, *index)) {
+        unrevoked.push_back(to_hex(serial));  // answered and listed as revoked all the same
+      }
+    }
+  }
   if (rec.status == store::CertStatus::revoked) {
-    revoked.emplace_back(rec.shard, crl_entry(serial, rec));
+    revoked.emplace_back(rec.shard, crl_entry(cfg_, serial, rec));
   }
   if (store::certificate_expired(rec.not_after, now_)) {
     ++expired;  // not re-signed: its last response is served until it runs out, then removed
+    collect_removals(responses, serial, true, lapsed_removals);
+    return;
+  }
+  if (!rec.ocsp_url || !sign_ocsp_) {
+    // A certificate without an OCSP URL (CRL-only CA, short-lived) has no responses; any left
+    // from before are removed once they run out.
+    ++without_ocsp;
     collect_removals(responses, serial, true, lapsed_removals);
     return;
   }

@@ -2,8 +2,9 @@
 // short read transaction of its own (a long run pins no old pages), and collects the OCSP
 // responses that are due: missing, status or reason changed, or past their refresh point
 // (due.h), or every one with `force`. Along the way it gathers what the rest of the CA's run
-// needs: the revoked entries for the CRLs, the highest shard, the stored responses to remove,
-// and the earliest time anything left as it is becomes due.
+// needs: the revoked entries for the CRLs (the revocation index overriding a record that says
+// good), the highest shard, the stored responses to remove, and the earliest time anything left
+// as it is becomes due.
 //
 // Reads the store only; borrows the store, config and CaContext, which must outlive it. Not
 // thread-safe: only the run's main thread calls it. next_chunk() fills the batch it is given
@@ -14,6 +15,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -34,9 +36,11 @@ class CertScanner {
   // `signer_not_after`: the OCSP signer certificate's notAfter, which caps every nextUpdate.
   // `withhold_good`: the CA may not vouch for anything any more (ca_lifecycle.h): its good
   // certificates get no response and their stored ones are collected for removal.
+  // `sign_ocsp`: false when the CA has no OCSP signer to sign with (a CRL-only CA none of whose
+  // live certificates carries an OCSP URL): nothing is due, stored responses go once they lapse.
   CertScanner(store::WriteStore& st, const Config& cfg, const CaContext& ca,
               UnixTime signer_not_after, std::vector<CertIdHash> hashes, UnixTime now, bool force,
-              bool withhold_good);
+              bool withhold_good, bool sign_ocsp);
 
   [[nodiscard]] bool done() const { return done_; }
 
@@ -56,6 +60,10 @@ class CertScanner {
   uint64_t expired = 0;
   uint64_t withheld = 0;  // good certificates of a CA that may not vouch for them any more
   uint64_t malformed = 0;
+  uint64_t without_ocsp = 0;  // live certificates with no OCSP URL: CRLs only
+  // Serials (hex) whose record says good while the revocation index says revoked: stated as
+  // revoked all the same, and reported.
+  std::vector<std::string> unrevoked;
   UnixTime next_due = kNever;  // earliest refresh point of the responses left as they are
   UnixTime earliest_next_update = kNever;
 
@@ -67,8 +75,10 @@ class CertScanner {
   // One certificate: next_chunk()'s loop body. Always inlined there, as the compiler did when
   // the scanner was local to one file: with the class now shared, it would otherwise stay a
   // call per certificate.
-  [[gnu::always_inline]] inline void visit(const store::Txn& txn, Lookups& responses, ByteView key,
-                                           ByteView value, std::vector<OcspWork>& out);
+  [[gnu::always_inline]] inline void visit(const store::Txn& txn, Lookups& responses,
+                                           std::unique_ptr<ForwardLookup>& revocations,
+                                           ByteView key, ByteView value,
+                                           std::vector<OcspWork>& out);
   // Adds the stored responses of `serial` (each CertID hash) to `out`: those past their
   // nextUpdate when `only_lapsed`, else all of them. Keeps the lookups in key order.
   inline void collect_removals(Lookups& responses, ByteView serial, bool only_lapsed,
@@ -82,6 +92,7 @@ class CertScanner {
   UnixTime now_;
   bool force_;
   bool withhold_good_;
+  bool sign_ocsp_;
   Bytes name_hash_[3];
   Bytes key_hash_[3];
   Bytes resume_;

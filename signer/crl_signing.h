@@ -23,15 +23,15 @@ namespace pkirepo::signer {
 
 // Microsoft's cap on a CRL (root program 3.2.3): beyond it, shard.
 inline constexpr size_t kMaxCrlBytes = 10 * 1024 * 1024;
-// BR 4.10.1 keeps entries until the certificate expires; pkirepo keeps them 24 hours longer.
-inline constexpr UnixTime kCrlEntryGrace = 86400;
 
 struct CrlEntry {
   Bytes serial;  // magnitude, big-endian
   UnixTime revocation_time = 0;
   int reason = -1;               // CRLReason; -1 unspecified (extension omitted)
   UnixTime invalidity_date = 0;  // 0: none
-  UnixTime not_after = 0;        // of the certificate: decides when the entry may leave
+  // The entry leaves the first CRL whose thisUpdate reaches this: the certificate's notAfter
+  // plus its profile's crl_retention (cert_records.h crl_keep_until).
+  UnixTime keep_until = 0;
 };
 
 struct CrlSpec {
@@ -50,7 +50,7 @@ struct CrlSpec {
 
 // Whether an entry still belongs on a CRL whose thisUpdate is `this_update`.
 [[nodiscard]] inline bool crl_keeps(const CrlEntry& e, UnixTime this_update) {
-  return e.not_after + kCrlEntryGrace > this_update;
+  return e.keep_until > this_update;
 }
 
 // SHA-256 over the entries' serial, revocation time, reason and invalidity date in serial

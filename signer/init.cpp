@@ -166,8 +166,12 @@ int run_init(CommandRunner& runner) {
     write_encrypted_key(ca->key.file, n.key.get(), session.passphrase());
     guard.add(ca->key.file);
 
-    ResponderIssue resp =
-        issue_responder_certificate(session, *ca, n.cert.get(), n.key.get(), guard);
+    // A CRL-only CA signs no OCSP and needs no responder (ocsp_key_material.h issues one should
+    // a certificate of its ever carry an OCSP URL).
+    ResponderIssue resp;
+    if (ca->ocsp) {
+      resp = issue_responder_certificate(session, *ca, n.cert.get(), n.key.get(), guard);
+    }
     n.record.id = ca->id;
     n.record.role = ca->role;
     n.record.parent = ca->parent;
@@ -199,6 +203,8 @@ int run_init(CommandRunner& runner) {
         cr.not_after = not_after(cert);
         cr.issued_at = session.now();
         cr.profile = "ca";
+        cr.ocsp_url = has_ocsp_url(cert);
+        cr.crl_dp = has_crl_distribution_point(cert);
         cr.der = n.record.cert_der;
         store::put_cert(txn, key_id_sha1(parent.get()), serial_bytes(cert), cr);
       }
@@ -211,10 +217,12 @@ int run_init(CommandRunner& runner) {
                      {"not_before", rfc3339(not_before(cert))},
                      {"not_after", rfc3339(not_after(cert))},
                      {"sha256", fp}});
-      audit::append(txn, session.now(), session.operator_name(), "responder_certificate_issued",
-                    {{"ca", n.record.id},
-                     {"serial", n.responder_serial},
-                     {"key_file", n.record.responder_key_file}});
+      if (!n.responder_serial.empty()) {
+        audit::append(txn, session.now(), session.operator_name(), "responder_certificate_issued",
+                      {{"ca", n.record.id},
+                       {"serial", n.responder_serial},
+                       {"key_file", n.record.responder_key_file}});
+      }
     }
   });
   guard.keep();

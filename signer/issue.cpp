@@ -189,6 +189,16 @@ void decide(const IssuingContext& ctx, const SigningTemplate* signing, Outcome& 
       return;
     }
   }
+  if (ctx.profile->short_lived) {
+    // BR 1.6.1 (ballot SC-063): what counts as short-lived depends on the notBefore.
+    const int64_t max_days = policy::tls_validity_at(nb).short_lived_days;
+    if (policy::inclusive_validity(nb, na) > max_days * 86400) {
+      out.refusal = "profile " + ctx.profile->id + " is short-lived, and its validity of " +
+                    ctx.profile->validity.text + " exceeds the " + std::to_string(max_days) +
+                    "-day maximum for a short-lived certificate (BR 1.6.1)";
+      return;
+    }
+  }
   out.refusal = refuse_reason(policy::check_public_key(pub, policy::CertType::subscriber, nb, na));
   if (!out.refusal.empty()) {
     return;
@@ -231,6 +241,8 @@ void decide(const IssuingContext& ctx, const SigningTemplate* signing, Outcome& 
   out.record.issued_at = ctx.now;
   out.record.profile = ctx.profile->id;
   out.record.shard = static_cast<uint16_t>(shard);
+  out.record.ocsp_url = has_ocsp_url(out.cert.get());
+  out.record.crl_dp = has_crl_distribution_point(out.cert.get());
   out.record.der = to_der(out.cert.get());
 }
 

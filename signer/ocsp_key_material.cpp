@@ -26,30 +26,44 @@ std::optional<OcspKeyMaterial> load_ocsp_signer(Session& session, CaContext& ca,
       m.key = session.load_key(ca.record.key_file);
       m.delegated = false;
     } else {
-      m.cert = parse_cert_der(ca.record.responder_cert_der);
-      if (!m.cert) {
-        problems.push_back("CA " + ca.record.id +
-                           ": the stored responder certificate does not parse");
+      // A CRL-only CA has none until a certificate of its asks for OCSP (one issued before it
+      // turned CRL-only): then the first one is issued as a rotation would be.
+      const bool none = ca.record.responder_cert_der.empty();
+      if (!none) {
+        m.cert = parse_cert_der(ca.record.responder_cert_der);
+        if (!m.cert) {
+          problems.push_back("CA " + ca.record.id +
+                             ": the stored responder certificate does not parse");
+          return std::nullopt;
+        }
+      }
+      const UnixTime rotate_at =
+          none ? now : responder_rotation_point(cfg, not_after(m.cert.get()));
+      const std::string need = none ? "a responder certificate is needed"
+                                    : "responder certificate rotation is needed (notAfter " +
+                                          rfc3339(not_after(m.cert.get())) + ")";
+      if (none && !rotate) {
+        problems.push_back("CA " + ca.record.id + ": " + need + "; run pkirepo-signer run");
         return std::nullopt;
       }
-      const UnixTime rotate_at = responder_rotation_point(cfg, not_after(m.cert.get()));
       if (rotate && now >= rotate_at) {
         if (ca.config == nullptr) {
-          problems.push_back("CA " + ca.record.id + ": responder certificate rotation is needed (" +
-                             "notAfter " + rfc3339(not_after(m.cert.get())) +
-                             ") but the CA is no longer in the config");
+          problems.push_back("CA " + ca.record.id + ": " + need +
+                             " but the CA is no longer in the config");
+          return std::nullopt;
         } else if (!std::filesystem::exists(ca.record.key_file)) {
-          problems.push_back("CA " + ca.record.id +
-                             ": responder certificate rotation is needed (notAfter " +
-                             rfc3339(not_after(m.cert.get())) + ") but the CA key " +
+          problems.push_back("CA " + ca.record.id + ": " + need + " but the CA key " +
                              ca.record.key_file + " is offline; bring it online and run again");
+          if (none) {
+            return std::nullopt;
+          }
         } else {
           EvpPkeyPtr ca_key = session.load_key(ca.record.key_file);
           KeyFileGuard guard;
           ResponderIssue issued =
               issue_responder_certificate(session, *ca.config, ca.cert.get(), ca_key.get(), guard);
           store::CaRecord updated = ca.record;
-          const std::string old_serial = serial_hex(m.cert.get());
+          const std::string old_serial = none ? std::string() : serial_hex(m.cert.get());
           updated.responder_cert_der = issued.cert_der;
           updated.responder_key_file = issued.key_file;
           session.store().transact([&](store::WriteTxn& txn) {

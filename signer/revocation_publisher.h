@@ -18,7 +18,9 @@
 namespace pkirepo::signer {
 
 // Keys are loaded by the constructor (before the transaction); a missing or offline key throws
-// there with a one-line message. Borrows the session, which must outlive it.
+// there with a one-line message. A CRL-only CA's OCSP signer is loaded only for a certificate
+// that carries an OCSP URL (one issued before the CA turned CRL-only); its certificates without
+// one get their CRL shard only. Borrows the session, which must outlive it.
 class RevocationPublisher {
  public:
   RevocationPublisher(Session& session, const std::string& ca_id);
@@ -36,6 +38,9 @@ class RevocationPublisher {
   [[nodiscard]] Outcome publish(store::WriteTxn& txn, const RevocationResult& revocation);
 
  private:
+  void load_ocsp_material();  // throws std::runtime_error naming why
+  uint64_t publish_ocsp(store::WriteTxn& txn, ByteView serial, const store::CertRecord& rec);
+
   struct State;
   Session& session_;
   std::unique_ptr<State> state_;

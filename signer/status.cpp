@@ -8,9 +8,12 @@
 
 #include "policy/profiles.h"
 #include "signer/ca_lifecycle.h"
+#include "signer/cert_records.h"
 #include "signer/commands.h"
 #include "signer/crl_signing.h"
 #include "signer/due.h"
+#include "signer/run_meta.h"
+#include "store/freshness.h"
 #include "store/store.h"
 #include "x509/cert_info.h"
 #include "x509/der.h"
@@ -32,10 +35,13 @@ struct OcspCounts {
   uint64_t status_mismatch = 0;  // revoked certificate with a good response (or the reverse)
   uint64_t expired_certs = 0;    // not covered any more
   uint64_t withheld = 0;         // good certificates under a CA that may not vouch for them
+  uint64_t crl_only = 0;         // live certificates without an OCSP URL
+  uint64_t expected = 0;         // live certificates with an OCSP URL
+  uint64_t unrevoked = 0;        // good records the revocation index says are revoked
   UnixTime earliest_next_update = 0;
 
   [[nodiscard]] uint64_t bad() const {
-    return past_refresh + past_next_update + missing + status_mismatch;
+    return past_refresh + past_next_update + missing + status_mismatch + unrevoked;
   }
   void saw_next_update(UnixTime t) {
     earliest_next_update = earliest_next_update == 0 ? t : std::min(earliest_next_update, t);
@@ -99,23 +105,33 @@ int run_status(CommandRunner& runner, const StatusOptions& opt) {
         ++ocsp.missing;
         continue;
       }
-      ByteView serial = key.subspan(key_id.size());
+      ByteView serial = cert_key_serial(key);
       max_shard = std::max<int>(max_shard, rec.shard);
+      if (rec.status == store::CertStatus::good) {
+        if (auto index = txn.get(store::Db::revocations, key);
+            index && apply_revocation_index(rec, *index)) {
+          ++ocsp.unrevoked;  // `run` states it revoked and reports it too
+        }
+      }
       if (rec.status == store::CertStatus::revoked) {
         size_t shard = sharded ? rec.shard : 0;
         if (revoked.size() <= shard) {
           revoked.resize(shard + 1);
         }
-        CrlEntry e{Bytes(serial.begin(), serial.end()), rec.revocation_time,
-                   rec.reason <= 0 ? -1 : rec.reason, rec.invalidity_date, rec.not_after};
+        CrlEntry e = crl_entry(cfg, serial, rec);
         if (crl_keeps(e, now)) {
           revoked[shard].push_back(std::move(e));
         }
       }
-      if (rec.not_after < now) {
+      if (store::certificate_expired(rec.not_after, now)) {
         ++ocsp.expired_certs;
         continue;
       }
+      if (!rec.ocsp_url) {
+        ++ocsp.crl_only;  // no OCSP URL: nothing to sign, nothing stale
+        continue;
+      }
+      ++ocsp.expected;
       if (unusable && rec.status == store::CertStatus::good) {
         ++ocsp.withheld;
         continue;
@@ -152,6 +168,8 @@ int run_status(CommandRunner& runner, const StatusOptions& opt) {
                   {"status_changed", ocsp.status_mismatch},
                   {"expired_certificates", ocsp.expired_certs},
                   {"withheld", ocsp.withheld},
+                  {"without_ocsp_url", ocsp.crl_only},
+                  {"revoked_by_index", ocsp.unrevoked},
                   {"earliest_next_update",
                    ocsp.earliest_next_update ? rfc3339(ocsp.earliest_next_update) : ""}}},
                 {"crls", json::array()}};
@@ -163,10 +181,23 @@ int run_status(CommandRunner& runner, const StatusOptions& opt) {
     if (ocsp.earliest_next_update != 0) {
       line += "; earliest nextUpdate " + rfc3339(ocsp.earliest_next_update);
     }
+    if (ocsp.crl_only > 0) {
+      line +=
+          "; " + std::to_string(ocsp.crl_only) + " certificates without an OCSP URL (CRLs only)";
+    }
     lines.push_back(line);
+    if (ocsp.unrevoked > 0) {
+      lines.push_back("CA " + ca.id + ": " + std::to_string(ocsp.unrevoked) +
+                      " certificate records say good while the revocation index says revoked "
+                      "(store damage?); run pkirepo-signer run, which states them revoked");
+    }
 
-    // The OCSP signer: rotation is due within twice the OCSP validity of its notAfter.
-    if (cfg.ocsp.signer == OcspSigner::responder) {
+    // The OCSP signer: rotation is due within twice the OCSP validity of its notAfter. A
+    // CRL-only CA needs none while no live certificate of its carries an OCSP URL.
+    const CaConfig* ca_config = cfg.find_ca(ca.id);
+    const bool crl_only_ca = ca_config != nullptr && !ca_config->ocsp;
+    jca["crl_only"] = crl_only_ca;
+    if (cfg.ocsp.signer == OcspSigner::responder && (!crl_only_ca || ocsp.expected > 0)) {
       X509Ptr responder = parse_cert_der(ca.responder_cert_der);
       if (!responder) {
         lines.push_back("CA " + ca.id + ": responder certificate missing or unreadable");
@@ -196,8 +227,7 @@ int run_status(CommandRunner& runner, const StatusOptions& opt) {
         state = "missing";
       } else {
         Sha256Digest set = crl_entry_set_hash(revoked[static_cast<size_t>(s)]);
-        auto stored =
-            txn.get(store::Db::meta, as_bytes("crl_set/" + ca.id + "/" + std::to_string(s)));
+        auto stored = txn.get(store::Db::meta, as_bytes(crl_set_key(ca.id, s)));
         jcrl["crl_number"] = crl->crl_number;
         jcrl["this_update"] = rfc3339(crl->this_update);
         jcrl["next_update"] = rfc3339(crl->next_update);

@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "config/status_services.h"
 #include "config/tls_hierarchy.h"
 #include "config/toml_reader.h"
 #include "x509/cert_info.h"
@@ -180,6 +181,10 @@ Config parse_config(std::string_view text, const std::filesystem::path& path) {
                "(Code Signing BRs 4.9.1; BR 7.2.2: a TLS CRL's revocationDate is when it was "
                "revoked)");
       }
+      if (auto v = r.duration("crl_retention")) {
+        p.crl_retention = *v;
+      }
+      p.short_lived = r.boolean("short_lived").value_or(false);
       p.validity_line = static_cast<int>(r.node("validity")->source().begin.line);
       // BR 6.3.2: no TLS server certificate has been allowed more than 398 days since 2020;
       // the dated steps below that are checked against the clock (policy/profiles.h).
@@ -274,6 +279,7 @@ Config parse_config(std::string_view text, const std::filesystem::path& path) {
     check_oids(r, "policy_oids", c.policy_oids);
     c.eku = r.strings("eku");
     check_eku(r, "eku", c.eku);
+    c.ocsp = r.boolean("ocsp").value_or(true);
     if (auto dedicated = r.boolean("tls_dedicated")) {
       if (c.role != CaRole::root) {
         r.fail(r.node("tls_dedicated"), "tls_dedicated",
@@ -441,6 +447,7 @@ Config parse_config(std::string_view text, const std::filesystem::path& path) {
     c.next_crl_publish = r.boolean("next_crl_publish").value_or(false);
     r.finish();
   }
+  check_status_services(cfg);
 
   // [site]
   cfg.site.source = cfg.dir / "site";

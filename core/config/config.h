@@ -43,6 +43,10 @@ struct CaConfig {
   // 1.4 §4). Defaults to true when any profile below the root asserts serverAuth; then every
   // CA and profile below it asserts serverAuth (+ clientAuth) only. Resolved at load.
   bool tls_dedicated = false;
+  // false: a CRL-only CA (BR 4.9.7 and 4.9.9 after ballot SC-063 make OCSP optional). The
+  // certificates it issues carry no OCSP URL, `run` signs no OCSP responses for them and keeps
+  // no responder certificate, and its CRLs are re-signed at least every 4 days.
+  bool ocsp = true;
   int line = 0;
 };
 
@@ -57,6 +61,13 @@ struct ProfileConfig {
   // Code Signing BRs allow it back to before a key compromise or signed malware). Code
   // signing profiles only; refused at load elsewhere.
   bool backdated_revocation = false;
+  // How long a revoked certificate's entry stays on the CRL after the certificate expires
+  // (BR 4.10.1 requires until expiry; code signing programs ask for years).
+  Duration crl_retention{86400, "1d"};
+  // Short-lived certificates (BR 1.6.1, ballot SC-063: at most 7 days from 2026-03-15, 10 days
+  // before): no CRL distribution point, no OCSP URL, no status records. The limit is checked
+  // against the date at every load (policy::profile_date_findings) and at issuance.
+  bool short_lived = false;
   int line = 0;
   int validity_line = 0;  // the line of `validity`, for the dated BR checks made after load
 

@@ -19,6 +19,15 @@ std::string policies(const std::vector<std::string>& oids) {
   return join(oids, ",");
 }
 
+// authorityInfoAccess: the issuer's certificate, and the OCSP URL when status is served there.
+std::string aia(const Config& config, std::string_view issuer_id, bool with_ocsp) {
+  std::string value = "caIssuers;URI:" + config.ca_cert_url(issuer_id);
+  if (with_ocsp) {
+    value += ",OCSP;URI:" + config.ocsp_url();
+  }
+  return value;
+}
+
 }  // namespace
 
 CertType cert_type_of(CaRole role) {
@@ -38,6 +47,13 @@ std::vector<Finding> profile_date_findings(const Config& config, UnixTime now) {
   const TlsValidityStep& today = tls_validity_at(now);
   const TlsValidityStep* next = next_tls_validity_step(now);
   for (const ProfileConfig& p : config.profiles) {
+    if (p.short_lived && p.validity.seconds > today.short_lived_days * 86400) {
+      out.push_back({Severity::error, "BR 1.6.1",
+                     config.file.string() + ":" + std::to_string(p.validity_line) + ": profile[" +
+                         p.id + "].validity: " + p.validity.text + " exceeds the maximum of " +
+                         std::to_string(today.short_lived_days) +
+                         " days for a short-lived profile (ballot SC-063)"});
+    }
     if (!p.tls_server()) {
       continue;
     }
@@ -89,8 +105,8 @@ ExtensionList ca_extensions(const Config& config, const CaConfig& ca) {
   ext.emplace_back(NID_subject_key_identifier, "hash");
   if (ca.role != CaRole::root) {
     ext.emplace_back(NID_authority_key_identifier, "keyid:always");
-    ext.emplace_back(NID_info_access, "caIssuers;URI:" + config.ca_cert_url(ca.parent) +
-                                          ",OCSP;URI:" + config.ocsp_url());
+    const CaConfig* parent = config.find_ca(ca.parent);
+    ext.emplace_back(NID_info_access, aia(config, ca.parent, parent == nullptr || parent->ocsp));
     // A parent's CRL of its CA certificates is never sharded: few entries.
     ext.emplace_back(NID_crl_distribution_points, "URI:" + config.crl_url(ca.parent, -1));
     if (!ca.policy_oids.empty()) {
@@ -128,9 +144,12 @@ ExtensionList subscriber_extensions(const Config& config, const CaConfig& issuer
     ext.emplace_back(NID_ext_key_usage, join(profile.eku, ","));
   }
   ext.emplace_back(NID_authority_key_identifier, "keyid:always");
-  ext.emplace_back(NID_info_access, "caIssuers;URI:" + config.ca_cert_url(issuer.id) +
-                                        ",OCSP;URI:" + config.ocsp_url());
-  ext.emplace_back(NID_crl_distribution_points, "URI:" + crl_url_for(config, issuer.id, shard));
+  // Short-lived certificates carry neither an OCSP URL nor a CDP (BR 7.1.2.7.7); a CRL-only
+  // CA's carry no OCSP URL.
+  ext.emplace_back(NID_info_access, aia(config, issuer.id, issuer.ocsp && !profile.short_lived));
+  if (!profile.short_lived) {
+    ext.emplace_back(NID_crl_distribution_points, "URI:" + crl_url_for(config, issuer.id, shard));
+  }
   if (!profile.policy_oids.empty()) {
     ext.emplace_back(NID_certificate_policies, policies(profile.policy_oids));
   }

@@ -358,6 +358,15 @@ std::vector<Finding> lint_certificate(const X509* cert, const X509* issuer, bool
       if (auto f = check_tls_validity(nb, na)) {
         out.push_back(*f);
       }
+      // BR 7.1.2.7.7: only a short-lived certificate may leave out the CRL distribution point.
+      const int64_t short_lived_days = tls_validity_at(nb).short_lived_days;
+      if (!has_crl_distribution_point(cert) &&
+          inclusive_validity(nb, na) > short_lived_days * 86400) {
+        out.push_back(error("BR 7.1.2.7.7",
+                            "a TLS server certificate without a CRL distribution point must be "
+                            "short-lived (at most " +
+                                std::to_string(short_lived_days) + " days, BR 1.6.1)"));
+      }
     }
     NameRules rules;
     rules.tls_server = tls_server;

@@ -34,6 +34,8 @@ const char* db_name(Db db) {
       return "crls";
     case Db::audit:
       return "audit";
+    case Db::revocations:
+      return "revocations";
     case Db::count_:
       break;
   }
@@ -92,6 +94,10 @@ Env::Env(const std::filesystem::path& dir, OpenMode mode, size_t initial_map_siz
   for (unsigned i = 0; i < static_cast<unsigned>(Db::count_); ++i) {
     rc = mdb_dbi_open(txn, db_name(static_cast<Db>(i)),
                       mode == OpenMode::read_only ? 0u : unsigned{MDB_CREATE}, &dbis_[i]);
+    if (rc == MDB_NOTFOUND && static_cast<Db>(i) == Db::revocations) {
+      continue;  // an older store: readers see the database as empty
+    }
+    present_[i] = rc == 0;
     if (rc != 0) {
       mdb_txn_abort(txn);
       mdb_env_close(env_);
@@ -130,6 +136,9 @@ void Env::adopt_new_size() {
 }
 
 std::optional<ByteView> Txn::get(Db db, ByteView key) const {
+  if (!env_->has(db)) {
+    return std::nullopt;
+  }
   MDB_val k = to_val(key);
   MDB_val v{};
   int rc = mdb_get(txn_, env_->dbi(db), &k, &v);
@@ -214,6 +223,9 @@ void WriteTxn::commit() {
 }
 
 Cursor::Cursor(const Txn& txn, Db db) : db_(db) {
+  if (!txn.env().has(db)) {
+    return;  // an empty database: every move finds nothing
+  }
   int rc = mdb_cursor_open(txn.handle(), txn.env().dbi(db), &cursor_);
   if (rc != 0) {
     fail(std::string("cursor on ") + db_name(db), rc);
@@ -221,10 +233,15 @@ Cursor::Cursor(const Txn& txn, Db db) : db_(db) {
 }
 
 Cursor::~Cursor() {
-  mdb_cursor_close(cursor_);
+  if (cursor_ != nullptr) {
+    mdb_cursor_close(cursor_);
+  }
 }
 
 void Cursor::put(ByteView key, ByteView value) {
+  if (cursor_ == nullptr) {
+    throw StoreError(std::string("put into ") + db_name(db_) + ": the store lacks it", ENOENT);
+  }
   MDB_val k = to_val(key);
   MDB_val v = to_val(value);
   int rc = mdb_cursor_put(cursor_, &k, &v, 0);
@@ -234,6 +251,9 @@ void Cursor::put(ByteView key, ByteView value) {
 }
 
 bool Cursor::move(MDB_cursor_op op) {
+  if (cursor_ == nullptr) {
+    return false;
+  }
   int rc = mdb_cursor_get(cursor_, &key_, &value_, op);
   if (rc == MDB_NOTFOUND) {
     return false;

@@ -23,7 +23,9 @@
 namespace pkirepo::store {
 
 // The named databases; their layouts are in schema.h.
-enum class Db : unsigned { meta, cas, certs, by_expiry, ocsp, crls, audit, count_ };
+// `revocations` came after the first release: a store written before it lacks the database,
+// and a read-only Env then treats it as empty (has() is false) instead of failing to open.
+enum class Db : unsigned { meta, cas, certs, by_expiry, ocsp, crls, audit, revocations, count_ };
 [[nodiscard]] const char* db_name(Db db);
 
 class StoreError : public std::runtime_error {
@@ -50,6 +52,8 @@ class Env {
 
   [[nodiscard]] MDB_env* handle() const { return env_; }
   [[nodiscard]] MDB_dbi dbi(Db db) const { return dbis_[static_cast<unsigned>(db)]; }
+  // Whether the store has database `db` (always, once a writer opened it).
+  [[nodiscard]] bool has(Db db) const { return present_[static_cast<unsigned>(db)]; }
   [[nodiscard]] bool read_only() const { return mode_ == OpenMode::read_only; }
   [[nodiscard]] const std::filesystem::path& dir() const { return dir_; }
   // Doubles the map. Writer only, with no transaction open in this process.
@@ -60,6 +64,7 @@ class Env {
  private:
   MDB_env* env_ = nullptr;
   MDB_dbi dbis_[static_cast<unsigned>(Db::count_)] = {};
+  bool present_[static_cast<unsigned>(Db::count_)] = {};
   OpenMode mode_;
   std::filesystem::path dir_;
 };

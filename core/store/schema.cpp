@@ -9,7 +9,9 @@ namespace pkirepo::store {
 namespace {
 
 constexpr uint8_t kCaVersion = 1;
-constexpr uint8_t kCertVersion = 1;
+constexpr uint8_t kCertVersion = 2;  // 2 added ocsp_url and crl_dp
+constexpr uint8_t kCertVersionNoFlags = 1;
+constexpr uint8_t kRevocationVersion = 1;
 // 1: the whole DER; 2: a tail id (u64, 0: none) and the DER's head. Both are read.
 constexpr uint8_t kOcspVersion = 2;
 constexpr uint8_t kOcspVersionWholeDer = 1;
@@ -232,6 +234,7 @@ Bytes encode(const CertRecord& r) {
   w.i64(r.issued_at);
   w.str(r.profile);
   w.u16(r.shard);
+  w.u8(static_cast<uint8_t>((r.ocsp_url ? 1 : 0) | (r.crl_dp ? 2 : 0)));
   w.bytes(r.der);
   return w.take();
 }
@@ -241,13 +244,38 @@ bool decode(ByteView data, CertRecord& out) {
   uint8_t version = 0;
   uint8_t status = 0;
   uint8_t reason = 0;
-  if (!r.u8(version) || version != kCertVersion || !r.str(out.ca_id) || !r.u8(status) ||
-      status > 1 || !r.u8(reason) || !r.i64(out.revocation_time) || !r.i64(out.invalidity_date) ||
-      !r.i64(out.not_before) || !r.i64(out.not_after) || !r.i64(out.issued_at) ||
-      !r.str(out.profile) || !r.u16(out.shard) || !r.bytes(out.der)) {
+  uint8_t flags = 3;  // version 1: every certificate carried both
+  if (!r.u8(version) || (version != kCertVersion && version != kCertVersionNoFlags) ||
+      !r.str(out.ca_id) || !r.u8(status) || status > 1 || !r.u8(reason) ||
+      !r.i64(out.revocation_time) || !r.i64(out.invalidity_date) || !r.i64(out.not_before) ||
+      !r.i64(out.not_after) || !r.i64(out.issued_at) || !r.str(out.profile) || !r.u16(out.shard) ||
+      (version == kCertVersion && (!r.u8(flags) || flags > 3)) || !r.bytes(out.der)) {
     return false;
   }
+  out.ocsp_url = (flags & 1) != 0;
+  out.crl_dp = (flags & 2) != 0;
   out.status = static_cast<CertStatus>(status);
+  out.reason = reason == 0xff ? -1 : reason;
+  return r.done();
+}
+
+Bytes encode(const RevocationRecord& r) {
+  Writer w;
+  w.u8(kRevocationVersion);
+  w.i64(r.revocation_time);
+  w.u8(static_cast<uint8_t>(r.reason < 0 ? 0xff : r.reason));
+  w.i64(r.invalidity_date);
+  return w.take();
+}
+
+bool decode(ByteView data, RevocationRecord& out) {
+  Reader r(data);
+  uint8_t version = 0;
+  uint8_t reason = 0;
+  if (!r.u8(version) || version != kRevocationVersion || !r.i64(out.revocation_time) ||
+      !r.u8(reason) || !r.i64(out.invalidity_date)) {
+    return false;
+  }
   out.reason = reason == 0xff ? -1 : reason;
   return r.done();
 }

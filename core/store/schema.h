@@ -15,6 +15,7 @@
 //                                                                   CCADB JSON array of the CA's
 //                                                                   CRL URLs (entries = count)
 //  audit      sequence number (u64 BE, from 1)                       audit record JSON (audit/)
+//  revocations  the certs key of a revoked certificate                RevocationRecord
 //
 // meta keys: "schema_version" (u32 BE), "audit_count" (u64 BE), "audit_head" (32 B SHA-256),
 // "audit_head_time" (u64 BE seq ‖ i64 BE time of the newest audit record: audit/audit_log.h),
@@ -64,7 +65,22 @@ struct CertRecord {
   UnixTime issued_at = 0;
   std::string profile;  // profile id, or "ca" for a CA certificate
   uint16_t shard = 0;   // CRL shard fixed at issuance
+  // What the certificate itself carries, fixed at issuance (records of version 1 carry both):
+  // an OCSP URL in its AIA, and a CRL distribution point. `run` signs OCSP responses only for
+  // certificates with an OCSP URL; a short-lived certificate has neither.
+  bool ocsp_url = true;
+  bool crl_dp = true;
   Bytes der;
+};
+
+// The revocation index: one record per revoked certificate, written by `revoke` in the same
+// transaction as the certificate's record and never deleted. `run` reads it before it signs
+// "good": a certificate record that says good while its revocation record exists (store damage,
+// a bug, a restore of an older record) is answered and listed as revoked, and reported.
+struct RevocationRecord {
+  UnixTime revocation_time = 0;
+  int reason = -1;  // CRLReason; -1 none given
+  UnixTime invalidity_date = 0;
 };
 
 struct OcspRecord {
@@ -128,7 +144,9 @@ struct OcspView {
 // otherwise the whole DER.
 void encode_into(const OcspRecord& r, const OcspTail* tail, Bytes& out);
 [[nodiscard]] Bytes encode(const CrlRecord& r);
+[[nodiscard]] Bytes encode(const RevocationRecord& r);
 [[nodiscard]] bool decode(ByteView data, CaRecord& out);
+[[nodiscard]] bool decode(ByteView data, RevocationRecord& out);
 [[nodiscard]] bool decode(ByteView data, CertRecord& out);
 [[nodiscard]] bool decode(ByteView data, CrlRecord& out);
 [[nodiscard]] bool decode_view(ByteView data, OcspView& out);

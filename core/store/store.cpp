@@ -212,8 +212,26 @@ void put_ca(WriteTxn& txn, const CaRecord& record) {
 
 void put_cert(WriteTxn& txn, const Sha1Digest& issuer_key_id, ByteView serial,
               const CertRecord& record) {
-  txn.put(Db::certs, cert_key(issuer_key_id, serial), encode(record));
+  const Bytes key = cert_key(issuer_key_id, serial);
+  txn.put(Db::certs, key, encode(record));
   txn.put(Db::by_expiry, expiry_key(record.not_after, issuer_key_id, serial), {});
+  if (record.status == CertStatus::revoked) {
+    txn.put(
+        Db::revocations, key,
+        encode(RevocationRecord{record.revocation_time, record.reason, record.invalidity_date}));
+  }
+}
+
+std::optional<RevocationRecord> get_revocation(const Txn& txn, ByteView cert_key) {
+  auto v = txn.get(Db::revocations, cert_key);
+  if (!v) {
+    return std::nullopt;
+  }
+  RevocationRecord r;
+  if (!decode(*v, r)) {
+    throw StoreError("malformed revocation record", EINVAL);
+  }
+  return r;
 }
 
 void put_meta_u64(WriteTxn& txn, std::string_view name, uint64_t value) {

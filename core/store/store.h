@@ -74,8 +74,13 @@ class WriteStore {
 // The complete response of `view`; nullopt when it names a tail the store lacks.
 [[nodiscard]] std::optional<Bytes> ocsp_der(const Txn& txn, const OcspView& view);
 
+// The revocation index's record for the `certs` key `cert_key`; nullopt when the certificate
+// was never revoked. Throws StoreError on a malformed record.
+[[nodiscard]] std::optional<RevocationRecord> get_revocation(const Txn& txn, ByteView cert_key);
+
 void put_ca(WriteTxn& txn, const CaRecord& record);
-// Writes the certs record and its by_expiry index entry.
+// Writes the certs record and its by_expiry index entry, and for a revoked certificate its
+// revocation index record (never removed: a later good record does not un-revoke).
 void put_cert(WriteTxn& txn, const Sha1Digest& issuer_key_id, ByteView serial,
               const CertRecord& record);
 void put_meta_u64(WriteTxn& txn, std::string_view name, uint64_t value);

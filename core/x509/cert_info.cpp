@@ -2,6 +2,7 @@
 
 #include <openssl/core_names.h>
 #include <openssl/obj_mac.h>
+#include <openssl/x509v3.h>
 
 #include <stdexcept>
 
@@ -199,6 +200,17 @@ UnixTime not_before(const X509* cert) {
 }
 UnixTime not_after(const X509* cert) {
   return to_unix(X509_get0_notAfter(cert)).value_or(0);
+}
+
+bool has_ocsp_url(const X509* cert) {
+  STACK_OF(OPENSSL_STRING)* urls = X509_get1_ocsp(const_cast<X509*>(cert));
+  const bool any = urls != nullptr && sk_OPENSSL_STRING_num(urls) > 0;
+  X509_email_free(urls);  // OpenSSL's free for X509_get1_ocsp's list
+  return any;
+}
+
+bool has_crl_distribution_point(const X509* cert) {
+  return X509_get_ext_by_NID(cert, NID_crl_distribution_points, -1) >= 0;
 }
 
 KeyDescription describe_key(const EVP_PKEY* key) {

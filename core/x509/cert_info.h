@@ -55,6 +55,11 @@ enum class CertIdHash : uint8_t { sha1 = 1, sha256 = 2 };
 [[nodiscard]] UnixTime not_before(const X509* cert);
 [[nodiscard]] UnixTime not_after(const X509* cert);
 
+// Where a relying party looks for the certificate's status: an OCSP URL in its
+// authorityInfoAccess, and a cRLDistributionPoints extension.
+[[nodiscard]] bool has_ocsp_url(const X509* cert);
+[[nodiscard]] bool has_crl_distribution_point(const X509* cert);
+
 // Key description for policy checks and display.
 enum class KeyType { rsa, ec, ed25519, ml_dsa, other };
 struct KeyDescription {

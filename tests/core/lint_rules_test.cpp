@@ -31,6 +31,7 @@ struct CertSpec {
   std::string san = "DNS:www.example.com";  // OpenSSL config syntax; "" for none
   std::string eku = "serverAuth,clientAuth";
   std::string policies = kDomainValidatedPolicy;
+  std::string cdp = "URI:http://crl.example.com/ca.crl";  // "" for none
   UnixTime not_before = kNov2026;
   int64_t days = 90;  // inclusive validity
   std::string key = "ec-p256";
@@ -70,6 +71,9 @@ X509Ptr make_cert(const CertSpec& spec) {
   }
   if (!spec.san.empty()) {
     exts.emplace_back(NID_subject_alt_name, spec.san);
+  }
+  if (!spec.cdp.empty()) {
+    exts.emplace_back(NID_crl_distribution_points, spec.cdp);
   }
   for (const auto& [nid, value] : exts) {
     X509ExtensionPtr ext(X509V3_EXT_nconf_nid(conf.get(), &ctx, nid, value.c_str()));
@@ -190,6 +194,14 @@ TEST_CASE("lint finds each issuance rule broken in a certificate made elsewhere"
             }},
        "BR 7.1.3.1",
        "rsaEncryption with parameters other than NULL"},
+      {"no CRL distribution point and 8 days",
+       {.cdp = "", .days = 8},
+       "BR 7.1.2.7.7",
+       "must be short-lived (at most 7 days"},
+      {"no CRL distribution point and 11 days before 2026-03-15",
+       {.cdp = "", .not_before = kJun2025, .days = 11},
+       "BR 7.1.2.7.7",
+       "at most 10 days"},
       {"TLS EKU mixed with code signing",
        {.eku = "serverAuth,codeSigning"},
        "Chrome policy 1.4 §4",
@@ -209,6 +221,13 @@ TEST_CASE("lint judges validity by the step in force at notBefore", "[lint][rule
   // 200 days was allowed before 2026-03-15 (up to 398): the same certificate is fine then.
   const X509Ptr older = make_cert({.not_before = kJun2025, .days = 398});
   CHECK_FALSE(has_errors(lint_certificate(older.get())));
+  // Short-lived (no CRL distribution point needed): 10 days then, 7 days now.
+  const X509Ptr short_then = make_cert({.cdp = "", .not_before = kJun2025, .days = 10});
+  CHECK_FALSE(has_errors(lint_certificate(short_then.get())));
+  const X509Ptr short_now = make_cert({.cdp = "", .not_before = kNov2026, .days = 7});
+  CHECK_FALSE(has_errors(lint_certificate(short_now.get())));
+  const X509Ptr ten_now = make_cert({.cdp = "", .not_before = kNov2026, .days = 10});
+  CHECK(has_errors(lint_certificate(ten_now.get())));
   CHECK_FALSE(check_tls_validity(kJun2025, kJun2025 + 398 * 86400 - 1));
   CHECK(check_tls_validity(kJun2025, kJun2025 + 398 * 86400));
   CHECK(check_tls_validity(kNov2026, kNov2026 + 200 * 86400));

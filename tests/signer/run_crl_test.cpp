@@ -227,7 +227,8 @@ TEST_CASE("sharded CRLs carry a critical IDP matching each certificate's CDP", "
                                "http://pki.test.example/crl/tls/2.crl"}));
 }
 
-TEST_CASE("a CRL that would drop a listed, unexpired serial is refused", "[run][crl]") {
+TEST_CASE("a revoked serial stays revoked when its record says good, and the CRL never drops it",
+          "[run][crl]") {
   const UnixTime now = wall_clock();
   RunRepo repo(now);
   const std::string serial = repo.issue("dropped.example.org");
@@ -251,7 +252,30 @@ TEST_CASE("a CRL that would drop a listed, unexpired serial is refused", "[run][
       store::put_meta_u64(txn, "crl_number/tls/0", 0);
     });
   }
+  // The revocation index still knows: the run keeps the serial revoked and says so.
   RunResult r = repo.signer({"run"}, now + 60);
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.err, Catch::Contains("serial " + serial +
+                                    " is revoked in the revocation index but its certificate "
+                                    "record says good"));
+  CHECK(crl_record(repo.store_dir(), "tls", 0)->der == before->der);
+  RunResult status = repo.signer({"status"}, now + 60);
+  CHECK(status.exit_code == 1);
+  CHECK_THAT(status.out, Catch::Contains("1 certificate records say good while the revocation "
+                                         "index says revoked"));
+
+  // Deeper damage: the index entry is gone too. The CRL safety check still refuses to drop it.
+  {
+    store::WriteStore st(repo.store_dir());
+    X509Ptr tls = parse_cert_der(ca_record(repo.store_dir(), "tls")->cert_der);
+    Bytes s;
+    REQUIRE(parse_serial_hex(serial, s));
+    st.transact([&](store::WriteTxn& txn) {
+      REQUIRE(txn.del(store::Db::revocations, store::cert_key(key_id_sha1(tls.get()), s)));
+    });
+  }
+  r = repo.signer({"run"}, now + 120);
   INFO(r.out << r.err);
   CHECK(r.exit_code == 1);
   CHECK_THAT(r.err, Catch::Contains("CRL shard 0 refused: it would drop serial " + serial));
@@ -296,9 +320,10 @@ TEST_CASE("CRL safety checks refuse a CRL that goes backwards or is too big", "[
     return rec;
   };
   const UnixTime t = 1'800'000'000;
-  signer::CrlEntry e{{0x11, 0x22}, t - 10, 1, 0, t + 86400 * 30};
+  const UnixTime not_after = t + 86400 * 30;
+  signer::CrlEntry e{{0x11, 0x22}, t - 10, 1, 0, not_after + 86400};
   store::CrlRecord prev = make(5, t, {e});
-  auto lookup = [&](ByteView) -> std::optional<UnixTime> { return e.not_after; };
+  auto lookup = [&](ByteView) -> std::optional<UnixTime> { return not_after; };
 
   struct Case {
     const char* what;
