@@ -257,6 +257,34 @@ class SiteRenderer {
     return html;
   }
 
+  // How relying parties learn the status of what CA `id` issues: OCSP and CRLs, or CRLs only
+  // (ca.ocsp = false), and which profiles are short-lived and carry neither. Empty for a CA
+  // no longer in the config.
+  [[nodiscard]] std::string status_services_text(const std::string& id) const {
+    const CaConfig* ca = config_.find_ca(id);
+    if (ca == nullptr) {
+      return {};
+    }
+    std::string text = ca->ocsp ? "OCSP at " + config_.ocsp_url() +
+                                      " and the CRL at each certificate's distribution point"
+                                : "CRLs only: the certificates it issues carry no OCSP URL; the "
+                                  "CRL at each certificate's distribution point gives their "
+                                  "status";
+    std::string short_lived;
+    for (const std::string& pid : ca->profiles) {
+      const ProfileConfig* p = config_.find_profile(pid);
+      if (p != nullptr && p->short_lived) {
+        short_lived += (short_lived.empty() ? "" : ", ") + p->id + " (" + p->validity.text + ")";
+      }
+    }
+    if (!short_lived.empty()) {
+      text += ". Short-lived certificates (" + short_lived +
+              ") carry no CRL distribution point and no OCSP URL: no status is published for "
+              "them, and they expire within days (BR 1.6.1)";
+    }
+    return text + ".";
+  }
+
   void certificates() {
     data cas = list();
     std::map<CaStatus, data> groups{
@@ -301,6 +329,7 @@ class SiteRenderer {
       }
       e.set("crls", crls);
       e.set("crl_list_url", config_.crl_list_url(ca.id));
+      set_opt(e, "status_services", status_services_text(ca.id));
       cas.push_back(e);
       data g = object();
       g.set("anchor", "ca-" + ca.id);
@@ -695,7 +724,7 @@ namespace {
 // Everything render_site() reads, hashed: when it equals the last build's, the output would
 // be byte-identical and rendering is skipped. Bump kRenderVersion whenever the publisher
 // renders the same inputs differently.
-constexpr const char* kRenderVersion = "pkirepo-publisher render 1";
+constexpr const char* kRenderVersion = "pkirepo-publisher render 2";
 
 std::string input_fingerprint(const Config& config, const SiteSource& source,
                               const Templates& templates, const StoreSnapshot& snap, UnixTime now) {
@@ -709,6 +738,7 @@ std::string input_fingerprint(const Config& config, const SiteSource& source,
   h.add(config.ocsp_url());
   for (const CaConfig& ca : config.cas) {
     h.add(ca.id);
+    h.add(ca.ocsp ? 1 : 0);
     for (const auto& p : ca.profiles) {
       h.add(p);
     }
@@ -718,6 +748,8 @@ std::string input_fingerprint(const Config& config, const SiteSource& source,
     h.add(p.validity.seconds);
     h.add(p.validity.text);
     h.add(p.require_san ? 1 : 0);
+    h.add(p.short_lived ? 1 : 0);
+    h.add(p.crl_retention.seconds);
     for (const auto* list : {&p.eku, &p.key_usage, &p.policy_oids}) {
       h.add(static_cast<long long>(list->size()));
       for (const auto& v : *list) {

@@ -29,6 +29,25 @@ validity = "5y"
 path_len = 0
 profiles = ["tls-server"]
 eku = ["serverAuth", "clientAuth"]
+
+[[profile]]
+id = "tls-short"
+validity = "7d"
+eku = ["serverAuth", "clientAuth"]
+policy_oids = ["2.23.140.1.2.1"]
+short_lived = true
+
+[[ca]]
+id = "tls-crl"
+role = "issuing"
+parent = "root"
+subject = "CN=Test TLS CRL-only Issuing CA,O=Test,C=US"
+key = { algorithm = "ec-p384", file = "keys/tls-crl.pem" }
+validity = "5y"
+path_len = 0
+profiles = ["tls-server", "tls-short"]
+eku = ["serverAuth", "clientAuth"]
+ocsp = false
 )";
 
 void must(const RunResult& r, const std::string& what) {
@@ -158,15 +177,18 @@ E2ePki::E2ePki() {
   env_["PKIREPO_NOW"] = rfc3339(static_cast<UnixTime>(std::time(nullptr)));
 
   must(signer({"init"}), "pkirepo-signer init");
-  for (const std::string ca : kIssuingCas) {
-    for (const std::string kind : {"good", "revoked"}) {
+  for (const std::string ca : {"tls", "tls-rsa", kCrlOnlyCa}) {
+    for (const std::string kind : {"good", "revoked", "short"}) {
+      if (kind == "short" && ca != kCrlOnlyCa) {
+        continue;
+      }
       std::string host = kind + "." + ca + ".example.com";
-      EvpPkeyPtr key = make_key(ca == "tls" ? "ec-p256" : "rsa-2048");
+      EvpPkeyPtr key = make_key(ca == "tls-rsa" ? "rsa-2048" : "ec-p256");
       X509ReqPtr req = make_csr(key.get(), host, {host});
       std::filesystem::path csr = file(ca + "-" + kind + ".csr");
       write_text(csr, to_pem(req.get()));
-      must(signer({"issue", "--profile", "tls-server", "--ca", ca, "--csr", csr.string(), "--out",
-                   leaf_pem(ca, kind).string()}),
+      must(signer({"issue", "--profile", kind == "short" ? "tls-short" : "tls-server", "--ca", ca,
+                   "--csr", csr.string(), "--out", leaf_pem(ca, kind).string()}),
            "pkirepo-signer issue");
       X509Ptr cert = parse_cert_any(as_bytes(slurp(leaf_pem(ca, kind))));
       if (!cert) {
@@ -206,7 +228,7 @@ E2ePki::E2ePki() {
     }
     write_bytes(ca_pem(ca), to_pem(cert.get()));
   };
-  for (const std::string ca : kIssuingCas) {
+  for (const std::string ca : {"tls", "tls-rsa", kCrlOnlyCa}) {
     fetch_issuer(leaf_pem(ca, "good"), ca);
   }
   fetch_issuer(ca_pem("tls"), "root");

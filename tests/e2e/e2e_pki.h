@@ -1,5 +1,6 @@
 // The PKI every end-to-end test runs against: a root (EC P-384), two issuing CAs (EC P-384 and
-// RSA 4096), and under each a good and a revoked (keyCompromise) certificate, created by the
+// RSA 4096) and a CRL-only one (EC P-384), and under each a good and a revoked (keyCompromise)
+// certificate (and a short-lived one under the CRL-only CA), created by the
 // real pkirepo-signer (init, issue, revoke, run) on the wall clock, and served by the real
 // pkirepo-responder on 127.0.0.1. repository.base_url points at the responder's port, so the
 // AIA and CDP URLs inside the certificates reach it: clients that follow them by themselves
@@ -34,7 +35,11 @@ class E2ePki {
   // Throws std::runtime_error (with the failing command's output) when setup fails.
   static E2ePki& shared();
 
+  // The issuing CAs with OCSP, each with a good and a revoked certificate.
   static constexpr const char* kIssuingCas[] = {"tls", "tls-rsa"};
+  // A CRL-only issuing CA (ocsp = false): a good and a revoked certificate without an OCSP URL,
+  // and a "short" one of a short-lived profile, with neither an OCSP URL nor a CDP.
+  static constexpr const char* kCrlOnlyCa = "tls-crl";
 
   [[nodiscard]] const std::filesystem::path& dir() const { return dir_.path(); }
   [[nodiscard]] std::filesystem::path file(const std::string& name) const { return dir_ / name; }
