@@ -102,6 +102,18 @@ TEST_CASE("config errors name file, line and key", "[config]") {
        "needs a CN"},
       {kBase + "\n[[profile]]\nid = \"long\"\nvalidity = \"500d\"\n",
        "exceeds the CPS 6.3.2 subscriber maximum of 15 months"},
+      {kBase + "\n[[profile]]\nid = \"short\"\nvalidity = \"11d\"\nshort_lived = true\n",
+       "profile[short].validity: 11d is too long for a short-lived profile"},
+      {kBase + "\n[[profile]]\nid = \"cs\"\nvalidity = \"365d\"\ncrl_retention = \"11y\"\n",
+       "profile[cs].crl_retention: 11y exceeds 10 years"},
+      {kBase + "\n[[profile]]\nid = \"cs\"\nvalidity = \"365d\"\ncrl_retention = \"0d\"\n",
+       "crl_retention: \"0d\" is not a duration"},
+      {kBase + "\n[[ca]]\nid = \"crl\"\nrole = \"issuing\"\nparent = \"root\"\n"
+               "subject = \"CN=C\"\nkey = { algorithm = \"ec-p384\", file = \"c.pem\" }\n"
+               "validity = \"5y\"\nprofiles = [\"tls-server\"]\neku = [\"serverAuth\"]\n"
+               "ocsp = false\n\n[crl]\nvalidity = \"7d\"\nrefresh_before = \"2d\"\n",
+       "ca[crl].ocsp: a CRL-only CA's CRLs must be re-signed at least every 4 days (BR 4.9.7), "
+       "but crl.validity - crl.refresh_before is 5d"},
       {"[repository]\nname = \"x\"\n", "repository.store: required key is missing"},
       {"this is = = not toml", "pkirepo.toml:1:"},
   };
@@ -186,4 +198,44 @@ validity = "6y"
 profiles = ["client"]
 )";
   CHECK_FALSE(parse_config(non_tls, "pkirepo.toml").find_ca("root")->tls_dedicated);
+}
+
+TEST_CASE("status services: CRL-only CAs, short-lived profiles and CRL retention", "[config]") {
+  const std::string extra = R"(
+[[profile]]
+id = "short"
+validity = "7d"
+eku = ["serverAuth"]
+short_lived = true
+
+[[profile]]
+id = "code"
+validity = "365d"
+eku = ["codeSigning"]
+crl_retention = "10y"
+
+[[ca]]
+id = "crl"
+role = "issuing"
+parent = "root"
+subject = "CN=C,O=T,C=US"
+key = { algorithm = "ec-p384", file = "keys/c.pem" }
+validity = "5y"
+profiles = ["tls-server", "short"]
+eku = ["serverAuth"]
+ocsp = false
+)";
+  Config c = parse_config(kBase + extra, "pkirepo.toml");
+  CHECK(c.find_ca("tls")->ocsp);
+  CHECK_FALSE(c.find_ca("crl")->ocsp);
+  CHECK(c.find_profile("short")->short_lived);
+  CHECK_FALSE(c.find_profile("tls-server")->short_lived);
+  CHECK(c.find_profile("tls-server")->crl_retention.seconds == 86400);  // the default day
+  CHECK(c.find_profile("code")->crl_retention.seconds == 3650LL * 86400);
+  // A CRL-only CA issuing only short-lived certificates needs no faster CRLs.
+  std::string only_short = kBase + extra + "\n[crl]\nvalidity = \"7d\"\nrefresh_before = \"1d\"\n";
+  CHECK_THAT(error_of(only_short), Catch::Contains("ca[crl].ocsp"));
+  const std::string from = "profiles = [\"tls-server\", \"short\"]";
+  only_short.replace(only_short.find(from), from.size(), "profiles = [\"short\"]");
+  CHECK(error_of(only_short).empty());
 }

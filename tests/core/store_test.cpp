@@ -1,5 +1,7 @@
 #include "store/store.h"
 
+#include <lmdb.h>
+
 #include <catch2/catch.hpp>
 
 #include "support/test_support.h"
@@ -29,9 +31,40 @@ TEST_CASE("records round-trip through their encoding", "[store]") {
   CHECK(back.shard == 7);
   CHECK(back.der == Bytes{1, 2, 3});
 
+  CHECK(back.ocsp_url);
+  CHECK(back.crl_dp);
+
   c.reason = -1;
+  c.ocsp_url = false;
   REQUIRE(decode(encode(c), back));
   CHECK(back.reason == -1);
+  CHECK_FALSE(back.ocsp_url);
+  CHECK(back.crl_dp);
+  c.crl_dp = false;
+  REQUIRE(decode(encode(c), back));
+  CHECK_FALSE(back.crl_dp);
+
+  // A version 1 record (before the flags) reads as carrying both: the encoding without the
+  // flags byte, version 1.
+  Bytes v2 = encode(c);
+  Bytes v1 = v2;
+  const size_t flags_at = v2.size() - 4 - c.der.size() - 1;  // the der is u32 length + bytes
+  v1.erase(v1.begin() + static_cast<std::ptrdiff_t>(flags_at));
+  v1[0] = 1;
+  REQUIRE(decode(v1, back));
+  CHECK(back.ocsp_url);
+  CHECK(back.crl_dp);
+  CHECK(back.der == c.der);
+
+  RevocationRecord r{1800000000, 1, 1799990000};
+  RevocationRecord rback;
+  REQUIRE(decode(encode(r), rback));
+  CHECK(rback.revocation_time == 1800000000);
+  CHECK(rback.reason == 1);
+  CHECK(rback.invalidity_date == 1799990000);
+  r.reason = -1;
+  REQUIRE(decode(encode(r), rback));
+  CHECK(rback.reason == -1);
 
   OcspRecord o{CertStatus::good, 100, 200, "\"abc\"", {9, 8}};
   OcspView v;
@@ -101,7 +134,7 @@ TEST_CASE("an OCSP record keeps a shared tail once, and reads back whole", "[sto
   }
   st.transact([&](WriteTxn& txn) {
     put_ocsp_tail(txn, tail);
-    put_ocsp_tail(txn, tail);  // again: a no-op
+    put_ocsp_tail(txn, tail);        // again: a no-op
     put_ocsp_tail(txn, OcspTail{});  // no tail: nothing to store
   });
   {
@@ -264,4 +297,61 @@ TEST_CASE("a new store that never commits leaves nothing behind", "[store]") {
     { WriteStore again(dir / "store"); }
     CHECK(std::filesystem::exists(dir / "store" / "data.mdb"));
   }
+}
+
+TEST_CASE("a revoked record enters the revocation index, and a later good one does not remove it",
+          "[store]") {
+  test::TempDir dir;
+  WriteStore st(dir.path());
+  Sha1Digest issuer{};
+  issuer.fill(0x42);
+  const Bytes serial = {0x51, 0x02};
+  CertRecord c;
+  c.ca_id = "tls";
+  c.not_after = 1820000000;
+  st.transact([&](WriteTxn& txn) { put_cert(txn, issuer, serial, c); });
+  {
+    ReadTxn txn = st.begin_read();
+    CHECK_FALSE(get_revocation(txn, cert_key(issuer, serial)));
+  }
+  c.status = CertStatus::revoked;
+  c.reason = 4;
+  c.revocation_time = 1800000000;
+  st.transact([&](WriteTxn& txn) { put_cert(txn, issuer, serial, c); });
+  c.status = CertStatus::good;
+  st.transact([&](WriteTxn& txn) { put_cert(txn, issuer, serial, c); });
+  ReadTxn txn = st.begin_read();
+  auto r = get_revocation(txn, cert_key(issuer, serial));
+  REQUIRE(r);
+  CHECK(r->reason == 4);
+  CHECK(r->revocation_time == 1800000000);
+}
+
+TEST_CASE("a store from before the revocation index opens read-only, the index empty", "[store]") {
+  test::TempDir dir;
+  {
+    WriteStore st(dir.path());
+    st.transact([](WriteTxn& txn) { put_meta_u64(txn, "x", 1); });
+  }
+  {
+    // Drop the database as if the store had been written before it existed.
+    MDB_env* env = nullptr;
+    REQUIRE(mdb_env_create(&env) == 0);
+    mdb_env_set_maxdbs(env, 16);
+    REQUIRE(mdb_env_open(env, dir.path().c_str(), 0, 0640) == 0);
+    MDB_txn* txn = nullptr;
+    REQUIRE(mdb_txn_begin(env, nullptr, 0, &txn) == 0);
+    MDB_dbi dbi = 0;
+    REQUIRE(mdb_dbi_open(txn, "revocations", 0, &dbi) == 0);
+    REQUIRE(mdb_drop(txn, dbi, 1) == 0);
+    REQUIRE(mdb_txn_commit(txn) == 0);
+    mdb_env_close(env);
+  }
+  ReadStore st(dir.path());
+  CHECK_FALSE(st.env().has(Db::revocations));
+  ReadTxn txn = st.begin_read();
+  CHECK_FALSE(get_revocation(txn, Bytes(24, 1)));
+  Cursor c(txn, Db::revocations);
+  CHECK_FALSE(c.first());
+  CHECK_FALSE(c.seek(Bytes(24, 1)));
 }

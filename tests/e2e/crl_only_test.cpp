@@ -28,9 +28,9 @@ FetchedCrl fetch_crl(E2ePki& pki) {
   RunResult http = curl({"-f", "-o", crl.der.string(), urls.crl[0]});
   INFO(http.err);
   REQUIRE(http.exit_code == 0);
-  REQUIRE(run({"openssl", "crl", "-inform", "DER", "-in", crl.der.string(), "-out",
-               crl.pem.string()})
-              .exit_code == 0);
+  REQUIRE(
+      run({"openssl", "crl", "-inform", "DER", "-in", crl.der.string(), "-out", crl.pem.string()})
+          .exit_code == 0);
   return crl;
 }
 
