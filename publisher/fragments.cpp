@@ -95,7 +95,8 @@ std::string profile_table_html(const Config& config, std::string_view profile_id
                             : "URI:" + config.crl_url(ca->id, 0) + " … " +
                                   config.crl_url(ca->id, config.crl.shards - 1) + " (one of " +
                                   std::to_string(config.crl.shards) + " shards)";
-      html += row("CRL distribution point (" + ca->id + ")", code(cdp));
+      html += row("CRL distribution point (" + ca->id + ")",
+                  p->short_lived ? "none: short-lived (Baseline Requirements 1.6.1)" : code(cdp));
     }
   }
   std::vector<std::string> keys;

@@ -38,6 +38,12 @@ validity = "365d"
 eku = ["codeSigning"]
 
 [[profile]]
+id = "tls-short"
+validity = "2d"
+eku = ["serverAuth", "clientAuth"]
+short_lived = true
+
+[[profile]]
 id = "test-short"
 validity = "1d"
 eku = ["clientAuth"]
@@ -71,7 +77,7 @@ key = { algorithm = "ec-p384", file = ")" +
          (keys / "tls-ec-2026.pem").string() + R"(" }
 validity = "5y"
 path_len = 0
-profiles = ["tls-server", "client-auth", "test-short"]
+profiles = ["tls-server", "tls-short", "client-auth", "test-short"]
 eku = ["serverAuth", "clientAuth"]
 
 [[ca]]
