@@ -22,13 +22,31 @@ eku = ["serverAuth"]
 id = "tls-week"
 validity = "7d"
 eku = ["serverAuth"]
+
+[[profile]]
+id = "tls-ephemeral"
+validity = "2d"
+eku = ["serverAuth"]
+short_lived = true
+
+[[ca]]
+id = "crl-only"
+role = "issuing"
+parent = "root"
+subject = "CN=Test CRL-only Issuing CA,O=Test,C=US"
+key = { algorithm = "ec-p384", file = "keys/crl-only.pem" }
+validity = "5y"
+path_len = 0
+profiles = ["tls-server"]
+eku = ["serverAuth", "clientAuth"]
+ocsp = false
 )");
   // The demo config's issuing CA issues under tls-server only: add the short profiles.
   std::ifstream in(config);
   std::string text((std::istreambuf_iterator<char>(in)), {});
   const std::string from = "profiles = [\"tls-server\"]";
   text.replace(text.find(from), from.size(),
-               "profiles = [\"tls-server\", \"tls-short\", \"tls-week\"]");
+               "profiles = [\"tls-server\", \"tls-short\", \"tls-week\", \"tls-ephemeral\"]");
   write_text(config, text);
 }
 
@@ -39,14 +57,19 @@ RunResult DailyRepo::signer(std::vector<std::string> args, UnixTime at) {
   return run(args, env);
 }
 
-std::string DailyRepo::issue(const std::string& profile, const std::string& host, UnixTime at) {
+std::string DailyRepo::issue(const std::string& profile, const std::string& host, UnixTime at,
+                             const std::string& ca) {
   EvpPkeyPtr key = make_key("ec-p256");
   X509ReqPtr req = make_csr(key.get(), host, {host});
   const auto csr = dir / (host + ".csr");
   write_text(csr, to_pem(req.get()));
   const auto pem = dir / (host + ".pem");
-  RunResult r =
-      signer({"issue", "--profile", profile, "--csr", csr.string(), "--out", pem.string()}, at);
+  std::vector<std::string> args = {"issue",      "--profile", profile,     "--csr",
+                                   csr.string(), "--out",     pem.string()};
+  if (!ca.empty()) {
+    args.insert(args.end(), {"--ca", ca});
+  }
+  RunResult r = signer(args, at);
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
   X509Ptr cert = parse_cert_any(read_file(pem));

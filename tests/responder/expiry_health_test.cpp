@@ -35,7 +35,7 @@ TEST_CASE("a certificate's expiry never makes /healthz, /metrics or status repor
   const UnixTime t0 = kT0;
   REQUIRE(repo.signer({"init"}, t0).exit_code == 0);
   const std::string short_serial = repo.issue("tls-short", "short.example.com", t0);
-  const std::string long_serial = repo.issue("tls-server", "long.example.com", t0);
+  const std::string long_serial = repo.issue("tls-server", "long.example.com", t0, "tls");
   bool removed_seen = false;
   for (int day = 0; day <= 16; ++day) {
     const UnixTime now = t0 + day * kDay + 3600;  // the daily cron, an hour past midnight
@@ -76,7 +76,7 @@ TEST_CASE("a certificate's expiry never makes /healthz, /metrics or status repor
     DailyRepo between;
     REQUIRE(between.signer({"init"}, t0).exit_code == 0);
     between.issue("tls-short", "short.example.com", t0);
-    between.issue("tls-server", "long.example.com", t0);
+    between.issue("tls-server", "long.example.com", t0, "tls");
     REQUIRE(between.signer({"run"}, t0).exit_code == 0);
     REQUIRE(between.signer({"run"}, t0 + 2 * kDay + 3600).exit_code == 0);
     const UnixTime late = t0 + 4 * kDay - 1800;
