@@ -71,7 +71,7 @@ std::unique_ptr<Generation> prepare(Config config, ReaderPool& pool, ReaderPool:
   if (g->config.ocsp.nonce == NonceMode::sign) {
     std::string passphrase = g->config.key_passphrase();
     g->nonce_signer = pool.with_snapshot(reader, [&](const store::Txn& txn) {
-      return std::make_unique<NonceSigner>(txn, passphrase, g->config.dir);
+      return std::make_unique<NonceSigner>(txn, passphrase, g->config);
     });
     if (g->nonce_signer->key_count() == 0) {
       std::cerr << "pkirepo-responder: warning: ocsp.nonce = \"sign\" but the store holds no "

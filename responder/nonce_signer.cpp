@@ -13,7 +13,7 @@
 namespace pkirepo::responder {
 
 NonceSigner::NonceSigner(const store::Txn& txn, const std::string& passphrase,
-                         const std::filesystem::path& base_dir) {
+                         const Config& config) {
   for (const store::CaRecord& ca : store::list_cas(txn)) {
     if (ca.responder_cert_der.empty() || ca.responder_key_file.empty()) {
       continue;
@@ -22,10 +22,7 @@ NonceSigner::NonceSigner(const store::Txn& txn, const std::string& passphrase,
     if (!cert) {
       throw std::runtime_error("cas/" + ca.id + ": responder certificate does not parse");
     }
-    std::filesystem::path file = ca.responder_key_file;
-    if (file.is_relative()) {
-      file = base_dir / file;
-    }
+    const std::filesystem::path file = config.responder_key_path(ca.id, ca.responder_key_file);
     EvpPkeyPtr key = read_encrypted_key(file, passphrase);
     if (X509_check_private_key(cert.get(), key.get()) != 1) {
       throw std::runtime_error(file.string() + ": does not match CA " + ca.id +

@@ -9,6 +9,7 @@
 #include <map>
 #include <string>
 
+#include "config/config.h"
 #include "store/lmdb.h"
 #include "x509/bytes.h"
 #include "x509/openssl_ptr.h"
@@ -20,9 +21,8 @@ class NonceSigner {
  public:
   // Loads every responder key named in the store's `cas` records (encrypted PEM, `passphrase`
   // from Config::key_passphrase()). Throws std::runtime_error naming the file on failure.
-  // `base_dir` resolves relative key paths (the config's folder).
-  NonceSigner(const store::Txn& txn, const std::string& passphrase,
-              const std::filesystem::path& base_dir);
+  // Key files are where the config says (Config::responder_key_path).
+  NonceSigner(const store::Txn& txn, const std::string& passphrase, const Config& config);
   // For tests: one responder certificate and its key.
   NonceSigner(X509Ptr cert, EvpPkeyPtr key);
 

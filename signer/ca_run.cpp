@@ -159,7 +159,7 @@ class CaRun {
       }
       if (!ca_key && !ca_key_failed) {
         try {
-          ca_key = session_.load_key(ca_.record.key_file);
+          ca_key = session_.load_ca_key(ca_.record);
         } catch (const std::exception& e) {
           ca_key_failed = true;
           problems.push_back("CA " + ca_.record.id +

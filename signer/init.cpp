@@ -30,10 +30,10 @@ void throw_on_errors(const std::vector<policy::Finding>& findings, const std::st
   }
 }
 
-std::string responder_key_path(const CaConfig& ca, UnixTime now) {
+std::string responder_key_path(const std::filesystem::path& dir, const CaConfig& ca, UnixTime now) {
   std::string stamp = rfc3339(now);
   std::erase_if(stamp, [](char c) { return c == '-' || c == ':'; });
-  return (ca.key.file.parent_path() / (ca.id + "-ocsp-" + stamp + ".pem")).string();
+  return (dir / (ca.id + "-ocsp-" + stamp + ".pem")).string();
 }
 
 struct NewCa {
@@ -51,7 +51,7 @@ ResponderIssue issue_responder_certificate(Session& session, const CaConfig& ca,
                                            KeyFileGuard& guard) {
   const Config& cfg = session.config();
   EvpPkeyPtr key = generate_key(cfg.ocsp.responder_key_algorithm);
-  std::string path = responder_key_path(ca, session.now());
+  std::string path = responder_key_path(cfg.responder_key_dir_of(ca), ca, session.now());
   write_encrypted_key(path, key.get(), session.passphrase());
   guard.add(path);
   // Same O/OU/C as the CA, its own CN: relying parties see whose responder this is.
@@ -139,7 +139,7 @@ int run_init(CommandRunner& runner) {
                                    " is not in the store");
         }
         parent_cert = parse_cert_der(rec->cert_der);
-        parent_key = session.load_key(rec->key_file);
+        parent_key = session.load_ca_key(*rec);
       }
     }
     X509NamePtr subject = parse_name(ca->subject);

@@ -330,7 +330,7 @@ int run_issue(CommandRunner& runner, const IssueOptions& opt) {
   X509Ptr ca_cert = parse_cert_der(ca_record->cert_der);
   // A CA that may not issue refuses every request (each one audited as rejected) without its
   // key being opened.
-  EvpPkeyPtr ca_key = unusable ? nullptr : session.load_key(ca_record->key_file);
+  EvpPkeyPtr ca_key = unusable ? nullptr : session.load_ca_key(*ca_record);
   IssuingContext ctx{&cfg, &ca, profile, ca_cert.get(), ca_key.get(), session.now(), {}, {}, {}};
   if (unusable) {
     ctx.ca_unusable = "CA " + ca.id + " issues nothing: " + *unusable;

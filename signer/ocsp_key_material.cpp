@@ -23,7 +23,7 @@ std::optional<OcspKeyMaterial> load_ocsp_signer(Session& session, CaContext& ca,
   try {
     if (cfg.ocsp.signer == OcspSigner::ca) {
       m.cert = up_ref(ca.cert.get());
-      m.key = session.load_key(ca.record.key_file);
+      m.key = session.load_ca_key(ca.record);
       m.delegated = false;
     } else {
       // A CRL-only CA has none until a certificate of its asks for OCSP (one issued before it
@@ -51,14 +51,15 @@ std::optional<OcspKeyMaterial> load_ocsp_signer(Session& session, CaContext& ca,
           problems.push_back("CA " + ca.record.id + ": " + need +
                              " but the CA is no longer in the config");
           return std::nullopt;
-        } else if (!std::filesystem::exists(ca.record.key_file)) {
+        } else if (const auto ca_key_file = cfg.ca_key_path(ca.record.id, ca.record.key_file);
+                   !std::filesystem::exists(ca_key_file)) {
           problems.push_back("CA " + ca.record.id + ": " + need + " but the CA key " +
-                             ca.record.key_file + " is offline; bring it online and run again");
+                             ca_key_file.string() + " is offline; bring it online and run again");
           if (none) {
             return std::nullopt;
           }
         } else {
-          EvpPkeyPtr ca_key = session.load_key(ca.record.key_file);
+          EvpPkeyPtr ca_key = session.load_ca_key(ca.record);
           KeyFileGuard guard;
           ResponderIssue issued =
               issue_responder_certificate(session, *ca.config, ca.cert.get(), ca_key.get(), guard);
@@ -86,7 +87,7 @@ std::optional<OcspKeyMaterial> load_ocsp_signer(Session& session, CaContext& ca,
                     << issued.serial_hex << " until " << rfc3339(issued.not_after) << "\n";
         }
       }
-      m.key = session.load_key(ca.record.responder_key_file);
+      m.key = session.load_responder_key(ca.record);
     }
     m.not_after = not_after(m.cert.get());
     if (m.not_after <= now) {

@@ -40,7 +40,7 @@ RevocationPublisher::RevocationPublisher(Session& session, const std::string& ca
     load_ocsp_material();
   }
   try {
-    state_->ca_key = session.load_key(state_->ca.record.key_file);
+    state_->ca_key = session.load_ca_key(state_->ca.record);
   } catch (const std::exception& e) {
     throw std::runtime_error("--publish: the CRL of CA " + ca_id +
                              " needs the CA key, which cannot be used: " + e.what() +

@@ -8,6 +8,7 @@
 
 #include "audit/audit_log.h"
 #include "policy/profiles.h"
+#include "x509/der.h"
 #include "x509/key.h"
 
 namespace pkirepo::signer {
@@ -60,6 +61,33 @@ const std::string& Session::passphrase() {
 
 EvpPkeyPtr Session::load_key(const std::filesystem::path& file) {
   return read_encrypted_key(file, passphrase());
+}
+
+namespace {
+
+// `key` from `file`, if it is the private key of `cert_der`'s public key.
+EvpPkeyPtr matching(EvpPkeyPtr key, ByteView cert_der, const std::filesystem::path& file,
+                    const std::string& whose) {
+  X509Ptr cert = parse_cert_der(cert_der);
+  if (!cert || X509_check_private_key(cert.get(), key.get()) != 1) {
+    throw std::runtime_error(file.string() + ": does not hold the key of " + whose +
+                             "'s certificate (check key.file in the config)");
+  }
+  return key;
+}
+
+}  // namespace
+
+EvpPkeyPtr Session::load_ca_key(const store::CaRecord& record) {
+  const std::filesystem::path file = config_.ca_key_path(record.id, record.key_file);
+  return matching(load_key(file), record.cert_der, file, "CA " + record.id);
+}
+
+EvpPkeyPtr Session::load_responder_key(const store::CaRecord& record) {
+  const std::filesystem::path file =
+      config_.responder_key_path(record.id, record.responder_key_file);
+  return matching(load_key(file), record.responder_cert_der, file,
+                  "CA " + record.id + "'s responder");
 }
 
 }  // namespace pkirepo::signer

@@ -35,6 +35,12 @@ class Session {
   // The private key of a CA or responder key file; throws naming the file on a wrong
   // passphrase. Keys stay in memory for the command only.
   [[nodiscard]] EvpPkeyPtr load_key(const std::filesystem::path& file);
+  // The key of the CA of `record`, from where the config says it is (Config::ca_key_path);
+  // throws naming the file when it does not hold the key of the CA's certificate.
+  [[nodiscard]] EvpPkeyPtr load_ca_key(const store::CaRecord& record);
+  // The key of the CA's current delegated responder certificate (Config::responder_key_path);
+  // throws naming the file when it does not hold that certificate's key.
+  [[nodiscard]] EvpPkeyPtr load_responder_key(const store::CaRecord& record);
 
  private:
   Config config_;

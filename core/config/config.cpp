@@ -120,7 +120,8 @@ Config parse_config(std::string_view text, const std::filesystem::path& path) {
   }
   Config cfg;
   cfg.file = path;
-  cfg.dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+  // Absolute, so that no path depends on the working directory of a later command.
+  cfg.dir = std::filesystem::absolute(path).parent_path().lexically_normal();
   TableReader top(root, file, "");
 
   // [repository]
@@ -401,6 +402,9 @@ Config parse_config(std::string_view text, const std::filesystem::path& path) {
       o.nonce = NonceMode::sign;
     } else {
       r.fail(r.node("nonce"), "nonce", "\"" + nonce + "\" is not ignore or sign");
+    }
+    if (auto d = r.string("responder_key_dir")) {
+      o.responder_key_dir = cfg.dir / *d;
     }
     o.path = r.string("path").value_or(o.path);
     if (!o.path.starts_with("/")) {

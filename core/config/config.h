@@ -90,6 +90,10 @@ struct OcspConfig {
   bool allow_non_br = false;
   NonceMode nonce = NonceMode::ignore;
   std::string path = "/ocsp";  // URL path prefix of the responder (AIA OCSP URL)
+  // Where delegated responder keys are written and read (resolved against the config's
+  // folder); empty: the folder of the CA's key. The signer must be able to write it: `run`
+  // creates each new responder key there.
+  std::filesystem::path responder_key_dir;
 };
 
 struct CrlConfig {
@@ -136,7 +140,7 @@ struct RepositoryConfig {
 
 struct Config {
   std::filesystem::path file;  // the config file as given
-  std::filesystem::path dir;   // its folder: relative paths resolve against it
+  std::filesystem::path dir;   // its folder, absolute: relative paths resolve against it
   RepositoryConfig repository;
   std::vector<CaConfig> cas;  // in file order; parents are checked to exist, no cycles
   std::vector<ProfileConfig> profiles;
@@ -154,6 +158,19 @@ struct Config {
   // The passphrase for key files, from repository.passphrase_env or passphrase_file. Throws
   // ConfigError when neither yields one.
   [[nodiscard]] std::string key_passphrase() const;
+
+  // Key files are found through the config on every command, never through a path frozen in
+  // the store: the store keeps the certificates, which say whose key a file must hold.
+  // A CA's key: key.file of the CA (resolved against the config's folder); for a CA no longer
+  // in the config, `recorded` (the path given when it was created).
+  [[nodiscard]] std::filesystem::path ca_key_path(std::string_view ca_id,
+                                                  const std::string& recorded) const;
+  // A delegated responder's key: the file name of `recorded` in ocsp.responder_key_dir, or in
+  // the folder of the CA's key when that is not set.
+  [[nodiscard]] std::filesystem::path responder_key_path(std::string_view ca_id,
+                                                         const std::string& recorded) const;
+  // The folder new responder keys of `ca` are written to.
+  [[nodiscard]] std::filesystem::path responder_key_dir_of(const CaConfig& ca) const;
 
   // URLs the signer writes into certificates and the responder/publisher serve.
   [[nodiscard]] std::string ocsp_url() const;
