@@ -5,17 +5,26 @@
 #include <atomic>
 #include <chrono>
 #include <iostream>
+#include <map>
 #include <memory>
+#include <optional>
 #include <thread>
 
 #include "audit/audit_log.h"
 #include "policy/names.h"
 #include "policy/profiles.h"
 #include "policy/rules.h"
+#include "signer/ca_context.h"
 #include "signer/ca_lifecycle.h"
 #include "signer/cert_builder.h"
 #include "signer/certificate_request.h"
 #include "signer/commands.h"
+#include "signer/csr_spool.h"
+#include "signer/due.h"
+#include "signer/ocsp_key_material.h"
+#include "signer/ocsp_signing.h"
+#include "signer/ocsp_tally.h"
+#include "signer/ocsp_work.h"
 #include "x509/cert_info.h"
 #include "x509/der.h"
 
@@ -34,6 +43,8 @@ struct IssueOptions {
   std::string csr_dir;
   std::string out;
   std::string out_dir;
+  std::string done_dir;    // --csr-dir: where issued requests go (default DIR/done)
+  std::string failed_dir;  // --csr-dir: where refused requests go (default DIR/failed)
   int threads = 0;
 };
 
@@ -47,6 +58,12 @@ struct IssuingContext {
   UnixTime now = 0;
   std::string ca_unusable;  // why the CA issues nothing (ca_lifecycle.h); empty when it may
   policy::NameRules name_rules;
+  // OCSP at issuance (ocsp.sign_at_issuance): the CA's OCSP signer, the CertID hashes and the
+  // times of the first responses; null when responses wait for the next `run`.
+  const OcspKeyMaterial* ocsp = nullptr;
+  std::vector<CertIdHash> ocsp_hashes;
+  ResponseTimes ocsp_times;
+  store::OcspTail ocsp_tail;
   // The profile's extensions depend only on the CRL shard and on whether the subject key is
   // RSA (keyEncipherment): built once per command, index shard * 2 + (RSA ? 1 : 0).
   std::vector<std::vector<X509ExtensionPtr>> extensions;
@@ -78,7 +95,32 @@ struct Outcome {
   std::string subject;
   store::CertRecord record;
   Bytes serial;
+  std::string spool_name;      // CsrSpool::record_name() of a request from --csr-dir; else empty
+  std::vector<OcspWork> ocsp;  // its first responses, signed and encoded (OCSP at issuance)
+  std::string ocsp_error;      // why they could not be signed (the next `run` signs them)
 };
+
+// The first "good" responses of a certificate just built, one per CertID hash, so it is
+// answerable the moment `issue` returns (RFC 9919: a responder answers only what it has).
+void sign_first_responses(const IssuingContext& ctx, OcspSigningContext& signer, Outcome& out) {
+  for (CertIdHash h : ctx.ocsp_hashes) {
+    OcspWork w;
+    w.key = ctx.ocsp->signer->store_key(h, out.serial);
+    w.serial = out.serial;
+    w.hash = h;
+    w.status = OcspStatus{store::CertStatus::good, -1, 0};
+    w.this_update = ctx.ocsp_times.this_update;
+    w.next_update = ctx.ocsp_times.next_update;
+    store::OcspRecord record;
+    if (!signer.sign(h, out.serial, w.status, w.this_update, w.next_update, record, w.error)) {
+      out.ocsp.clear();
+      out.ocsp_error = w.error;
+      return;
+    }
+    store::encode_into(record, &ctx.ocsp_tail, w.value);
+    out.ocsp.push_back(std::move(w));
+  }
+}
 
 std::string refuse_reason(const std::vector<policy::Finding>& findings) {
   for (const auto& f : findings) {
@@ -246,24 +288,6 @@ void decide(const IssuingContext& ctx, const SigningTemplate* signing, Outcome& 
   out.record.der = to_der(out.cert.get());
 }
 
-std::vector<std::string> collect_csrs(const IssueOptions& opt) {
-  std::vector<std::string> files = opt.csr_files;
-  if (!opt.csr_dir.empty()) {
-    if (!std::filesystem::is_directory(opt.csr_dir)) {
-      throw std::runtime_error(opt.csr_dir + ": --csr-dir is not a directory");
-    }
-    std::vector<std::string> spooled;
-    for (const auto& e : std::filesystem::directory_iterator(opt.csr_dir)) {
-      if (e.is_regular_file()) {
-        spooled.push_back(e.path().string());
-      }
-    }
-    std::sort(spooled.begin(), spooled.end());
-    files.insert(files.end(), spooled.begin(), spooled.end());
-  }
-  return files;
-}
-
 const CaConfig& choose_ca(const Config& cfg, const IssueOptions& opt) {
   if (!opt.ca.empty()) {
     const CaConfig* ca = cfg.find_ca(opt.ca);
@@ -303,8 +327,16 @@ int run_issue(CommandRunner& runner, const IssueOptions& opt) {
                              cfg.file.string() + ")");
   }
   const CaConfig& ca = choose_ca(cfg, opt);
-  std::vector<std::string> files = collect_csrs(opt);
-  if (files.empty()) {
+  std::vector<std::string> files = opt.csr_files;
+  std::optional<CsrSpool> spool;
+  if (!opt.csr_dir.empty()) {
+    spool.emplace(opt.csr_dir, opt.done_dir, opt.failed_dir);
+    const std::vector<std::string> waiting = spool->waiting();
+    files.insert(files.end(), waiting.begin(), waiting.end());
+  } else if (!opt.done_dir.empty() || !opt.failed_dir.empty()) {
+    throw std::runtime_error("--done-dir and --failed-dir go with --csr-dir");
+  }
+  if (files.empty() && !spool) {
     throw std::runtime_error("issue: no CSR given (use --csr FILE or --csr-dir DIR)");
   }
   if (!opt.out.empty() && files.size() != 1) {
@@ -331,17 +363,74 @@ int run_issue(CommandRunner& runner, const IssueOptions& opt) {
   // A CA that may not issue refuses every request (each one audited as rejected) without its
   // key being opened.
   EvpPkeyPtr ca_key = unusable ? nullptr : session.load_ca_key(*ca_record);
-  IssuingContext ctx{&cfg, &ca, profile, ca_cert.get(), ca_key.get(), session.now(), {}, {}, {}};
+  IssuingContext ctx;
+  ctx.config = &cfg;
+  ctx.ca = &ca;
+  ctx.profile = profile;
+  ctx.ca_cert = ca_cert.get();
+  ctx.ca_key = ca_key.get();
+  ctx.now = session.now();
   if (unusable) {
     ctx.ca_unusable = "CA " + ca.id + " issues nothing: " + *unusable;
   } else {
     ctx.build_extensions_once();
+  }
+  // OCSP at issuance: for a CA that serves OCSP and a profile that is not short-lived. Without
+  // a usable signer (an unreadable responder key, say) issuance goes on and the next `run`
+  // signs the responses.
+  std::optional<CaContext> ocsp_ca;  // the signer borrows its certificate
+  std::optional<OcspKeyMaterial> ocsp_material;
+  if (cfg.ocsp.sign_at_issuance && !unusable && ca.ocsp && !profile->short_lived) {
+    std::vector<std::string> problems;
+    ocsp_ca.emplace(make_ca_context(cfg, *ca_record));
+    // With rotation, as `run` would: the CA key is online, and a response signed now by a
+    // responder certificate that is due for rotation would outlive the switch.
+    ocsp_material = load_ocsp_signer(session, *ocsp_ca, true, nullptr, problems);
+    if (ocsp_material) {
+      ctx.ocsp = &*ocsp_material;
+      ctx.ocsp_hashes = ocsp_cert_id_hashes(cfg);
+      ctx.ocsp_times = response_times(cfg, session.now(), 0, ocsp_material->not_after);
+      ctx.ocsp_tail = ocsp_material->tail();
+    } else {
+      std::cerr << "pkirepo-signer: issue: warning: no OCSP responses at issuance ("
+                << (problems.empty() ? std::string("no OCSP signer") : problems.front())
+                << "); the next run signs them\n";
+    }
   }
   ctx.name_rules.tls_server = profile->tls_server();
   ctx.name_rules.domain_validated =
       std::find(profile->policy_oids.begin(), profile->policy_oids.end(),
                 policy::kDomainValidatedPolicy) != profile->policy_oids.end();
   const Sha1Digest ca_key_id = key_id_sha1(ca_cert.get());
+
+  // Spooled requests: each one's name in the store; one issued before (a run that crashed
+  // after its commit, before the move) is only moved, never issued again.
+  std::map<std::string, std::string> spool_names;  // file -> CsrSpool::record_name()
+  size_t already = 0;
+  if (spool) {
+    std::vector<std::string> kept(opt.csr_files);
+    store::ReadTxn txn = st.begin_read();
+    for (size_t i = opt.csr_files.size(); i < files.size(); ++i) {
+      std::string name;
+      try {
+        if (std::filesystem::file_size(files[i]) <= kMaxRequestBytes) {
+          name = CsrSpool::record_name(read_file(files[i]));
+        }
+      } catch (const std::exception&) {
+        // decide() refuses it with the reason
+      }
+      if (auto serial = name.empty() ? std::nullopt : CsrSpool::issued_serial(txn, name)) {
+        spool->done(files[i], *serial);
+        std::cout << "issue: " << files[i] << ": already issued as serial " << *serial
+                  << "; moved to " << spool->done_dir().string() << "\n";
+        ++already;
+        continue;
+      }
+      spool_names[files[i]] = name;
+      kept.push_back(files[i]);
+    }
+    files = std::move(kept);
+  }
 
   size_t issued = 0;
   size_t refused = 0;
@@ -368,14 +457,21 @@ int run_issue(CommandRunner& runner, const IssueOptions& opt) {
     job->batch.resize(end - begin);
     for (size_t i = 0; i < job->batch.size(); ++i) {
       job->batch[i].source = files[begin + i];
+      if (auto it = spool_names.find(files[begin + i]); it != spool_names.end()) {
+        job->batch[i].spool_name = it->second;
+      }
     }
     BatchJob* j = job.get();
     for (unsigned t = 0; t < std::min<size_t>(threads, j->batch.size()); ++t) {
       j->pool.emplace_back([&ctx, j] {
         std::unique_ptr<SigningTemplate> signing;
+        std::unique_ptr<OcspSigningContext> ocsp;
         try {
           if (ctx.ca_key != nullptr) {
             signing = std::make_unique<SigningTemplate>(ctx.ca_key);
+          }
+          if (ctx.ocsp != nullptr) {
+            ocsp = std::make_unique<OcspSigningContext>(*ctx.ocsp->signer);
           }
         } catch (const std::exception& e) {
           for (size_t i = j->next++; i < j->batch.size(); i = j->next++) {
@@ -385,12 +481,15 @@ int run_issue(CommandRunner& runner, const IssueOptions& opt) {
         }
         for (size_t i = j->next++; i < j->batch.size(); i = j->next++) {
           decide(ctx, signing.get(), j->batch[i]);
+          if (ocsp && j->batch[i].cert && j->batch[i].record.ocsp_url) {
+            sign_first_responses(ctx, *ocsp, j->batch[i]);
+          }
         }
       });
     }
     return job;
   };
-  std::unique_ptr<BatchJob> pending = start_batch(0);
+  std::unique_ptr<BatchJob> pending = files.empty() ? nullptr : start_batch(0);
   for (size_t begin = 0; begin < files.size(); begin += kBatchSize) {
     for (auto& t : pending->pool) {
       t.join();
@@ -402,6 +501,11 @@ int run_issue(CommandRunner& runner, const IssueOptions& opt) {
     }
 
     st.transact([&](store::WriteTxn& txn) {
+      OcspTally tally;
+      if (std::any_of(batch.begin(), batch.end(),
+                      [](const Outcome& o) { return !o.ocsp.empty(); })) {
+        store::put_ocsp_tail(txn, ctx.ocsp_tail);
+      }
       for (Outcome& o : batch) {
         if (o.cert && txn.get(store::Db::certs, store::cert_key(ca_key_id, o.serial))) {
           o.refusal = "serial collision with an existing certificate";  // 2^-127: still checked
@@ -417,6 +521,13 @@ int run_issue(CommandRunner& runner, const IssueOptions& opt) {
           continue;
         }
         store::put_cert(txn, ca_key_id, o.serial, o.record);
+        if (!o.spool_name.empty()) {
+          CsrSpool::record(txn, o.spool_name, to_hex(o.serial));
+        }
+        for (const OcspWork& w : o.ocsp) {
+          txn.put(store::Db::ocsp, w.key, w.value);
+          tally.add(w);
+        }
         audit::append(txn, session.now(), session.operator_name(), "certificate_issued",
                       {{"ca", ca.id},
                        {"profile", profile->id},
@@ -426,12 +537,28 @@ int run_issue(CommandRunner& runner, const IssueOptions& opt) {
                        {"not_after", rfc3339(o.record.not_after)},
                        {"sha256", to_hex(sha256(o.record.der))}});
       }
+      if (tally.count > 0) {
+        tally.seal();
+        audit::append(txn, session.now(), session.operator_name(), "ocsp_responses_signed",
+                      tally.audit_details(ca.id, serial_hex(ctx.ocsp->cert.get()), false));
+      }
     });
     for (Outcome& o : batch) {
+      const bool spooled = spool && spool_names.contains(o.source);
       if (!o.cert) {
         ++refused;
         std::cerr << "pkirepo-signer: issue: " << o.source << ": refused: " << o.refusal << "\n";
+        if (spooled) {
+          spool->failed(o.source, o.refusal);
+        }
         continue;
+      }
+      if (spooled) {
+        spool->done(o.source, to_hex(o.serial));
+      }
+      if (!o.ocsp_error.empty()) {
+        std::cerr << "pkirepo-signer: issue: " << o.source << ": warning: no OCSP response at "
+                  << "issuance (" << o.ocsp_error << "); the next run signs it\n";
       }
       ++issued;
       std::string pem = to_pem(o.cert.get());
@@ -450,8 +577,12 @@ int run_issue(CommandRunner& runner, const IssueOptions& opt) {
     }
   }
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  std::cout << "issue: " << issued << " issued, " << refused << " refused in " << secs << " s ("
-            << (secs > 0 ? static_cast<double>(issued) / secs : 0.0) << " certificates/s)\n";
+  std::cout << "issue: " << issued << " issued, " << refused << " refused";
+  if (already > 0) {
+    std::cout << ", " << already << " issued before (moved)";
+  }
+  std::cout << " in " << secs << " s (" << (secs > 0 ? static_cast<double>(issued) / secs : 0.0)
+            << " certificates/s)\n";
   return refused == 0 ? 0 : 1;
 }
 
@@ -463,7 +594,12 @@ void add_issue_command(CLI::App& app, CommandRunner& runner) {
   cmd->add_option("--profile", opt->profile, "Certificate profile id")->required();
   cmd->add_option("--ca", opt->ca, "Issuing CA id (when several issue under the profile)");
   cmd->add_option("--csr", opt->csr_files, "CSR file, PEM or DER (repeatable)");
-  cmd->add_option("--csr-dir", opt->csr_dir, "Directory of approved CSRs (a spool)");
+  cmd->add_option("--csr-dir", opt->csr_dir,
+                  "Spool of approved CSRs: each is moved to the done or failed folder");
+  cmd->add_option("--done-dir", opt->done_dir,
+                  "Where issued requests go, as <serial>-<name> (default: CSR_DIR/done)");
+  cmd->add_option("--failed-dir", opt->failed_dir,
+                  "Where refused requests go, with <name>.reason (default: CSR_DIR/failed)");
   cmd->add_option("--out", opt->out, "Write the certificate (PEM) here (one CSR)");
   cmd->add_option("--out-dir", opt->out_dir, "Write certificates here as <serial>.pem");
   cmd->add_option("--threads", opt->threads, "Signing threads (default: every core)");

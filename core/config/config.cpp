@@ -330,6 +330,7 @@ Config parse_config(std::string_view text, const std::filesystem::path& path) {
       o.validity = *v;
     }
     o.allow_non_br = r.boolean("allow_non_br").value_or(false);
+    o.sign_at_issuance = r.boolean("sign_at_issuance").value_or(true);
     std::string refresh = r.string("refresh").value_or("half");
     if (refresh == "half") {
       o.refresh_after = {o.validity.seconds / 2, "half"};

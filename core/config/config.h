@@ -89,6 +89,9 @@ struct OcspConfig {
   Duration responder_validity{90 * 86400, "90d"};
   bool allow_non_br = false;
   NonceMode nonce = NonceMode::ignore;
+  // `issue` signs each new certificate's first responses in the issuing transaction, so the
+  // responder can answer for it the moment `issue` returns (not only after the next `run`).
+  bool sign_at_issuance = true;
   std::string path = "/ocsp";  // URL path prefix of the responder (AIA OCSP URL)
   // Where delegated responder keys are written and read (resolved against the config's
   // folder); empty: the folder of the CA's key. The signer must be able to write it: `run`

@@ -16,7 +16,16 @@ UnixTime wall_clock() {
 }
 
 RunRepo::RunRepo(UnixTime at, const std::string& extra) : now(at) {
-  config = write_demo_config(dir.path(), extra);
+  // These tests are about what `run` signs: new certificates' first responses wait for it
+  // (issue_ocsp_test.cpp covers OCSP at issuance).
+  std::string with_run_signing = extra;
+  const std::string key = "sign_at_issuance = false\n";
+  if (const size_t at_ocsp = with_run_signing.find("[ocsp]\n"); at_ocsp != std::string::npos) {
+    with_run_signing.insert(at_ocsp + 7, key);
+  } else {
+    with_run_signing += "\n[ocsp]\n" + key;
+  }
+  config = write_demo_config(dir.path(), with_run_signing);
   RunResult r = signer({"init"});
   INFO(r.err);
   REQUIRE(r.exit_code == 0);

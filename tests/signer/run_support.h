@@ -21,7 +21,8 @@ namespace pkirepo::test {
 [[nodiscard]] UnixTime wall_clock();
 
 struct RunRepo {
-  // write_demo_config() + `extra` config, initialised at `now` (init runs in the constructor).
+  // write_demo_config() + `extra` config (with ocsp.sign_at_issuance = false: `run` signs every
+  // response), initialised at `now` (init runs in the constructor).
   explicit RunRepo(UnixTime now, const std::string& extra = "");
 
   TempDir dir;
