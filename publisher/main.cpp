@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "cli/unknown_command.h"
 #include "config/config.h"
 #include "publisher/builder.h"
 #include "x509/time.h"
@@ -22,8 +23,14 @@ int main(int argc, char** argv) {
   CLI::App* build = app.add_subcommand("build", "Build the site into [site] output or --out");
   std::string out;
   bool strict = false;
+  bool quiet = false;
   build->add_option("--out", out, "Output folder (default: [site] output)");
+  build->add_flag("--quiet", quiet, "No summary line (findings still go to stderr)");
   build->add_flag("--strict", strict, "Compliance warnings fail the build (exit 1)");
+  if (auto unknown = unknown_command(app, argc, argv, {"-c", "--config", "--operator"})) {
+    std::cerr << "pkirepo-publisher: " << *unknown << "\n";
+    return 2;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -45,6 +52,9 @@ int main(int argc, char** argv) {
       std::cerr << "pkirepo-publisher: " << r.findings.size()
                 << " compliance finding(s) with --strict; nothing written\n";
       return 1;
+    }
+    if (quiet) {
+      return 0;
     }
     if (r.stats.changed) {
       std::cout << "built " << r.files << " files into " << options.output.string() << ": "

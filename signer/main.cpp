@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "cli/unknown_command.h"
 #include "signer/commands.h"
 
 int main(int argc, char** argv) {
@@ -24,6 +25,10 @@ int main(int argc, char** argv) {
   add_run_command(app, runner);
   add_status_command(app, runner);
   add_export_command(app, runner);
+  if (auto unknown = pkirepo::unknown_command(app, argc, argv, {"-c", "--config", "--operator"})) {
+    std::cerr << "pkirepo-signer: " << *unknown << "\n";
+    return 2;
+  }
   try {
     runner.now = pkirepo::clock_now();
     app.parse(argc, argv);

@@ -97,6 +97,9 @@ int run_command(CommandRunner& runner, const RunOptions& options) {
   for (const auto& p : s.problems) {
     std::cerr << "pkirepo-signer: run: " << p << "\n";
   }
+  if (options.quiet && !s.failed()) {
+    return 0;
+  }
   std::cout << "run: OCSP " << s.ocsp_signed << " signed, " << s.ocsp_not_due << " not due, "
             << s.ocsp_expired << " expired certificates skipped, " << s.ocsp_failed << " failed, "
             << s.ocsp_removed << " removed; CRLs " << s.crl_signed << " signed, " << s.crl_not_due
@@ -128,6 +131,8 @@ void add_run_command(CLI::App& app, CommandRunner& runner) {
   cmd->add_option("--batch-size", opt->batch_size, "OCSP responses per write transaction")
       ->capture_default_str();
   cmd->add_flag("--force", opt->force, "Re-sign every response and CRL now, due or not");
+  cmd->add_flag("--quiet", opt->quiet,
+                "Print nothing unless something failed (problems always go to stderr)");
   cmd->callback([&runner, opt] { runner.exit_code = run_command(runner, *opt); });
 }
 

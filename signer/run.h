@@ -53,6 +53,7 @@ struct RunOptions {
   unsigned threads = 0;      // signing threads; 0: one per core
   size_t batch_size = 4096;  // OCSP responses per write transaction
   bool force = false;        // re-sign every response and CRL now, due or not
+  bool quiet = false;        // no summary line on success (cron mails only problems)
 };
 
 struct RunSummary {

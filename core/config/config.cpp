@@ -135,8 +135,13 @@ Config parse_config(std::string_view text, const std::filesystem::path& path) {
     cfg.repository.store = cfg.dir / *r.string("store", true);
     cfg.repository.base_url = *r.string("base_url", true);
     auto& url = cfg.repository.base_url;
-    if (!(url.starts_with("http://") || url.starts_with("https://"))) {
-      r.fail(r.node("base_url"), "base_url", "must start with http:// or https://");
+    // The OCSP, CRL and caIssuers URLs in every certificate are built from it, and relying
+    // parties fetch them without TLS (a TLS check would need status itself): BR 7.1.2.7.7 and
+    // 7.1.2.11.2 want http. The site may still send browsers on to https.
+    if (!url.starts_with("http://")) {
+      r.fail(r.node("base_url"), "base_url",
+             "must start with http:// (status URLs in certificates are plain HTTP: BR 7.1.2.7.7, "
+             "7.1.2.11.2)");
     }
     while (url.ends_with("/")) {
       url.pop_back();

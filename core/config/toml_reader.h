@@ -8,6 +8,7 @@
 
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <optional>
@@ -149,7 +150,7 @@ class TomlTableReader {
   void finish() const {
     for (const auto& [k, v] : table_) {
       if (!seen_.count(std::string(k.str()))) {
-        fail(&v, k.str(), "unknown key");
+        fail(&v, k.str(), "unknown key" + did_you_mean(k.str(), seen_));
       }
     }
   }
@@ -158,9 +159,46 @@ class TomlTableReader {
   [[nodiscard]] const std::string& file() const { return file_; }
 
  private:
+  // ", did you mean \"KEY\"?" for the one of `known` closest to `typo` (at most two edits
+  // away), else "".
+  static std::string did_you_mean(std::string_view typo, const std::set<std::string>& known) {
+    std::string best;
+    size_t best_distance = 3;
+    for (const std::string& k : known) {
+      const size_t d = edit_distance(typo, k);
+      if (d < best_distance) {
+        best = k;
+        best_distance = d;
+      }
+    }
+    return best.empty() ? std::string() : ", did you mean \"" + best + "\"?";
+  }
+  static size_t edit_distance(std::string_view a, std::string_view b) {
+    std::vector<size_t> row(b.size() + 1);
+    for (size_t j = 0; j <= b.size(); ++j) {
+      row[j] = j;
+    }
+    for (size_t i = 1; i <= a.size(); ++i) {
+      size_t diagonal = row[0];
+      row[0] = i;
+      for (size_t j = 1; j <= b.size(); ++j) {
+        const size_t up = row[j];
+        row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+        diagonal = up;
+      }
+    }
+    return row[b.size()];
+  }
+
   const toml::node* present(std::string_view key, bool required) {
     const toml::node* n = node(key);
     if (n == nullptr && required) {
+      // A required key missing beside an unknown key that is a typo of it: name the typo.
+      for (const auto& [k, v] : table_) {
+        if (!seen_.count(std::string(k.str())) && edit_distance(k.str(), key) <= 2) {
+          fail(&v, k.str(), "unknown key, did you mean \"" + std::string(key) + "\"?");
+        }
+      }
       fail(nullptr, key, "required key is missing");
     }
     return n;

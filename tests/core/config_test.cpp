@@ -114,6 +114,17 @@ TEST_CASE("config errors name file, line and key", "[config]") {
                "ocsp = false\n\n[crl]\nvalidity = \"7d\"\nrefresh_before = \"2d\"\n",
        "ca[crl].ocsp: a CRL-only CA's CRLs must be re-signed at least every 4 days (BR 4.9.7), "
        "but crl.validity - crl.refresh_before is 5d"},
+      {kBase + "\n[[profile]]\nid = \"p\"\nvaldity = \"30d\"\n",
+       "profile[1].valdity: unknown key, did you mean \"validity\"?"},
+      {kBase + "\n[ocsp]\nrefesh = \"half\"\n",
+       "ocsp.refesh: unknown key, did you mean \"refresh\"?"},
+      {kBase + "\n[ocsp]\nfrobnicate = 1\n", "ocsp.frobnicate: unknown key"},
+      {[&] {
+         std::string t = kBase;
+         t.replace(t.find("http://"), 7, "https://");
+         return t;
+       }(),
+       "repository.base_url: must start with http:// (status URLs in certificates are plain HTTP"},
       {"[repository]\nname = \"x\"\n", "repository.store: required key is missing"},
       {"this is = = not toml", "pkirepo.toml:1:"},
   };

@@ -260,8 +260,16 @@ TEST_CASE("exit codes: usage 2, bad input 1 naming the file, --strict fails on f
   const DemoPki& pki = demo_pki();
   CHECK(publish(pki.config, {}).exit_code == 2);
   CHECK(publish(pki.config, {"build", "--bogus"}).exit_code == 2);
+  const RunResult typo = publish(pki.config, {"buidl"});
+  CHECK(typo.exit_code == 2);
+  CHECK_THAT(typo.err, Catch::Contains("unknown command \"buidl\" (commands: build)"));
 
   TempDir dir;
+  // --quiet (cron): no summary line; findings still go to stderr.
+  const RunResult quiet = publish(pki.config, {"build", "--quiet", "--out", (dir / "q").string()});
+  CHECK(quiet.exit_code == 0);
+  CHECK(quiet.out.empty());
+  CHECK(fs::exists(dir / "q" / "index.html"));
   // The demo site has compliance findings at this moment (sample audits end 2026-07-14 but do
   // not cover the CAs without a gap at the store's creation): --strict refuses, writes nothing.
   RunResult strict = publish(pki.config, {"build", "--strict", "--out", (dir / "s").string()});

@@ -138,7 +138,11 @@ TEST_CASE("init refusals leave no store change and no key file", "[signer][init]
   }
   SECTION("usage errors exit 2") {
     TestPki pki;
-    CHECK(pki.signer({"frobnicate"}).exit_code == 2);
+    const RunResult unknown = pki.signer({"frobnicate"});
+    CHECK(unknown.exit_code == 2);
+    CHECK(unknown.err ==
+          "pkirepo-signer: unknown command \"frobnicate\" (commands: init, issue, revoke, list, "
+          "show, lint, audit, run, status, export)\n");
     CHECK(pki.signer({"revoke", "--ca", "tls"}).exit_code == 2);
   }
 }

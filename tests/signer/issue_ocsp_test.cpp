@@ -80,3 +80,14 @@ TEST_CASE("ocsp.sign_at_issuance = false leaves the first responses to run",
   CHECK(ocsp_record(pki.dir / "store", "tls", serial, CertIdHash::sha256));
   CHECK(pki.signer({"status"}).exit_code == 0);
 }
+
+TEST_CASE("run --quiet prints nothing when all went well", "[signer][run][cli]") {
+  TestPki pki;
+  REQUIRE(pki.signer({"init"}).exit_code == 0);
+  const RunResult quiet = pki.signer({"run", "--quiet"});
+  CHECK(quiet.exit_code == 0);
+  CHECK(quiet.out.empty());
+  CHECK(quiet.err.empty());
+  const RunResult loud = pki.signer({"run"});
+  CHECK_THAT(loud.out, Catch::Contains("run: OCSP 0 signed"));
+}
