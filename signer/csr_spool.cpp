@@ -75,6 +75,12 @@ void CsrSpool::record(store::WriteTxn& txn, const std::string& name,
   txn.put(store::Db::meta, as_bytes(name), as_bytes(serial_hex));
 }
 
+void CsrSpool::forget(store::WriteTxn& txn, const std::vector<std::string>& names) {
+  for (const std::string& name : names) {
+    (void)txn.del(store::Db::meta, as_bytes(name));
+  }
+}
+
 void CsrSpool::done(const std::string& request_file, const std::string& serial_hex) const {
   const std::filesystem::path from(request_file);
   move_durably(from, done_ / (serial_hex + "-" + from.filename().string()));

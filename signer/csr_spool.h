@@ -5,7 +5,9 @@
 //     (FAILED defaults to DIR/failed).
 // A request is recorded in the store in the transaction that issues its certificate (meta key
 // "spool/<SHA-256 of the file's bytes>" = the serial), so a crash between the commit and the
-// move never issues twice: the next run finds the record and only moves the file.
+// move never issues twice: the next run finds the record and only moves the file. Once the file
+// has moved, the record is forgotten: the same request submitted again later (a renewal with an
+// unchanged CSR) is a new request and is issued.
 #pragma once
 
 #include <filesystem>
@@ -35,6 +37,8 @@ class CsrSpool {
                                                                 const std::string& name);
   // Records the request `name` as issued with `serial_hex`, in the issuing transaction.
   static void record(store::WriteTxn& txn, const std::string& name, const std::string& serial_hex);
+  // Forgets the records of requests whose files have moved to done/.
+  static void forget(store::WriteTxn& txn, const std::vector<std::string>& names);
 
   // Moves an issued request to DONE, a refused one to FAILED (with its reason). Each move is
   // a rename, then an fsync of the folder: a crash leaves the file in one place or the other.

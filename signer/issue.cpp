@@ -407,6 +407,14 @@ int run_issue(CommandRunner& runner, const IssueOptions& opt) {
   // after its commit, before the move) is only moved, never issued again.
   std::map<std::string, std::string> spool_names;  // file -> CsrSpool::record_name()
   size_t already = 0;
+  // Records of requests whose files reached done/: forgotten once they are there.
+  std::vector<std::string> moved;
+  auto forget_moved = [&] {
+    if (!moved.empty()) {
+      st.transact([&](store::WriteTxn& txn) { CsrSpool::forget(txn, moved); });
+      moved.clear();
+    }
+  };
   if (spool) {
     std::vector<std::string> kept(opt.csr_files);
     store::ReadTxn txn = st.begin_read();
@@ -421,6 +429,7 @@ int run_issue(CommandRunner& runner, const IssueOptions& opt) {
       }
       if (auto serial = name.empty() ? std::nullopt : CsrSpool::issued_serial(txn, name)) {
         spool->done(files[i], *serial);
+        moved.push_back(name);
         std::cout << "issue: " << files[i] << ": already issued as serial " << *serial
                   << "; moved to " << spool->done_dir().string() << "\n";
         ++already;
@@ -431,6 +440,7 @@ int run_issue(CommandRunner& runner, const IssueOptions& opt) {
     }
     files = std::move(kept);
   }
+  forget_moved();
 
   size_t issued = 0;
   size_t refused = 0;
@@ -555,6 +565,7 @@ int run_issue(CommandRunner& runner, const IssueOptions& opt) {
       }
       if (spooled) {
         spool->done(o.source, to_hex(o.serial));
+        moved.push_back(o.spool_name);
       }
       if (!o.ocsp_error.empty()) {
         std::cerr << "pkirepo-signer: issue: " << o.source << ": warning: no OCSP response at "
@@ -575,6 +586,7 @@ int run_issue(CommandRunner& runner, const IssueOptions& opt) {
       std::cout << "issued " << o.source << " serial " << to_hex(o.serial) << " ca " << ca.id
                 << " subject " << o.subject << "\n";
     }
+    forget_moved();
   }
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   std::cout << "issue: " << issued << " issued, " << refused << " refused";

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include "cli_support.h"
+#include "store/store.h"
 #include "x509/cert_info.h"
 #include "x509/der.h"
 
@@ -71,9 +72,18 @@ TEST_CASE("the issuance spool: done, failed, and never twice", "[signer][issue][
   }
 
   SECTION("a request committed before a crash is moved, not issued again") {
-    // The crash: the certificate committed, the file never left the spool.
+    // The crash: the certificate committed, the file never left the spool (and so its record
+    // was never forgotten).
     const std::string a_done = done[0].ends_with("-a.csr") ? done[0] : done[1];
     std::filesystem::rename(spool / "done" / a_done, spool / "a.csr");
+    {
+      store::WriteStore st(pki.dir / "store");
+      const Bytes request = read_file(spool / "a.csr");
+      st.transact([&](store::WriteTxn& txn) {
+        txn.put(store::Db::meta, as_bytes("spool/" + to_hex(sha256(request))),
+                as_bytes(a_done.substr(0, a_done.find('-'))));
+      });
+    }
     const StoreSnapshot snap = snapshot(pki.dir / "store");
     r = pki.signer({"issue", "--profile", "tls-server", "--csr-dir", spool.string()});
     INFO(r.out << r.err);
@@ -82,7 +92,23 @@ TEST_CASE("the issuance spool: done, failed, and never twice", "[signer][issue][
                                       a_done.substr(0, a_done.find('-'))));
     CHECK(names_in(spool).empty());
     CHECK(names_in(spool / "done") == done);
-    CHECK(snapshot(pki.dir / "store") == snap);
+    CHECK(snapshot(pki.dir / "store")["certs"] == snap.at("certs"));
+    CHECK(snapshot(pki.dir / "store")["audit"] == snap.at("audit"));
+  }
+
+  SECTION("the same request submitted again later is a new request (a renewal)") {
+    std::filesystem::copy_file(spool / "done" / done[0], spool / "again.csr");
+    r = pki.signer({"issue", "--profile", "tls-server", "--csr-dir", spool.string()});
+    INFO(r.out << r.err);
+    CHECK(r.exit_code == 0);
+    CHECK_THAT(r.out, Catch::Contains("issue: 1 issued, 0 refused"));
+    CHECK(certificates(pki) == before + 3);
+    // No record is left behind once the files have moved.
+    const StoreSnapshot after = snapshot(pki.dir / "store");
+    const auto& meta = after.at("meta");
+    CHECK(std::none_of(meta.begin(), meta.end(), [](const auto& kv) {
+      return std::string(kv.first.begin(), kv.first.end()).starts_with("spool/");
+    }));
   }
 
   SECTION("done and failed folders of the operator's choice") {
