@@ -23,5 +23,6 @@ void add_audit_command(CLI::App& app, CommandRunner& runner);   // audit verify|
 void add_run_command(CLI::App& app, CommandRunner& runner);     // run (OCSP + CRL signing)
 void add_status_command(CLI::App& app, CommandRunner& runner);  // status (monitoring probe)
 void add_export_command(CLI::App& app, CommandRunner& runner);  // export (compacted copy)
+void add_doctor_command(CLI::App& app, CommandRunner& runner);  // doctor (deployment checks)
 
 }  // namespace pkirepo::signer

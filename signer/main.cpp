@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   add_run_command(app, runner);
   add_status_command(app, runner);
   add_export_command(app, runner);
+  add_doctor_command(app, runner);
   if (auto unknown = pkirepo::unknown_command(app, argc, argv, {"-c", "--config", "--operator"})) {
     std::cerr << "pkirepo-signer: " << *unknown << "\n";
     return 2;

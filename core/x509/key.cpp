@@ -74,7 +74,14 @@ void write_encrypted_key(const std::filesystem::path& path, const EVP_PKEY* key,
   }
   char* data = nullptr;
   long len = BIO_get_mem_data(mem.get(), &data);
-  std::filesystem::create_directories(path.parent_path().empty() ? "." : path.parent_path());
+  // A key folder the signer creates is its own only (0700): the names of keys are not
+  // everyone's business either.
+  const std::filesystem::path dir = path.parent_path().empty() ? "." : path.parent_path();
+  if (!std::filesystem::exists(dir)) {
+    std::filesystem::create_directories(dir);
+    std::filesystem::permissions(dir, std::filesystem::perms::owner_all,
+                                 std::filesystem::perm_options::replace);
+  }
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) {
     throw std::runtime_error(path.string() + ": cannot create key file: " + std::strerror(errno));

@@ -1,0 +1,204 @@
+// `doctor`: checks a deployment the way the programs will meet it — paths, owners, modes, the
+// lock file, the signer unit's writable paths, the clock — and prints one line per finding
+// with what to do about it. Reads only (no signer lock, no key decryption). Exit 1 when
+// anything is an error, 0 when there are only warnings or nothing at all.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "audit/audit_log.h"
+#include "signer/commands.h"
+#include "store/store.h"
+
+namespace pkirepo::signer {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The signer unit the Debian package installs; its ReadWritePaths must cover what `run` writes.
+constexpr const char* kRunUnit = "/usr/lib/systemd/system/pkirepo-signer-run.service";
+
+class Doctor {
+ public:
+  void error(const std::string& what, const std::string& fix) {
+    std::cout << "error: " << what << " (fix: " << fix << ")\n";
+    ++errors_;
+  }
+  void warning(const std::string& what) { std::cout << "warning: " << what << "\n"; }
+  void ok(const std::string& what) { std::cout << "ok: " << what << "\n"; }
+  [[nodiscard]] int errors() const { return errors_; }
+
+  // A file or folder only this user may read (no group or other bits beyond `allowed`).
+  void private_path(const fs::path& p, const std::string& what, mode_t allowed) {
+    struct stat st {};
+    if (::stat(p.c_str(), &st) != 0) {
+      return;  // reported by the caller
+    }
+    if (st.st_uid != ::geteuid()) {
+      error(what + " " + p.string() + " is owned by uid " + std::to_string(st.st_uid) +
+                ", not this user (uid " + std::to_string(::geteuid()) + ")",
+            "chown it to the signer's user");
+    }
+    if ((st.st_mode & 0777 & ~allowed) != 0) {
+      std::ostringstream mode;
+      mode << std::oct << (st.st_mode & 0777);
+      std::ostringstream want;
+      want << std::oct << allowed;
+      error(what + " " + p.string() + " has mode " + mode.str(), "chmod " + want.str() + " it");
+    }
+  }
+
+ private:
+  int errors_ = 0;
+};
+
+// The paths of every ReadWritePaths= line of `unit` ("-" prefixes dropped).
+std::vector<fs::path> unit_writable_paths(const fs::path& unit) {
+  std::vector<fs::path> out;
+  std::ifstream in(unit);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.starts_with("ReadWritePaths=")) {
+      continue;
+    }
+    std::istringstream words(line.substr(15));
+    std::string w;
+    while (words >> w) {
+      out.emplace_back(w.starts_with("-") ? w.substr(1) : w);
+    }
+  }
+  return out;
+}
+
+bool under(const fs::path& p, const std::vector<fs::path>& roots) {
+  const fs::path normal = fs::weakly_canonical(p);
+  for (const fs::path& r : roots) {
+    const fs::path root = fs::weakly_canonical(r);
+    auto [end, _] = std::mismatch(root.begin(), root.end(), normal.begin(), normal.end());
+    if (end == root.end()) {
+      return true;
+    }
+  }
+  return false;
+}
+
+int run_doctor(CommandRunner& runner) {
+  const Config cfg = load_config(runner.globals.config_path);
+  Doctor d;
+  d.ok("config " + cfg.file.string() + " loads (paths relative to " + cfg.dir.string() + ")");
+  if (::geteuid() == 0) {
+    d.warning(
+        "running as root: files `init`, `issue` or `run` create would be root's; run the signer "
+        "as its own user (sudo -u pkirepo-signer)");
+  }
+
+  // The store and its lock file.
+  const fs::path store = cfg.repository.store;
+  if (!fs::exists(store / "data.mdb")) {
+    d.error("no store at " + store.string(), "run pkirepo-signer init as the signer's user");
+  } else {
+    d.private_path(store / "data.mdb", "store file", 0640);
+    struct stat st {};
+    if (::stat((store / "lock.mdb").c_str(), &st) == 0 && (st.st_mode & 0060) != 0060) {
+      d.error("lock file " + (store / "lock.mdb").string() +
+                  " is not group-readable and -writable: the responder and publisher (group "
+                  "pkirepo) cannot open the store",
+              "chmod 0660 it");
+    }
+    try {
+      store::ReadStore st_read(store);
+      store::ReadTxn txn = st_read.begin_read();
+      audit::check_clock(txn, runner.now);
+      d.ok("store " + store.string() + ": the clock is not behind its newest audit record");
+    } catch (const std::exception& e) {
+      d.error(std::string("store ") + store.string() + ": " + e.what(),
+              "see docs/operations.md, \"The clock\"");
+    }
+  }
+
+  // Keys: present and private; an offline root's key is expected to be absent.
+  for (const CaConfig& ca : cfg.cas) {
+    const fs::path key = ca.key.file;
+    if (!fs::exists(key)) {
+      if (ca.role == CaRole::root) {
+        d.warning("CA " + ca.id + ": key " + key.string() +
+                  " is not here (an offline root: bring it for ceremonies only)");
+      } else {
+        d.error("CA " + ca.id + ": key " + key.string() + " is missing",
+                "restore it from the key backup, or fix key.file");
+      }
+      continue;
+    }
+    d.private_path(key, "CA " + ca.id + " key", 0600);
+  }
+  const fs::path responder_dir = cfg.ocsp.responder_key_dir;
+  if (!responder_dir.empty()) {
+    if (!fs::is_directory(responder_dir)) {
+      d.error("ocsp.responder_key_dir " + responder_dir.string() + " does not exist",
+              "install -d -m 0700 -o pkirepo-signer it");
+    } else if (::access(responder_dir.c_str(), W_OK) != 0) {
+      d.error("ocsp.responder_key_dir " + responder_dir.string() +
+                  " is not writable: responder-certificate rotation would fail",
+              "chown it to the signer's user");
+    } else {
+      d.private_path(responder_dir, "ocsp.responder_key_dir", 0700);
+    }
+  }
+
+  // The passphrase source.
+  if (!cfg.repository.passphrase_file.empty()) {
+    if (!fs::exists(cfg.repository.passphrase_file)) {
+      d.error("repository.passphrase_file " + cfg.repository.passphrase_file.string() +
+                  " does not exist",
+              "create it (one line, mode 0400, the signer's user)");
+    } else {
+      d.private_path(cfg.repository.passphrase_file, "passphrase file", 0600);
+    }
+  } else if (std::getenv(cfg.repository.passphrase_env.c_str()) == nullptr) {
+    d.warning("no passphrase: neither repository.passphrase_file nor $" +
+              cfg.repository.passphrase_env + " is set (commands that sign will fail)");
+  }
+
+  // What the publisher reads.
+  for (const auto& [what, path] : {std::pair<std::string, fs::path>{"site.source", cfg.site.source},
+                                   {"site.templates", cfg.site.templates}}) {
+    if (!fs::is_directory(path)) {
+      d.error(what + " " + path.string() + " is not a directory",
+              "set " + what + " (the package's templates are /usr/share/pkirepo/site-templates)");
+    }
+  }
+
+  // The signer unit may write what `run` writes.
+  if (fs::exists(kRunUnit)) {
+    const std::vector<fs::path> writable = unit_writable_paths(kRunUnit);
+    std::vector<std::pair<std::string, fs::path>> needs = {{"repository.store", store}};
+    needs.emplace_back("responder keys", responder_dir.empty() && !cfg.cas.empty()
+                                             ? cfg.responder_key_dir_of(cfg.cas.back())
+                                             : responder_dir);
+    for (const auto& [what, path] : needs) {
+      if (!under(path, writable)) {
+        d.error(std::string(kRunUnit) + " cannot write " + what + " " + path.string(),
+                "set ocsp.responder_key_dir under /var/lib/pkirepo/responder-keys, or add the "
+                "path to ReadWritePaths= in a drop-in");
+      }
+    }
+  }
+  std::cout << "doctor: " << (d.errors() == 0 ? "OK" : std::to_string(d.errors()) + " errors")
+            << "\n";
+  return d.errors() == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+void add_doctor_command(CLI::App& app, CommandRunner& runner) {
+  CLI::App* cmd = app.add_subcommand(
+      "doctor", "Check a deployment: paths, owners, modes, lock file, unit paths, clock");
+  cmd->callback([&runner] { runner.exit_code = run_doctor(runner); });
+}
+
+}  // namespace pkirepo::signer

@@ -1,0 +1,58 @@
+// `doctor` on a deployment: clean after init, then each thing an operator gets wrong named with
+// its fix and exit 1. Driven through the real pkirepo-signer.
+#include <sys/stat.h>
+
+#include <catch2/catch.hpp>
+
+#include "cli_support.h"
+
+using namespace pkirepo;
+using namespace pkirepo::test;
+
+TEST_CASE("doctor names what would break a deployment and how to fix it", "[signer][doctor]") {
+  TestPki pki("\n[ocsp]\nresponder_key_dir = \"responder-keys\"\n");
+  REQUIRE(pki.signer({"init"}).exit_code == 0);
+  std::filesystem::create_directories(pki.dir / "site");
+  std::filesystem::create_directories(pki.dir / "site-templates");
+  RunResult r = pki.signer({"doctor"});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::Contains("doctor: OK"));
+
+  SECTION("a key readable by others") {
+    REQUIRE(::chmod((pki.dir / "keys/tls.pem").c_str(), 0644) == 0);
+    r = pki.signer({"doctor"});
+    CHECK(r.exit_code == 1);
+    CHECK_THAT(r.out, Catch::Contains("error: CA tls key " + (pki.dir / "keys/tls.pem").string() +
+                                      " has mode 644 (fix: chmod 600 it)"));
+  }
+  SECTION("a lock file the readers cannot write") {
+    REQUIRE(::chmod((pki.dir / "store/lock.mdb").c_str(), 0600) == 0);
+    r = pki.signer({"doctor"});
+    CHECK(r.exit_code == 1);
+    CHECK_THAT(r.out, Catch::Contains("is not group-readable and -writable"));
+  }
+  SECTION("no responder key folder") {
+    std::filesystem::remove_all(pki.dir / "responder-keys");
+    r = pki.signer({"doctor"});
+    CHECK(r.exit_code == 1);
+    CHECK_THAT(r.out, Catch::Contains("ocsp.responder_key_dir " +
+                                      (pki.dir / "responder-keys").string() + " does not exist"));
+  }
+  SECTION("an issuing CA's key missing, an offline root's key only a warning") {
+    std::filesystem::rename(pki.dir / "keys/root.pem", pki.dir / "root-offline.pem");
+    r = pki.signer({"doctor"});
+    CHECK(r.exit_code == 0);
+    CHECK_THAT(r.out, Catch::Contains("warning: CA root: key"));
+    std::filesystem::remove(pki.dir / "keys/tls.pem");
+    r = pki.signer({"doctor"});
+    CHECK(r.exit_code == 1);
+    CHECK_THAT(r.out, Catch::Contains("error: CA tls: key"));
+  }
+  SECTION("the clock behind the store") {
+    pki.env["PKIREPO_NOW"] = "2026-01-01T00:00:00Z";
+    r = pki.signer({"doctor"});
+    CHECK(r.exit_code == 1);
+    CHECK_THAT(r.out, Catch::Contains("error: store"));
+  }
+}
