@@ -143,8 +143,15 @@ void CertScanner::visit(const store::Txn& txn, Lookups& responses,
   max_shard = std::max<int>(max_shard, rec.shard);
   if (rec.status == store::CertStatus::good) {
     if (const std::optional<ByteView> index = revocations->get(key)) {
-      if (apply_revocation_index(rec, *index)) {
-        unrevoked.push_back(to_hex(serial));  // answered and listed as revoked all the same
+      try {
+        if (apply_revocation_index(rec, *index)) {
+          unrevoked.push_back(to_hex(serial));  // answered and listed as revoked all the same
+        }
+      } catch (const std::runtime_error&) {
+        // A revocation record that does not decode: something was revoked here. Nothing is
+        // said about this certificate until the store is repaired.
+        ++malformed;
+        return;
       }
     }
   }

@@ -380,7 +380,8 @@ int run_issue(CommandRunner& runner, const IssueOptions& opt) {
   // signs the responses.
   std::optional<CaContext> ocsp_ca;  // the signer borrows its certificate
   std::optional<OcspKeyMaterial> ocsp_material;
-  if (cfg.ocsp.sign_at_issuance && !unusable && ca.ocsp && !profile->short_lived) {
+  if (cfg.ocsp.sign_at_issuance && !unusable && ca.ocsp && !profile->short_lived &&
+      !files.empty()) {
     std::vector<std::string> problems;
     ocsp_ca.emplace(make_ca_context(cfg, *ca_record));
     // With rotation, as `run` would: the CA key is online, and a response signed now by a

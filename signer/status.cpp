@@ -182,8 +182,8 @@ int run_status(CommandRunner& runner, const StatusOptions& opt) {
       line += "; earliest nextUpdate " + rfc3339(ocsp.earliest_next_update);
     }
     if (ocsp.crl_only > 0) {
-      line +=
-          "; " + std::to_string(ocsp.crl_only) + " certificates without an OCSP URL (CRLs only)";
+      line += "; " + std::to_string(ocsp.crl_only) +
+              " certificates without an OCSP URL (no responses to sign)";
     }
     lines.push_back(line);
     if (ocsp.unrevoked > 0) {

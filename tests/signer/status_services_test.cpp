@@ -89,7 +89,8 @@ short_lived = true
   RunResult status = pki.signer({"status"});
   INFO(status.out);
   CHECK(status.exit_code == 0);
-  CHECK_THAT(status.out, Catch::Contains("1 certificates without an OCSP URL (CRLs only)"));
+  CHECK_THAT(status.out,
+             Catch::Contains("1 certificates without an OCSP URL (no responses to sign)"));
 
   // From 2026-03-15 it means at most 7 days: the same profile issues nothing any more.
   set_now(pki, *parse_rfc3339("2026-03-15T00:00:00Z"));
