@@ -77,6 +77,13 @@ class CaRun {
     uint64_t failed_here = 0;
     std::vector<OcspWork> pending;
     std::vector<OcspWork> next;  // after the swap below: the batch last committed, to refill
+    // Should a commit or a scan throw while the workers sign, they must stop before the
+    // batches and signing contexts they use are destroyed: declared after them, so it runs
+    // first.
+    struct WaitForWorkers {
+      WorkerPool& pool;
+      ~WaitForWorkers() { pool.wait(); }
+    } wait_for_workers{pool_};
     scanner.next_chunk(options_.batch_size, pending);
     start_signing(pending, contexts, tail);
     while (!pending.empty()) {
