@@ -65,6 +65,22 @@ Env::Env(const std::filesystem::path& dir, OpenMode mode, size_t initial_map_siz
   if (rc != 0) {
     mdb_env_close(env_);
     env_ = nullptr;
+    if (rc == EACCES) {
+      // Name the file this user may not use: a lock.mdb created by a reader (not group-
+      // writable), or a store created by another user.
+      for (const char* name : {"lock.mdb", "data.mdb"}) {
+        const std::filesystem::path f = dir / name;
+        const int need = name == std::string_view("data.mdb") && mode == OpenMode::read_only
+                             ? R_OK
+                             : R_OK | W_OK;
+        if (std::filesystem::exists(f) && ::access(f.c_str(), need) != 0) {
+          throw StoreError(f.string() + ": permission denied for this user (the signer makes "
+                                        "lock.mdb 0660 and data.mdb 0640, group pkirepo; run "
+                                        "pkirepo-signer doctor)",
+                           EACCES);
+        }
+      }
+    }
     fail(dir.string() + ": cannot open store", rc);
   }
   const std::filesystem::path lock = dir / "lock.mdb";
