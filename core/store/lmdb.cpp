@@ -74,9 +74,10 @@ Env::Env(const std::filesystem::path& dir, OpenMode mode, size_t initial_map_siz
                              ? R_OK
                              : R_OK | W_OK;
         if (std::filesystem::exists(f) && ::access(f.c_str(), need) != 0) {
-          throw StoreError(f.string() + ": permission denied for this user (the signer makes "
-                                        "lock.mdb 0660 and data.mdb 0640, group pkirepo; run "
-                                        "pkirepo-signer doctor)",
+          throw StoreError(f.string() +
+                               ": permission denied for this user (the signer makes "
+                               "lock.mdb 0660 and data.mdb 0640, group pkirepo; run "
+                               "pkirepo-signer doctor)",
                            EACCES);
         }
       }

@@ -1,6 +1,7 @@
 // `doctor` on a deployment: clean after init, then each thing an operator gets wrong named with
 // its fix and exit 1. Driven through the real pkirepo-signer.
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 
@@ -55,4 +56,28 @@ TEST_CASE("doctor names what would break a deployment and how to fix it", "[sign
     CHECK(r.exit_code == 1);
     CHECK_THAT(r.out, Catch::Contains("error: store"));
   }
+}
+
+TEST_CASE("a reader without write access to lock.mdb is told which file and why",
+          "[signer][store][permissions]") {
+  if (::geteuid() != 0) {
+    WARN("SKIPPED: needs root to run a command as another user (setpriv)");
+    return;
+  }
+  TestPki pki;
+  REQUIRE(pki.signer({"init"}).exit_code == 0);
+  // Another user (nobody) may reach and read everything, but lock.mdb is the signer's alone.
+  for (const auto& p : {pki.dir.path(), pki.dir / "store"}) {
+    REQUIRE(::chmod(p.c_str(), 0755) == 0);
+  }
+  REQUIRE(::chmod(pki.config.c_str(), 0644) == 0);
+  REQUIRE(::chmod((pki.dir / "store/data.mdb").c_str(), 0644) == 0);
+  REQUIRE(::chmod((pki.dir / "store/lock.mdb").c_str(), 0600) == 0);
+  const RunResult r = run({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                           binary("pkirepo-signer").string(), "-c", pki.config.string(), "status"},
+                          pki.env);
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.err, Catch::Contains((pki.dir / "store/lock.mdb").string() +
+                                    ": permission denied for this user"));
 }
