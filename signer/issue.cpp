@@ -14,17 +14,13 @@
 #include "policy/names.h"
 #include "policy/profiles.h"
 #include "policy/rules.h"
-#include "signer/ca_context.h"
 #include "signer/ca_lifecycle.h"
 #include "signer/cert_builder.h"
 #include "signer/certificate_request.h"
 #include "signer/commands.h"
 #include "signer/csr_spool.h"
-#include "signer/due.h"
-#include "signer/ocsp_key_material.h"
-#include "signer/ocsp_signing.h"
+#include "signer/first_responses.h"
 #include "signer/ocsp_tally.h"
-#include "signer/ocsp_work.h"
 #include "x509/cert_info.h"
 #include "x509/der.h"
 
@@ -58,12 +54,8 @@ struct IssuingContext {
   UnixTime now = 0;
   std::string ca_unusable;  // why the CA issues nothing (ca_lifecycle.h); empty when it may
   policy::NameRules name_rules;
-  // OCSP at issuance (ocsp.sign_at_issuance): the CA's OCSP signer, the CertID hashes and the
-  // times of the first responses; null when responses wait for the next `run`.
-  const OcspKeyMaterial* ocsp = nullptr;
-  std::vector<CertIdHash> ocsp_hashes;
-  ResponseTimes ocsp_times;
-  store::OcspTail ocsp_tail;
+  // OCSP at issuance (first_responses.h); null when responses wait for the next `run`.
+  const FirstResponses* first_responses = nullptr;
   // The profile's extensions depend only on the CRL shard and on whether the subject key is
   // RSA (keyEncipherment): built once per command, index shard * 2 + (RSA ? 1 : 0).
   std::vector<std::vector<X509ExtensionPtr>> extensions;
@@ -99,28 +91,6 @@ struct Outcome {
   std::vector<OcspWork> ocsp;  // its first responses, signed and encoded (OCSP at issuance)
   std::string ocsp_error;      // why they could not be signed (the next `run` signs them)
 };
-
-// The first "good" responses of a certificate just built, one per CertID hash, so it is
-// answerable the moment `issue` returns (RFC 9919: a responder answers only what it has).
-void sign_first_responses(const IssuingContext& ctx, OcspSigningContext& signer, Outcome& out) {
-  for (CertIdHash h : ctx.ocsp_hashes) {
-    OcspWork w;
-    w.key = ctx.ocsp->signer->store_key(h, out.serial);
-    w.serial = out.serial;
-    w.hash = h;
-    w.status = OcspStatus{store::CertStatus::good, -1, 0};
-    w.this_update = ctx.ocsp_times.this_update;
-    w.next_update = ctx.ocsp_times.next_update;
-    store::OcspRecord record;
-    if (!signer.sign(h, out.serial, w.status, w.this_update, w.next_update, record, w.error)) {
-      out.ocsp.clear();
-      out.ocsp_error = w.error;
-      return;
-    }
-    store::encode_into(record, &ctx.ocsp_tail, w.value);
-    out.ocsp.push_back(std::move(w));
-  }
-}
 
 std::string refuse_reason(const std::vector<policy::Finding>& findings) {
   for (const auto& f : findings) {
@@ -375,28 +345,12 @@ int run_issue(CommandRunner& runner, const IssueOptions& opt) {
   } else {
     ctx.build_extensions_once();
   }
-  // OCSP at issuance: for a CA that serves OCSP and a profile that is not short-lived. Without
-  // a usable signer (an unreadable responder key, say) issuance goes on and the next `run`
-  // signs the responses.
-  std::optional<CaContext> ocsp_ca;  // the signer borrows its certificate
-  std::optional<OcspKeyMaterial> ocsp_material;
+  // OCSP at issuance: for a CA that serves OCSP and a profile that is not short-lived.
+  std::unique_ptr<FirstResponses> first_responses;
   if (cfg.ocsp.sign_at_issuance && !unusable && ca.ocsp && !profile->short_lived &&
       !files.empty()) {
-    std::vector<std::string> problems;
-    ocsp_ca.emplace(make_ca_context(cfg, *ca_record));
-    // With rotation, as `run` would: the CA key is online, and a response signed now by a
-    // responder certificate that is due for rotation would outlive the switch.
-    ocsp_material = load_ocsp_signer(session, *ocsp_ca, true, nullptr, problems);
-    if (ocsp_material) {
-      ctx.ocsp = &*ocsp_material;
-      ctx.ocsp_hashes = ocsp_cert_id_hashes(cfg);
-      ctx.ocsp_times = response_times(cfg, session.now(), 0, ocsp_material->not_after);
-      ctx.ocsp_tail = ocsp_material->tail();
-    } else {
-      std::cerr << "pkirepo-signer: issue: warning: no OCSP responses at issuance ("
-                << (problems.empty() ? std::string("no OCSP signer") : problems.front())
-                << "); the next run signs them\n";
-    }
+    first_responses = FirstResponses::prepare(session, *ca_record);
+    ctx.first_responses = first_responses.get();
   }
   ctx.name_rules.tls_server = profile->tls_server();
   ctx.name_rules.domain_validated =
@@ -481,8 +435,8 @@ int run_issue(CommandRunner& runner, const IssueOptions& opt) {
           if (ctx.ca_key != nullptr) {
             signing = std::make_unique<SigningTemplate>(ctx.ca_key);
           }
-          if (ctx.ocsp != nullptr) {
-            ocsp = std::make_unique<OcspSigningContext>(*ctx.ocsp->signer);
+          if (ctx.first_responses != nullptr) {
+            ocsp = std::make_unique<OcspSigningContext>(ctx.first_responses->signer());
           }
         } catch (const std::exception& e) {
           for (size_t i = j->next++; i < j->batch.size(); i = j->next++) {
@@ -493,7 +447,8 @@ int run_issue(CommandRunner& runner, const IssueOptions& opt) {
         for (size_t i = j->next++; i < j->batch.size(); i = j->next++) {
           decide(ctx, signing.get(), j->batch[i]);
           if (ocsp && j->batch[i].cert && j->batch[i].record.ocsp_url) {
-            sign_first_responses(ctx, *ocsp, j->batch[i]);
+            Outcome& o = j->batch[i];
+            (void)ctx.first_responses->sign(*ocsp, o.serial, o.ocsp, o.ocsp_error);
           }
         }
       });
@@ -515,7 +470,7 @@ int run_issue(CommandRunner& runner, const IssueOptions& opt) {
       OcspTally tally;
       if (std::any_of(batch.begin(), batch.end(),
                       [](const Outcome& o) { return !o.ocsp.empty(); })) {
-        store::put_ocsp_tail(txn, ctx.ocsp_tail);
+        store::put_ocsp_tail(txn, ctx.first_responses->tail());
       }
       for (Outcome& o : batch) {
         if (o.cert && txn.get(store::Db::certs, store::cert_key(ca_key_id, o.serial))) {
@@ -551,7 +506,7 @@ int run_issue(CommandRunner& runner, const IssueOptions& opt) {
       if (tally.count > 0) {
         tally.seal();
         audit::append(txn, session.now(), session.operator_name(), "ocsp_responses_signed",
-                      tally.audit_details(ca.id, serial_hex(ctx.ocsp->cert.get()), false));
+                      tally.audit_details(ca.id, ctx.first_responses->signer_serial(), false));
       }
     });
     for (Outcome& o : batch) {
