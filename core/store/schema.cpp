@@ -221,12 +221,25 @@ bool decode(ByteView data, CaRecord& out) {
   return r.done();
 }
 
+namespace {
+
+// A CRLReason in one byte: 0xff for "none given" (-1), as certificate and revocation records
+// store it.
+uint8_t reason_byte(int reason) {
+  return static_cast<uint8_t>(reason < 0 ? 0xff : reason);
+}
+int reason_of(uint8_t byte) {
+  return byte == 0xff ? -1 : byte;
+}
+
+}  // namespace
+
 Bytes encode(const CertRecord& r) {
   Writer w;
   w.u8(kCertVersion);
   w.str(r.ca_id);
   w.u8(static_cast<uint8_t>(r.status));
-  w.u8(static_cast<uint8_t>(r.reason < 0 ? 0xff : r.reason));
+  w.u8(reason_byte(r.reason));
   w.i64(r.revocation_time);
   w.i64(r.invalidity_date);
   w.i64(r.not_before);
@@ -255,7 +268,7 @@ bool decode(ByteView data, CertRecord& out) {
   out.ocsp_url = (flags & 1) != 0;
   out.crl_dp = (flags & 2) != 0;
   out.status = static_cast<CertStatus>(status);
-  out.reason = reason == 0xff ? -1 : reason;
+  out.reason = reason_of(reason);
   return r.done();
 }
 
@@ -263,7 +276,7 @@ Bytes encode(const RevocationRecord& r) {
   Writer w;
   w.u8(kRevocationVersion);
   w.i64(r.revocation_time);
-  w.u8(static_cast<uint8_t>(r.reason < 0 ? 0xff : r.reason));
+  w.u8(reason_byte(r.reason));
   w.i64(r.invalidity_date);
   return w.take();
 }
@@ -276,7 +289,7 @@ bool decode(ByteView data, RevocationRecord& out) {
       !r.u8(reason) || !r.i64(out.invalidity_date)) {
     return false;
   }
-  out.reason = reason == 0xff ? -1 : reason;
+  out.reason = reason_of(reason);
   return r.done();
 }
 
