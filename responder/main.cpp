@@ -1,6 +1,6 @@
 // pkirepo-responder: serves pre-signed OCSP responses, CRLs and CA certificates from the
 // store, read-only. Composition root: load config → open store → build the
-// responder → serve until SIGTERM; SIGHUP reloads the config. The wall clock is read here
+// responder → serve until SIGTERM; SIGHUP reloads the config and reopens the store. The wall clock is read here
 // only, and handed to the server as a function.
 //
 // Exit codes: 0 after SIGTERM/SIGINT, 1 start-up failed (one line on stderr), 2 usage error.
@@ -37,8 +37,30 @@ struct Overrides {
   int threads = -1;
 };
 
+class Scanner;
+struct NonceKeysLoaded;
+
+// The store as one generation sees it: opened at start and again at every SIGHUP, so that a
+// store directory swapped under the same path (docs/scale-out.md) is served after a reload.
+// Destroyed with the last generation that uses it: the scanner stops first, then the reader
+// slot, the pool and the environment go.
+struct StoreView {
+  StoreView(const std::filesystem::path& path, HealthMonitor& health, const WallClock& clock,
+            const NonceKeysLoaded& nonce_keys);
+  ~StoreView();
+  StoreView(const StoreView&) = delete;
+  StoreView& operator=(const StoreView&) = delete;
+
+  std::filesystem::path path;
+  store::ReadStore store;  // MDB_RDONLY: this process never writes
+  ReaderPool pool;
+  ReaderPool::Reader& main_reader;
+  std::unique_ptr<Scanner> scanner;
+};
+
 // Everything a config (re)load builds. Destroyed only after its Server stopped.
 struct Generation {
+  std::shared_ptr<StoreView> view;
   Config config;
   std::unique_ptr<NonceSigner> nonce_signer;  // only for [ocsp] nonce = "sign"
   std::unique_ptr<Responder> responder;
@@ -64,10 +86,13 @@ Config load(const std::filesystem::path& path, const Overrides& o) {
 
 // Everything of a generation that can fail on a bad config or key (config, nonce keys,
 // responder), built before the running daemon is touched.
-std::unique_ptr<Generation> prepare(Config config, ReaderPool& pool, ReaderPool::Reader& reader,
+std::unique_ptr<Generation> prepare(Config config, std::shared_ptr<StoreView> view,
                                     const HealthMonitor& health, Metrics& metrics) {
   auto g = std::make_unique<Generation>();
+  g->view = std::move(view);
   g->config = std::move(config);
+  ReaderPool& pool = g->view->pool;
+  ReaderPool::Reader& reader = g->view->main_reader;
   if (g->config.ocsp.nonce == NonceMode::sign) {
     std::string passphrase = g->config.key_passphrase();
     g->nonce_signer = pool.with_snapshot(reader, [&](const store::Txn& txn) {
@@ -83,11 +108,10 @@ std::unique_ptr<Generation> prepare(Config config, ReaderPool& pool, ReaderPool:
   return g;
 }
 
-void start(Generation& g, ReaderPool& pool, Metrics& metrics, const WallClock& clock,
-           int inherited_fd) {
+void start(Generation& g, Metrics& metrics, const WallClock& clock, int inherited_fd) {
   ServerOptions so = ServerOptions::from_config(g.config);
   so.listen_fd = inherited_fd;
-  g.server = std::make_unique<Server>(so, *g.responder, pool, metrics, clock);
+  g.server = std::make_unique<Server>(so, *g.responder, g.view->pool, metrics, clock);
 }
 
 // What the running generation's nonce signer was loaded from, for the Scanner to compare.
@@ -182,6 +206,17 @@ class Scanner {
   std::thread thread_;
 };
 
+StoreView::StoreView(const std::filesystem::path& p, HealthMonitor& health,
+                     const WallClock& clock, const NonceKeysLoaded& nonce_keys)
+    : path(p), store(p), pool(store.env()), main_reader(pool.acquire()) {
+  scanner = std::make_unique<Scanner>(pool, store.env(), health, clock, nonce_keys);
+}
+
+StoreView::~StoreView() {
+  scanner.reset();
+  pool.release(main_reader);
+}
+
 int serve(const std::filesystem::path& config_path, const Overrides& overrides) {
   // Signals are taken synchronously by this thread (sigwait); every thread started below
   // inherits the mask. SIGPIPE from a client that went away must not kill the process.
@@ -201,22 +236,19 @@ int serve(const std::filesystem::path& config_path, const Overrides& overrides) 
   };
   Config config = load(config_path, overrides);
 
-  store::ReadStore store(config.repository.store);  // MDB_RDONLY: this process never writes
-  const std::filesystem::path store_path = config.repository.store;
-  ReaderPool pool(store.env());
   Metrics metrics;
   HealthMonitor health;
-  ReaderPool::Reader& main_reader = pool.acquire();
-  std::unique_ptr<Generation> current =
-      prepare(std::move(config), pool, main_reader, health, metrics);
-  start(*current, pool, metrics, clock, -1);
   NonceKeysLoaded nonce_keys;
+  auto view =
+      std::make_shared<StoreView>(config.repository.store, health, clock, nonce_keys);
+  std::unique_ptr<Generation> current = prepare(std::move(config), view, health, metrics);
+  view.reset();
+  start(*current, metrics, clock, -1);
   nonce_keys.set(*current);
-  Scanner scanner(pool, store.env(), health, clock, nonce_keys);
 
   std::cout << "pkirepo-responder: listening on " << listen_host(current->config.responder.listen)
             << ":" << current->server->port() << " (" << current->server->threads()
-            << " threads, store " << store_path.string() << ")" << std::endl;
+            << " threads, store " << current->view->path.string() << ")" << std::endl;
 
   for (;;) {
     int sig = 0;
@@ -231,17 +263,17 @@ int serve(const std::filesystem::path& config_path, const Overrides& overrides) 
         std::cerr << "pkirepo-responder: SIGHUP: keeping the running config: " << e.what() << "\n";
         continue;
       }
-      if (fresh->repository.store != store_path) {
-        std::cerr << "pkirepo-responder: SIGHUP: repository.store changed; restart to switch "
-                     "stores (still serving "
-                  << store_path.string() << ")\n";
-        fresh->repository.store = store_path;
-      }
+      // The store is opened again, so a directory swapped under the same path (or a new
+      // repository.store) is what the new generation serves; the old one keeps its own
+      // environment until its last request is answered.
       std::unique_ptr<Generation> next;
       try {
-        next = prepare(std::move(*fresh), pool, main_reader, health, metrics);
+        auto fresh_view =
+            std::make_shared<StoreView>(fresh->repository.store, health, clock, nonce_keys);
+        next = prepare(std::move(*fresh), std::move(fresh_view), health, metrics);
       } catch (const std::exception& e) {
-        std::cerr << "pkirepo-responder: SIGHUP: keeping the running config: " << e.what() << "\n";
+        std::cerr << "pkirepo-responder: SIGHUP: keeping the running config and store: "
+                  << e.what() << "\n";
         continue;
       }
       const bool same_listen = next->config.responder.listen == current->config.responder.listen;
@@ -249,9 +281,9 @@ int serve(const std::filesystem::path& config_path, const Overrides& overrides) 
         if (same_listen) {
           // The new daemon takes over the listening socket, so no connection is refused
           // while the old one finishes what it was doing.
-          start(*next, pool, metrics, clock, current->server->quiesce());
+          start(*next, metrics, clock, current->server->quiesce());
         } else {
-          start(*next, pool, metrics, clock, -1);
+          start(*next, metrics, clock, -1);
           int old_fd = current->server->quiesce();
           if (old_fd >= 0) {
             ::close(old_fd);
@@ -265,7 +297,8 @@ int serve(const std::filesystem::path& config_path, const Overrides& overrides) 
       current->server->drain(std::chrono::seconds(2));
       current = std::move(next);
       nonce_keys.set(*current);
-      std::cout << "pkirepo-responder: reloaded " << config_path.string() << "; listening on "
+      std::cout << "pkirepo-responder: reloaded " << config_path.string() << " and reopened "
+                << current->view->path.string() << "; listening on "
                 << listen_host(current->config.responder.listen) << ":" << current->server->port()
                 << std::endl;
       continue;
@@ -278,7 +311,6 @@ int serve(const std::filesystem::path& config_path, const Overrides& overrides) 
     unsigned left = current->server->drain(std::chrono::seconds(
         std::min<int64_t>(current->config.responder.connection_timeout.seconds, 10)));
     current.reset();
-    pool.release(main_reader);
     std::cout << "pkirepo-responder: stopped (" << left << " idle connections closed)" << std::endl;
     return 0;
   }

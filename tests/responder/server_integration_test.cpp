@@ -333,6 +333,52 @@ TEST_CASE("nonce = sign: openssl's nonce is echoed by the delegated responder, S
   CHECK(p.stop() == 0);
 }
 
+TEST_CASE("a store directory swapped under the same path is served after SIGHUP",
+          "[responder][integration][reload]") {
+  // docs/scale-out.md: a replica receives an export, swaps directories, sends SIGHUP.
+  Repo repo;
+  ResponderProcess p(repo.config, repo.env);
+  repo.fetch_ca_pems(p);
+  REQUIRE(contains(repo.ocsp(p, "tls", "good").out, ": good"));
+  // The copy that arrives from the signer: an export of the store, in which the certificate is
+  // then revoked and its response re-signed (through a config that points at the copy).
+  std::filesystem::create_directories(repo.dir / "incoming");
+  Repo::must(repo.signer({"export", "--out", repo.path("incoming/data.mdb")}));
+  std::string text = slurp(repo.config);
+  text.replace(text.find("store = \"store\""), 15, "store = \"incoming\"");
+  const std::filesystem::path incoming_config = repo.dir / "incoming.toml";
+  write_text(incoming_config, text);
+  RunResult revoked = run({binary("pkirepo-signer").string(), "-c", incoming_config.string(),
+                           "--operator", "tester", "revoke", "--ca", "tls", "--serial",
+                           repo.serial["tls/good"], "--reason", "keyCompromise", "--publish"},
+                          repo.env);
+  Repo::must(revoked);
+  std::filesystem::rename(repo.dir / "store", repo.dir / "store.old");
+  std::filesystem::rename(repo.dir / "incoming", repo.dir / "store");
+  // Before the reload the responder still holds the old environment open...
+  CHECK(contains(repo.ocsp(p, "tls", "good").out, ": good"));
+  // ...after it, the swapped-in store.
+  p.send(SIGHUP);
+  REQUIRE(p.wait_for_output("reopened", 10000));
+  RunResult after = repo.ocsp(p, "tls", "good");
+  INFO(after.out << after.err);
+  CHECK(contains(after.out, ": revoked"));
+  CHECK(contains(after.err, "Response verify OK"));
+  // A signer run on the new store is seen by the next request, as before the swap.
+  Repo::must(repo.signer({"revoke", "--ca", "tls-rsa", "--serial", repo.serial["tls-rsa/good"],
+                          "--reason", "superseded", "--publish"}));
+  CHECK(contains(repo.ocsp(p, "tls-rsa", "good").out, ": revoked"));
+  // /healthz scans the new store.
+  RunResult health = curl({"-s", "-o", "/dev/null", "-w", "%{http_code}", p.url("/healthz")});
+  CHECK(health.out == "200");
+  // A reload whose store cannot be opened keeps serving the running one.
+  std::filesystem::rename(repo.dir / "store", repo.dir / "store.moved");
+  p.send(SIGHUP);
+  REQUIRE(p.wait_for_output("keeping the running config and store", 10000));
+  CHECK(contains(repo.ocsp(p, "tls-rsa", "good").out, ": revoked"));
+  CHECK(p.stop() == 0);
+}
+
 TEST_CASE("nonce = sign: after run rotates a responder certificate the responder loads its key",
           "[responder][integration][nonce][rotation]") {
   Repo repo("\n[ocsp]\nnonce = \"sign\"\n");
