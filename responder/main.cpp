@@ -1,7 +1,7 @@
 // pkirepo-responder: serves pre-signed OCSP responses, CRLs and CA certificates from the
 // store, read-only. Composition root: load config → open store → build the
-// responder → serve until SIGTERM; SIGHUP reloads the config and reopens the store. The wall clock is read here
-// only, and handed to the server as a function.
+// responder → serve until SIGTERM; SIGHUP reloads the config and reopens the store. The wall clock
+// is read here only, and handed to the server as a function.
 //
 // Exit codes: 0 after SIGTERM/SIGINT, 1 start-up failed (one line on stderr), 2 usage error.
 #include <signal.h>
@@ -206,8 +206,8 @@ class Scanner {
   std::thread thread_;
 };
 
-StoreView::StoreView(const std::filesystem::path& p, HealthMonitor& health,
-                     const WallClock& clock, const NonceKeysLoaded& nonce_keys)
+StoreView::StoreView(const std::filesystem::path& p, HealthMonitor& health, const WallClock& clock,
+                     const NonceKeysLoaded& nonce_keys)
     : path(p), store(p), pool(store.env()), main_reader(pool.acquire()) {
   scanner = std::make_unique<Scanner>(pool, store.env(), health, clock, nonce_keys);
 }
@@ -239,8 +239,7 @@ int serve(const std::filesystem::path& config_path, const Overrides& overrides) 
   Metrics metrics;
   HealthMonitor health;
   NonceKeysLoaded nonce_keys;
-  auto view =
-      std::make_shared<StoreView>(config.repository.store, health, clock, nonce_keys);
+  auto view = std::make_shared<StoreView>(config.repository.store, health, clock, nonce_keys);
   std::unique_ptr<Generation> current = prepare(std::move(config), view, health, metrics);
   view.reset();
   start(*current, metrics, clock, -1);
@@ -272,8 +271,8 @@ int serve(const std::filesystem::path& config_path, const Overrides& overrides) 
             std::make_shared<StoreView>(fresh->repository.store, health, clock, nonce_keys);
         next = prepare(std::move(*fresh), std::move(fresh_view), health, metrics);
       } catch (const std::exception& e) {
-        std::cerr << "pkirepo-responder: SIGHUP: keeping the running config and store: "
-                  << e.what() << "\n";
+        std::cerr << "pkirepo-responder: SIGHUP: keeping the running config and store: " << e.what()
+                  << "\n";
         continue;
       }
       const bool same_listen = next->config.responder.listen == current->config.responder.listen;

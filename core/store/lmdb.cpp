@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
 
 namespace pkirepo::store {
@@ -92,8 +93,18 @@ Env::Env(const std::filesystem::path& dir, OpenMode mode, size_t initial_map_siz
   } else if (::access(lock.c_str(), W_OK) != 0) {
     // On a read-only lock file LMDB would silently run without reader locks (read-only
     // filesystem), and a signer run could then reuse pages a request is still reading.
+    const int err = errno;
     mdb_env_close(env_);
     env_ = nullptr;
+    if (err == EROFS) {
+      // Typically a store directory swapped under a running service: its sandbox bound the
+      // old directory's lock.mdb writable and sees the new one only on the read-only mount.
+      throw StoreError(lock.string() +
+                           ": on a read-only file system; readers need write access to "
+                           "lock.mdb (after swapping a store directory under a sandboxed "
+                           "service, restart it: docs/scale-out.md)",
+                       EROFS);
+    }
     throw StoreError(lock.string() +
                          ": not writable by this user; readers need write access "
                          "to lock.mdb (group-writable, see docs/operations.md)",
