@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The SIGKILL crash test of `run` (tests/signer/run_crash_test.cpp) on a large store (issue 3:
-# >= 50,000 certificates): kills `run` at several points, then checks that a final run leaves
+# The SIGKILL crash test of `run` (tests/signer/run_crash_test.cpp) on a large store
+# (>= 50,000 certificates): kills `run` at several points, then checks that a final run leaves
 # every response present, fresh and correct, the audit chain verified with each response
 # audited exactly once, and CRL numbers only going up. CI runs the same test on 3,000.
 #

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `pkirepo-signer run` throughput (issue 3), beside the limit measured in the same run with
+# `pkirepo-signer run` throughput, beside the limit measured in the same run with
 # `openssl speed -multi <cores>`:
 #   - a store of SIGN_BENCH_N certificates (default 1,000,000; 1% revoked) under a CPS-conformant
 #     P-384 issuing CA whose delegated responder key is P-256: full `run` time, responses signed

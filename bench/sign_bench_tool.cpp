@@ -1,4 +1,4 @@
-// Helpers for bench/sign_bench.sh (issue 3):
+// Helpers for bench/sign_bench.sh:
 //   sign_bench_tool populate STORE CA_ID COUNT REVOKED_PERCENT NOW_RFC3339
 //       adds COUNT certificate records under CA_ID straight into the store (random 16-byte
 //       serials, valid from NOW-1d for 397 days, REVOKED_PERCENT of them revoked with

@@ -30,7 +30,7 @@ struct RenderedSite {
                                        const StoreSnapshot& snapshot, const Templates& templates,
                                        UnixTime now);
 
-// The compliance checks of issue 5 (compliance.h) plus what CPS 2.2 says the repository holds:
+// The compliance checks of compliance.h plus what CPS 2.2 says the repository holds:
 // the other policy documents, a CRL for every active CA, configured test certificates found.
 // Cheap: runs on every build, even one that renders nothing.
 [[nodiscard]] std::vector<ComplianceFinding> compute_findings(const SiteSource& source,

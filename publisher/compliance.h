@@ -1,4 +1,4 @@
-// The compliance checks every build runs (issue 5): audit coverage per CA and the annual review
+// The compliance checks every build runs: audit coverage per CA and the annual review
 // of the CPS. Findings are warnings; `build --strict` turns any of them into a failed build.
 // Pure functions of their inputs and `now`, so tests can set any moment.
 #pragma once

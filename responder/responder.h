@@ -1,6 +1,6 @@
 // The responder's request handling, as a pure function of (Request, read transaction): routing
-// and one handler per route (ocsp_handler.cpp, object_handlers.cpp, status_handlers.cpp). No
-// socket, no clock, no globals: tests call handle() directly.
+// and one handler per route (ocsp_handler.cpp, object_handlers.cpp; /, /healthz and /metrics in
+// responder.cpp). No socket, no clock, no globals: tests call handle() directly.
 //
 // Routes (URLs as config.h's helpers build them into certificates):
 //   POST /  or  POST <ocsp.path>[/]           OCSP, body application/ocsp-request

@@ -17,7 +17,7 @@
 //  audit      sequence number (u64 BE, from 1)                       audit record JSON (audit/)
 //  revocations  the certs key of a revoked certificate                RevocationRecord
 //
-// meta keys: "schema_version" (u32 BE), "audit_count" (u64 BE), "audit_head" (32 B SHA-256),
+// meta keys: "schema_version" (u64 BE), "audit_count" (u64 BE), "audit_head" (32 B SHA-256),
 // "audit_head_time" (u64 BE seq ‖ i64 BE time of the newest audit record: audit/audit_log.h),
 // "crl_number/<ca>/<shard>" (u64 BE, last number used, never reused), "last_run" (i64 BE),
 // "ocsp_tail/<16 hex digits>" (a shared tail: see OcspTail).
