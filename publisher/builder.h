@@ -20,22 +20,10 @@
 
 namespace pkirepo::publisher {
 
-struct RenderedSite {
-  SiteFiles files;
-  std::vector<ComplianceFinding> findings;
-};
-
-// Throws SiteError naming the input at fault.
-[[nodiscard]] RenderedSite render_site(const Config& config, const SiteSource& source,
-                                       const StoreSnapshot& snapshot, const Templates& templates,
-                                       UnixTime now);
-
-// The compliance checks of compliance.h plus what CPS 2.2 says the repository holds:
-// the other policy documents, a CRL for every active CA, configured test certificates found.
-// Cheap: runs on every build, even one that renders nothing.
-[[nodiscard]] std::vector<ComplianceFinding> compute_findings(const SiteSource& source,
-                                                              const StoreSnapshot& snapshot,
-                                                              UnixTime now);
+// Every page, file and feed of the site. Throws SiteError naming the input at fault.
+[[nodiscard]] SiteFiles render_site(const Config& config, const SiteSource& source,
+                                    const StoreSnapshot& snapshot, const Templates& templates,
+                                    UnixTime now);
 
 struct BuildOptions {
   std::filesystem::path output;  // empty: [site] output

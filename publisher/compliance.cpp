@@ -4,6 +4,9 @@
 #include <map>
 #include <set>
 
+#include "publisher/site_source.h"
+#include "publisher/store_snapshot.h"
+
 namespace pkirepo::publisher {
 namespace {
 
@@ -120,6 +123,65 @@ std::vector<ComplianceFinding> check_cps_review(const std::vector<DocumentMeta>&
     }
   }
   return out;
+}
+
+std::vector<ComplianceFinding> compute_findings(const SiteSource& source,
+                                                const StoreSnapshot& snapshot, UnixTime now) {
+  std::vector<ComplianceFinding> f;
+  std::vector<AuditPeriod> periods;
+  for (const Audit& a : source.audits) {
+    periods.push_back({a.where, a.meta});
+  }
+  std::vector<std::string> known;
+  std::vector<std::string> active;
+  for (const CaEntry& ca : snapshot.cas) {
+    known.push_back(ca.id);
+    if (ca.status == CaStatus::active) {
+      active.push_back(ca.id);
+    }
+  }
+  auto a = check_audits(periods, known, active, now);
+  f.insert(f.end(), a.begin(), a.end());
+  std::vector<DocumentMeta> cps;
+  std::set<DocumentKind> kinds;
+  for (const Document& d : source.documents) {
+    kinds.insert(d.current().meta.kind);
+    if (d.current().meta.kind == DocumentKind::cps && cps.empty()) {
+      for (const auto& v : d.versions) {
+        cps.push_back(v.meta);
+      }
+    }
+  }
+  auto r = check_cps_review(cps, now);
+  f.insert(f.end(), r.begin(), r.end());
+  // CPS 2.2: what the repository holds.
+  for (DocumentKind k :
+       {DocumentKind::cp, DocumentKind::subscriber_agreement, DocumentKind::relying_party_agreement,
+        DocumentKind::privacy, DocumentKind::terms}) {
+    if (!kinds.count(k)) {
+      f.push_back({"repository", "CPS 2.2",
+                   std::string("no ") + document_kind_label(k) + " (kind = \"" +
+                       document_kind_name(k) + "\")"});
+    }
+  }
+  for (const CaEntry& ca : snapshot.cas) {
+    bool has = std::any_of(snapshot.crls.begin(), snapshot.crls.end(),
+                           [&](const CrlEntry& c) { return c.ca_id == ca.id; });
+    if (!has && ca.status == CaStatus::active) {
+      f.push_back(
+          {"CA " + ca.id, "CPS 2.2", "no CRL in the store yet (pkirepo-signer run signs them)"});
+    }
+  }
+  for (const CrlEntry& crl : snapshot.crls) {
+    if (crl.record.next_update < now) {
+      f.push_back({"CRL " + crl.path, "BR 4.9.7",
+                   "nextUpdate " + rfc3339(crl.record.next_update) + " has passed"});
+    }
+  }
+  for (const std::string& p : snapshot.problems) {
+    f.push_back({"config", "BR 2.2", p});
+  }
+  return f;
 }
 
 }  // namespace pkirepo::publisher

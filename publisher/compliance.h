@@ -42,4 +42,15 @@ struct AuditPeriod {
 [[nodiscard]] std::vector<ComplianceFinding> check_cps_review(const std::vector<DocumentMeta>& cps,
                                                               UnixTime now);
 
+struct SiteSource;
+struct StoreSnapshot;
+
+// Every finding of a build, computed once per build (even one that renders nothing): the checks
+// above plus what CPS 2.2 says the repository holds (the other policy documents, a CRL for
+// every active CA), CRLs past their nextUpdate, and the snapshot's problems (a configured test
+// certificate not found).
+[[nodiscard]] std::vector<ComplianceFinding> compute_findings(const SiteSource& source,
+                                                              const StoreSnapshot& snapshot,
+                                                              UnixTime now);
+
 }  // namespace pkirepo::publisher

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <set>
 
+#include "publisher/site_output.h"
+
 namespace pkirepo::publisher {
 namespace fs = std::filesystem;
 namespace {
@@ -41,10 +43,32 @@ void check_slug(const std::string& slug, const std::string& where) {
   }
 }
 
-DocumentVersion load_version(const fs::path& file, const std::string& where) {
+// Reads the files of the site source and hashes each one's path and bytes as it goes: the
+// digest covers everything the site is rendered from, whatever the loader later takes from it.
+class SourceReader {
+ public:
+  std::string text(const fs::path& p) {
+    std::string t = read_text_file(p);
+    hasher_.add(p.string());
+    hasher_.add(t);
+    return t;
+  }
+  Bytes bytes(const fs::path& p) {
+    Bytes b = read_file(p);
+    hasher_.add(p.string());
+    hasher_.add(std::string_view(reinterpret_cast<const char*>(b.data()), b.size()));
+    return b;
+  }
+  [[nodiscard]] std::string digest() const { return hasher_.hex(); }
+
+ private:
+  InputHasher hasher_;
+};
+
+DocumentVersion load_version(SourceReader& reader, const fs::path& file, const std::string& where) {
   DocumentVersion v;
   v.where = where;
-  v.raw = read_text_file(file);
+  v.raw = reader.text(file);
   SplitSource s = split_front_matter(v.raw, where);
   if (s.front.empty()) {
     throw SiteError(where + ":1: front matter: missing (+++ title, kind, version, effective +++)");
@@ -66,19 +90,20 @@ SiteSource load_site_source(const fs::path& dir) {
     throw SiteError(dir.string() + ": site source folder not found");
   }
   SiteSource site;
+  SourceReader reader;
   for (const auto& e : entries(dir)) {
     const fs::path& p = e.path();
     const std::string name = p.filename().string();
     const std::string where = p.string();
     if (e.is_regular_file() && p.extension() == ".md") {
       if (name == "index.md") {
-        site.intro_markdown = split_front_matter(read_text_file(p), where).body;
+        site.intro_markdown = split_front_matter(reader.text(p), where).body;
         continue;
       }
       Document d;
       d.slug = p.stem().string();
       check_slug(d.slug, where);
-      d.versions.push_back(load_version(p, where));
+      d.versions.push_back(load_version(reader, p, where));
       site.documents.push_back(std::move(d));
     } else if (e.is_directory() && name == "audits") {
       for (const auto& a : entries(p)) {
@@ -89,7 +114,7 @@ SiteSource load_site_source(const fs::path& dir) {
         audit.id = a.path().stem().string();
         audit.where = a.path().string();
         check_slug(audit.id, audit.where);
-        audit.meta = parse_audit_meta(read_text_file(a.path()), audit.where);
+        audit.meta = parse_audit_meta(reader.text(a.path()), audit.where);
         if (!audit.meta.report.empty()) {
           fs::path report = p / audit.meta.report;
           audit.report_where = report.string();
@@ -103,7 +128,7 @@ SiteSource load_site_source(const fs::path& dir) {
           if (!fs::is_regular_file(report)) {
             throw SiteError(audit.where + ": report: " + report.string() + " not found");
           }
-          audit.report = read_file(report);
+          audit.report = reader.bytes(report);
         }
         site.audits.push_back(std::move(audit));
       }
@@ -116,7 +141,7 @@ SiteSource load_site_source(const fs::path& dir) {
         inc.slug = i.path().stem().string();
         inc.where = i.path().string();
         check_slug(inc.slug, inc.where);
-        SplitSource s = split_front_matter(read_text_file(i.path()), inc.where);
+        SplitSource s = split_front_matter(reader.text(i.path()), inc.where);
         if (s.front.empty()) {
           throw SiteError(inc.where + ":1: front matter: missing (+++ title, date, status +++)");
         }
@@ -131,7 +156,7 @@ SiteSource load_site_source(const fs::path& dir) {
       check_slug(d.slug, where);
       for (const auto& f : entries(p)) {
         if (f.is_regular_file() && f.path().extension() == ".md") {
-          d.versions.push_back(load_version(f.path(), f.path().string()));
+          d.versions.push_back(load_version(reader, f.path(), f.path().string()));
         }
       }
       if (d.versions.empty()) {
@@ -166,6 +191,7 @@ SiteSource load_site_source(const fs::path& dir) {
     return a.meta.period_end != b.meta.period_end ? a.meta.period_end > b.meta.period_end
                                                   : a.id < b.id;
   });
+  site.input_digest = reader.digest();
   return site;
 }
 

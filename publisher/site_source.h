@@ -57,6 +57,9 @@ struct SiteSource {
   std::vector<Document> documents;  // by kind (cps, cp, agreements, ...) then slug
   std::vector<Incident> incidents;  // newest first
   std::vector<Audit> audits;        // by period end, newest first
+  // XXH3-128 of the path and bytes of every file the loader read: everything above is derived
+  // from those files, so the build fingerprint hashes this instead of each field.
+  std::string input_digest;
 };
 
 [[nodiscard]] SiteSource load_site_source(const std::filesystem::path& dir);

@@ -242,9 +242,9 @@ validity = "20y"
   d.versions.push_back(v);
   source.documents.push_back(d);
   Templates templates(test::source_dir() / "site-templates");
-  RenderedSite site = render_site(config, source, snap, templates, day("2026-06-01"));
+  SiteFiles site = render_site(config, source, snap, templates, day("2026-06-01"));
   size_t pages = 0;
-  for (const auto& [path, content] : site.files.files()) {
+  for (const auto& [path, content] : site.files()) {
     if (path.size() < 5 || path.substr(path.size() - 5) != ".html") {
       continue;
     }
@@ -256,11 +256,11 @@ validity = "20y"
   }
   CHECK(pages >= 8);
   // name_to_string() writes RFC 2253 escapes (\<); the page shows them, escaped again.
-  const std::string& certs = site.files.files().at("certificates.html");
+  const std::string& certs = site.files().at("certificates.html");
   CHECK_THAT(certs, Catch::Contains("CN=\\&lt;script\\&gt;alert(1)\\&lt;/script\\&gt;"));
-  CHECK_THAT(site.files.files().at("cps/index.html"),
+  CHECK_THAT(site.files().at("cps/index.html"),
              Catch::Contains("CN=\\&lt;script\\&gt;alert(1)\\&lt;/script\\&gt;"));
-  CHECK_THAT(site.files.files().at("feed.xml"), Catch::Contains("&lt;img src=x"));
+  CHECK_THAT(site.files().at("feed.xml"), Catch::Contains("&lt;img src=x"));
 }
 
 TEST_CASE("word diff: insertions and deletions at word level", "[publisher][diff]") {

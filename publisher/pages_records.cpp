@@ -1,0 +1,86 @@
+// The audits page (with Markdown reports rendered, PDF reports copied) and the incident
+// reports.
+#include "publisher/front_matter.h"
+#include "publisher/pages.h"
+
+namespace pkirepo::publisher {
+
+void render_audits(PageWriter& w) {
+  data rows = list();
+  for (const Audit& a : w.source().audits) {
+    data e = object();
+    const AuditMeta& m = a.meta;
+    e.set("id", a.id);
+    e.set("title", m.title.empty() ? m.scheme + " audit" : m.title);
+    e.set("scheme", m.scheme);
+    e.set("auditor", m.auditor);
+    e.set("period_start", m.period_start_text);
+    e.set("period_end", m.period_end_text);
+    e.set("report_date", m.report_date_text);
+    e.set("cas", join(m.cas, ", "));
+    e.set("sample", m.sample);
+    if (a.report_ext == "pdf") {
+      w.add_file("audits/" + a.id + ".pdf", std::string(a.report.begin(), a.report.end()));
+      e.set("report_href", "audits/" + a.id + ".pdf");
+      e.set("report_label", "PDF");
+    } else if (a.report_ext == "md") {
+      std::string text(a.report.begin(), a.report.end());
+      SplitSource s = split_front_matter(text, a.report_where);
+      RenderedMarkdown md = w.markdown(s.body, a.report_where, s.body_line);
+      data p = object();
+      p.set("audit_title", m.title.empty() ? m.scheme + " audit" : m.title);
+      p.set("scheme", m.scheme);
+      p.set("auditor", m.auditor);
+      p.set("period_start", m.period_start_text);
+      p.set("period_end", m.period_end_text);
+      p.set("report_date", m.report_date_text);
+      p.set("cas", join(m.cas, ", "));
+      p.set("sample", m.sample);
+      p.set("body", md.html);
+      w.page("audits/" + a.id + ".html", m.title.empty() ? m.scheme + " audit" : m.title, "audit",
+             p);
+      e.set("report_href", "audits/" + a.id + ".html");
+      e.set("report_label", "Report");
+    }
+    rows.push_back(e);
+  }
+  data c = object();
+  c.set("audits", rows);
+  w.page("audits.html", "Audits", "audits", c);
+}
+
+void render_incidents(PageWriter& w) {
+  data rows = list();
+  for (const Incident& inc : w.source().incidents) {
+    RenderedMarkdown md = w.markdown(inc.body, inc.where, inc.body_line);
+    data p = object();
+    p.set("incident_title", inc.meta.title);
+    p.set("date", inc.meta.date_text);
+    p.set("status", inc.meta.status);
+    set_opt(p, "cas", join(inc.meta.cas, ", "));
+    set_opt(p, "summary", inc.meta.summary);
+    p.set("sample", inc.meta.sample);
+    p.set("toc", toc_data(md.toc));
+    p.set("has_toc", !md.toc.empty());
+    p.set("body", md.html);
+    const std::string path = "incidents/" + inc.slug + ".html";
+    w.page(path, inc.meta.title, "incident", p);
+    w.add_feed_entry({inc.meta.date, path, "Incident: " + inc.meta.title,
+                      inc.meta.summary.empty() ? "Status: " + inc.meta.status : inc.meta.summary});
+    data e = object();
+    e.set("title", inc.meta.title);
+    e.set("date", inc.meta.date_text);
+    e.set("status", inc.meta.status);
+    set_opt(e, "cas", join(inc.meta.cas, ", "));
+    e.set("href", path);
+    set_opt(e, "summary", inc.meta.summary);
+    e.set("sample", inc.meta.sample);
+    rows.push_back(e);
+  }
+  data c = object();
+  c.set("incidents", rows);
+  w.page("incidents.html", "Incident reports", "incidents", c);
+  w.incident_rows.emplace(std::move(rows));
+}
+
+}  // namespace pkirepo::publisher
