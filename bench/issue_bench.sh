@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Batch issuance throughput (issue #2): N CSRs (P-256 and RSA-2048 subscriber keys) under an
+# Batch issuance throughput: N CSRs (P-256 and RSA-2048 subscriber keys) under an
 # EC P-384 and an RSA-4096 issuing CA (CPS 6.1.5 sizes for new CAs), beside the limit measured
 # in the same run with `openssl speed -multi <cores>`: one CSR verification, one certificate
 # signature and the two first OCSP responses (SHA-1 and SHA-256 CertIDs, signed at issuance by
@@ -22,47 +22,9 @@ cmake --build "$build" --target pkirepo-signer pkirepo-demo-csrs >/dev/null
 signer="$build/signer/pkirepo-signer"
 work=$(mktemp -d /tmp/pkirepo-issue-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-export PKIREPO_BENCH_PASSPHRASE="bench passphrase, not secret"
-
-cat > "$work/pkirepo.toml" <<TOML
-[repository]
-name = "Bench PKI"
-store = "store"
-base_url = "http://pki.bench.test"
-passphrase_env = "PKIREPO_BENCH_PASSPHRASE"
-
-[[profile]]
-id = "tls-server"
-validity = "47d"
-eku = ["serverAuth", "clientAuth"]
-
-[[ca]]
-id = "root"
-role = "root"
-subject = "CN=Bench Root,O=Bench,C=US"
-key = { algorithm = "ec-p384", file = "keys/root.pem" }
-validity = "20y"
-
-[[ca]]
-id = "ec"
-role = "issuing"
-parent = "root"
-subject = "CN=Bench EC P-384 Issuing CA,O=Bench,C=US"
-key = { algorithm = "ec-p384", file = "keys/ec.pem" }
-validity = "5y"
-profiles = ["tls-server"]
-eku = ["serverAuth", "clientAuth"]
-
-[[ca]]
-id = "rsa"
-role = "issuing"
-parent = "root"
-subject = "CN=Bench RSA-4096 Issuing CA,O=Bench,C=US"
-key = { algorithm = "rsa-4096", file = "keys/rsa.pem" }
-validity = "5y"
-profiles = ["tls-server"]
-eku = ["serverAuth", "clientAuth"]
-TOML
+export PKIREPO_TEST_PASSPHRASE="bench passphrase, not secret"
+# The test PKI (tests/fixtures): issuing CAs "tls" (EC P-384) and "tls-rsa" (RSA-4096).
+cat "$root/tests/fixtures/pki.toml" "$root/tests/fixtures/ca-tls-rsa.toml" >"$work/pkirepo.toml"
 "$signer" -c "$work/pkirepo.toml" --operator bench init >/dev/null
 
 echo "generating $N P-256 and $N RSA-2048 CSRs ..."
@@ -113,17 +75,17 @@ run_case() {  # CA-ID CA-LABEL CSR-DIR CSR-LABEL SIGN-RATE VERIFY-RATE
       printf "%-10s %-10s %-12s %10.0f %14.0f %8.2f  %s\n", a, b, m, got, limit, got / limit, runs }'
   done
 }
-run_case ec "EC P-384" "$work/csr-p256" "P-256" "$p384_sign" "$p256_verify"
-run_case ec "EC P-384" "$work/csr-rsa2048" "RSA-2048" "$p384_sign" "$rsa2048_verify"
-run_case rsa "RSA-4096" "$work/csr-p256" "P-256" "$rsa4096_sign" "$p256_verify"
-run_case rsa "RSA-4096" "$work/csr-rsa2048" "RSA-2048" "$rsa4096_sign" "$rsa2048_verify"
+run_case tls "EC P-384" "$work/csr-p256" "P-256" "$p384_sign" "$p256_verify"
+run_case tls "EC P-384" "$work/csr-rsa2048" "RSA-2048" "$p384_sign" "$rsa2048_verify"
+run_case tls-rsa "RSA-4096" "$work/csr-p256" "P-256" "$rsa4096_sign" "$p256_verify"
+run_case tls-rsa "RSA-4096" "$work/csr-rsa2048" "RSA-2048" "$rsa4096_sign" "$rsa2048_verify"
 
 # Latency of one single `issue` (process start, config, store, key decryption, sign, commit).
 one="$work/csr-p256/00000000.csr"
 times=()
 for i in 1 2 3 4 5; do
   start=$(date +%s.%N)
-  "$signer" -c "$work/pkirepo.toml" --operator bench issue --profile tls-server --ca ec --csr "$one" --out "$work/one.pem" >/dev/null
+  "$signer" -c "$work/pkirepo.toml" --operator bench issue --profile tls-server --ca tls --csr "$one" --out "$work/one.pem" >/dev/null
   end=$(date +%s.%N)
   times+=("$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.1f", (e - s) * 1000 }')")
 done

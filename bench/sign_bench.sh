@@ -32,7 +32,7 @@ signer="$build/signer/pkirepo-signer"
 tool="$build/bench/sign_bench_tool"
 work=$(mktemp -d /tmp/pkirepo-sign-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-export PKIREPO_BENCH_PASSPHRASE="bench passphrase, not secret"
+export PKIREPO_TEST_PASSPHRASE="bench passphrase, not secret"
 export PKIREPO_NOW=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 
 # sign/s column of `openssl speed -multi`, for the line matching $2.
@@ -91,38 +91,8 @@ sliced_run() {
 bench_store() {
   local alg=$1 n=$2 dir="$work/$1"
   mkdir -p "$dir"
-  cat > "$dir/pkirepo.toml" <<TOML
-[repository]
-name = "Bench PKI"
-store = "store"
-base_url = "http://pki.bench.test"
-passphrase_env = "PKIREPO_BENCH_PASSPHRASE"
-
-[[profile]]
-id = "tls-server"
-validity = "47d"
-eku = ["serverAuth", "clientAuth"]
-
-[[ca]]
-id = "root"
-role = "root"
-subject = "CN=Bench Root,O=Bench,C=US"
-key = { algorithm = "ec-p384", file = "keys/root.pem" }
-validity = "20y"
-
-[[ca]]
-id = "tls"
-role = "issuing"
-parent = "root"
-subject = "CN=Bench TLS Issuing CA,O=Bench,C=US"
-key = { algorithm = "ec-p384", file = "keys/tls.pem" }
-validity = "5y"
-profiles = ["tls-server"]
-eku = ["serverAuth", "clientAuth"]
-
-[ocsp]
-responder_key = "$alg"
-TOML
+  # The test PKI (tests/fixtures) with the responder key algorithm under test.
+  { cat "$root/tests/fixtures/pki.toml"; printf '\n[ocsp]\n%s\n' "responder_key = \"$alg\""; } >"$dir/pkirepo.toml"
   "$signer" -c "$dir/pkirepo.toml" --operator bench init >/dev/null
   "$tool" populate "$dir/store" tls "$n" 1 "$PKIREPO_NOW" >/dev/null
   cp -a "$dir/store" "$dir/store.populated"

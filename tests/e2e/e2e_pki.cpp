@@ -18,18 +18,8 @@ namespace pkirepo::test {
 
 namespace {
 
-const std::string kRsaCa = R"(
-[[ca]]
-id = "tls-rsa"
-role = "issuing"
-parent = "root"
-subject = "CN=Test TLS RSA Issuing CA,O=Test,C=US"
-key = { algorithm = "rsa-4096", file = "keys/tls-rsa.pem" }
-validity = "5y"
-path_len = 0
-profiles = ["tls-server"]
-eku = ["serverAuth", "clientAuth"]
-
+// Beside the test PKI and its RSA issuing CA: a short-lived profile and a CRL-only CA.
+const std::string kShortLivedAndCrlOnly = R"(
 [[profile]]
 id = "tls-short"
 validity = "7d"
@@ -166,7 +156,7 @@ E2ePki& E2ePki::shared() {
 E2ePki::E2ePki() {
   // The responder's port must be known before init: it goes into every AIA and CDP URL.
   port_ = reserve_free_port();
-  config_ = write_demo_config(dir(), kRsaCa);
+  config_ = write_demo_config(dir(), fixture("ca-tls-rsa.toml") + kShortLivedAndCrlOnly);
   std::string text = slurp(config_);
   const std::string placeholder = "http://pki.test.example";
   text.replace(text.find(placeholder), placeholder.size(), url());

@@ -19,19 +19,6 @@ using namespace pkirepo::test;
 
 namespace {
 
-const std::string kRsaCa = R"(
-[[ca]]
-id = "tls-rsa"
-role = "issuing"
-parent = "root"
-subject = "CN=Test TLS RSA Issuing CA,O=Test,C=US"
-key = { algorithm = "rsa-4096", file = "keys/tls-rsa.pem" }
-validity = "5y"
-path_len = 0
-profiles = ["tls-server"]
-eku = ["serverAuth", "clientAuth"]
-)";
-
 std::string slurp(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(in), {});
@@ -48,7 +35,7 @@ struct Repo {
 
   explicit Repo(const std::string& extra = "") {
     env["PKIREPO_NOW"] = rfc3339(static_cast<UnixTime>(std::time(nullptr)));
-    config = write_demo_config(dir.path(), kRsaCa + extra);
+    config = write_demo_config(dir.path(), fixture("ca-tls-rsa.toml") + extra);
     must(signer({"init"}));
     for (const std::string ca : {"tls", "tls-rsa"}) {
       for (const std::string kind : {"good", "revoked"}) {

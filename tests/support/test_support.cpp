@@ -8,6 +8,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <random>
 #include <stdexcept>
 #include <thread>
@@ -166,39 +167,19 @@ void write_text(const std::filesystem::path& path, const std::string& text) {
   out << text;
 }
 
+std::string fixture(const std::string& name) {
+  const std::filesystem::path p = source_dir() / "tests/fixtures" / name;
+  std::ifstream in(p, std::ios::binary);
+  if (!in) {
+    throw std::runtime_error(p.string() + ": cannot read test fixture");
+  }
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
 std::filesystem::path write_demo_config(const std::filesystem::path& dir,
                                         const std::string& extra) {
   std::filesystem::path cfg = dir / "pkirepo.toml";
-  write_text(cfg, R"([repository]
-name = "Test PKI"
-store = "store"
-base_url = "http://pki.test.example"
-passphrase_env = "PKIREPO_TEST_PASSPHRASE"
-
-[[profile]]
-id = "tls-server"
-validity = "47d"
-eku = ["serverAuth", "clientAuth"]
-policy_oids = ["2.23.140.1.2.1"]
-
-[[ca]]
-id = "root"
-role = "root"
-subject = "CN=Test Root CA,O=Test,C=US"
-key = { algorithm = "ec-p384", file = "keys/root.pem" }
-validity = "20y"
-
-[[ca]]
-id = "tls"
-role = "issuing"
-parent = "root"
-subject = "CN=Test TLS Issuing CA,O=Test,C=US"
-key = { algorithm = "ec-p384", file = "keys/tls.pem" }
-validity = "5y"
-path_len = 0
-profiles = ["tls-server"]
-eku = ["serverAuth", "clientAuth"]
-)" + extra);
+  write_text(cfg, fixture("pki.toml") + extra);
   return cfg;
 }
 

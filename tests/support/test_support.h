@@ -52,8 +52,11 @@ X509ReqPtr make_csr(EVP_PKEY* key, const std::string& cn,
                     const std::vector<std::string>& dns_names = {});
 void write_text(const std::filesystem::path& path, const std::string& text);
 
-// A minimal valid config in `dir` (root P-384 + issuing P-384 with a tls-server profile),
-// store in dir/store, keys in dir/keys; `extra` is appended verbatim. Returns the config path.
+// The text of tests/fixtures/NAME (the test PKI and the CA snippets beside it).
+std::string fixture(const std::string& name);
+// The test PKI (tests/fixtures/pki.toml: root P-384 + issuing "tls" P-384 with a tls-server
+// profile) written to dir/pkirepo.toml, store in dir/store, keys in dir/keys; `extra` is
+// appended verbatim (e.g. fixture("ca-tls-rsa.toml")). Returns the config path.
 std::filesystem::path write_demo_config(const std::filesystem::path& dir,
                                         const std::string& extra = "");
 // The environment the signer needs for write_demo_config()'s keys.
