@@ -21,6 +21,7 @@
 #include "responder/health.h"
 #include "responder/metrics.h"
 #include "responder/nonce_signer.h"
+#include "responder/ocsp_request.h"
 #include "responder/reader_pool.h"
 #include "responder/responder.h"
 #include "responder/server.h"
@@ -235,6 +236,7 @@ int serve(const std::filesystem::path& config_path, const Overrides& overrides) 
     return pinned ? *pinned : static_cast<UnixTime>(std::time(nullptr));
   };
   Config config = load(config_path, overrides);
+  prepare_ocsp_request_shapes();
 
   Metrics metrics;
   HealthMonitor health;

@@ -2,8 +2,8 @@
 
 #include <openssl/ocsp.h>
 
-#include <cstdlib>
 #include <cstring>
+#include <stdexcept>
 #include <vector>
 
 #include "x509/der.h"
@@ -138,12 +138,13 @@ Bytes placeholder_request(CertIdHash hash, const Bytes& name_hash_value,
   if (!name || !key || !serial || !req ||
       ASN1_STRING_set(serial.get(), serial_value.data(), static_cast<int>(serial_value.size())) !=
           1) {
-    std::abort();
+    throw std::runtime_error("OCSP request shapes: cannot build a placeholder OCSP request");
   }
   OcspCertIdPtr owned(OCSP_cert_id_new(cert_id_md(hash), name.get(), key.get(), serial.get()));
   OCSP_CERTID* id = owned.get();
   if (id == nullptr || OCSP_request_add0_id(req.get(), id) == nullptr) {
-    std::abort();
+    throw std::runtime_error(
+        "OCSP request shapes: cannot add the CertID to a placeholder OCSP request");
   }
   (void)owned.release();  // the request owns it now
   ASN1_OCTET_STRING* name_hash = nullptr;
@@ -154,14 +155,15 @@ Bytes placeholder_request(CertIdHash hash, const Bytes& name_hash_value,
                             static_cast<int>(name_hash_value.size())) != 1 ||
       ASN1_OCTET_STRING_set(key_hash, key_hash_value.data(),
                             static_cast<int>(key_hash_value.size())) != 1) {
-    std::abort();
+    throw std::runtime_error("OCSP request shapes: cannot set the hashes of a placeholder CertID");
   }
   return to_der(req.get());
 }
 
 // The shape for `hash` and serial contents of `serial_len` bytes: one encoding, and one more per
 // value with that value changed in every byte (field_offset(), x509/der.h). A shape that is not
-// what this file assumes is a start-up failure, never a wrong answer.
+// what this file assumes is a start-up failure (prepare_ocsp_request_shapes), never a wrong
+// answer.
 CanonicalShape make_shape(CertIdHash hash, size_t serial_len) {
   CanonicalShape shape;
   shape.hash = hash;
@@ -179,7 +181,9 @@ CanonicalShape make_shape(CertIdHash hash, size_t serial_len) {
   const auto serial_at =
       field_offset(shape.der, placeholder_request(hash, hash_a, hash_a, serial_b), serial_len);
   if (!name_at || !key_at || !serial_at || !(*name_at < *key_at && *key_at < *serial_at)) {
-    std::abort();
+    throw std::runtime_error(
+        "OCSP request shapes: OpenSSL encodes an OCSP request differently than the fast path "
+        "assumes");
   }
   shape.name_hash_at = *name_at;
   shape.key_hash_at = *key_at;
@@ -187,7 +191,8 @@ CanonicalShape make_shape(CertIdHash hash, size_t serial_len) {
   return shape;
 }
 
-// Every shape, built on first use (thread-safe: a function-local static) and never changed.
+// Every shape, built once (thread-safe: a function-local static; the responder builds them at
+// start-up through prepare_ocsp_request_shapes) and never changed.
 const std::vector<CanonicalShape>& canonical_shapes() {
   static const std::vector<CanonicalShape> shapes = [] {
     std::vector<CanonicalShape> v;
@@ -216,6 +221,10 @@ bool same_outside_values(ByteView der, const CanonicalShape& s) {
 }
 
 }  // namespace
+
+void prepare_ocsp_request_shapes() {
+  (void)canonical_shapes();
+}
 
 bool decode_canonical_ocsp_request(ByteView der, DecodedRequest& out) {
   for (const CanonicalShape& s : canonical_shapes()) {

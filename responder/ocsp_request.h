@@ -76,4 +76,9 @@ enum class GetPathDecode { ok, malformed, too_large };
 // (and `out` untouched) otherwise.
 [[nodiscard]] bool decode_canonical_ocsp_request(ByteView der, DecodedRequest& out);
 
+// Builds the canonical shapes from OpenSSL's own encoding now, instead of on the first request.
+// Throws std::runtime_error when that encoding is not what the fast path assumes: the responder
+// calls it at start-up, so such a library is a refused start, never a crash mid-traffic.
+void prepare_ocsp_request_shapes();
+
 }  // namespace pkirepo::responder

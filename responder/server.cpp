@@ -212,38 +212,41 @@ Server::Server(const ServerOptions& options, const Responder& responder, ReaderP
     add(MHD_OPTION_LISTENING_ADDRESS_REUSE, 1);
   }
   add(MHD_OPTION_END, 0);
-  daemon_ = MHD_start_daemon(flags, 0, nullptr, nullptr, &Trampolines::access, this,
-                             MHD_OPTION_ARRAY, opts.data(), MHD_OPTION_END);
+  daemon_.reset(MHD_start_daemon(flags, 0, nullptr, nullptr, &Trampolines::access, this,
+                                 MHD_OPTION_ARRAY, opts.data(), MHD_OPTION_END));
   if (daemon_ == nullptr) {
     throw std::runtime_error("cannot listen on " + options.listen +
                              " (address in use, or not allowed?)");
   }
 }
 
+void Server::DaemonStop::operator()(MHD_Daemon* d) const noexcept {
+  MHD_stop_daemon(d);
+}
+
 Server::~Server() {
-  if (daemon_ != nullptr) {
-    MHD_stop_daemon(daemon_);  // joins the worker threads
-  }
+  daemon_.reset();  // first: no worker may still use a reader released below
   for (auto& s : states_) {
     pool_.release(*s->reader);
   }
 }
 
 uint16_t Server::port() const {
-  const MHD_DaemonInfo* info = MHD_get_daemon_info(daemon_, MHD_DAEMON_INFO_BIND_PORT);
+  const MHD_DaemonInfo* info = MHD_get_daemon_info(daemon_.get(), MHD_DAEMON_INFO_BIND_PORT);
   return info == nullptr ? 0 : info->port;
 }
 
 int Server::quiesce() {
   draining_.store(true);
-  MHD_socket fd = MHD_quiesce_daemon(daemon_);
+  MHD_socket fd = MHD_quiesce_daemon(daemon_.get());
   return fd == MHD_INVALID_SOCKET ? -1 : fd;
 }
 
 unsigned Server::drain(std::chrono::milliseconds max_wait) {
   auto deadline = std::chrono::steady_clock::now() + max_wait;
   for (;;) {
-    const MHD_DaemonInfo* info = MHD_get_daemon_info(daemon_, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+    const MHD_DaemonInfo* info =
+        MHD_get_daemon_info(daemon_.get(), MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
     unsigned left = info == nullptr ? 0 : info->num_connections;
     if (left == 0 || std::chrono::steady_clock::now() >= deadline) {
       return left;

@@ -78,7 +78,10 @@ class Server {
   int threads_ = 1;
   uint64_t id_;
   std::atomic<bool> draining_{false};
-  MHD_Daemon* daemon_ = nullptr;
+  struct DaemonStop {
+    void operator()(MHD_Daemon* d) const noexcept;  // MHD_stop_daemon: joins the workers
+  };
+  std::unique_ptr<MHD_Daemon, DaemonStop> daemon_;
   std::mutex states_mutex_;
   std::vector<std::unique_ptr<ThreadState>> states_;
 };

@@ -44,22 +44,25 @@ void copy_public_key_info(X509* cert, const X509_ALGOR* algor, const ASN1_BIT_ST
   }
   Asn1ObjectPtr algorithm_copy(OBJ_dup(algorithm));
   void* param_copy = copy_algorithm_parameter(param_type, param);
-  auto* bits_copy =
-      static_cast<unsigned char*>(OPENSSL_memdup(bits, static_cast<size_t>(bits_len)));
+  // Owned here until X509_PUBKEY_set0_param takes them: an OBJECT or a STRING parameter.
+  Asn1ObjectPtr param_object(param_type == V_ASN1_OBJECT ? static_cast<ASN1_OBJECT*>(param_copy)
+                                                         : nullptr);
+  Asn1StringPtr param_string(param_type == V_ASN1_OBJECT ? nullptr
+                                                         : static_cast<ASN1_STRING*>(param_copy));
+  OpenSslBytesPtr bits_copy(
+      static_cast<unsigned char*>(OPENSSL_memdup(bits, static_cast<size_t>(bits_len))));
   const bool param_ok =
       param_copy != nullptr || param_type == V_ASN1_UNDEF || param_type == V_ASN1_NULL;
-  if (!algorithm_copy || !param_ok || bits_copy == nullptr ||
+  if (!algorithm_copy || !param_ok || !bits_copy ||
       X509_PUBKEY_set0_param(X509_get_X509_PUBKEY(cert), algorithm_copy.get(), param_type,
-                             param_copy, bits_copy, bits_len) != 1) {
-    OPENSSL_free(bits_copy);
-    if (param_type == V_ASN1_OBJECT) {
-      ASN1_OBJECT_free(static_cast<ASN1_OBJECT*>(param_copy));
-    } else if (param_copy != nullptr) {
-      ASN1_STRING_free(static_cast<ASN1_STRING*>(param_copy));
-    }
+                             param_copy, bits_copy.get(), bits_len) != 1) {
     throw std::runtime_error("cannot set public key: " + openssl_error());
   }
-  (void)algorithm_copy.release();  // owned by the certificate now, as are param and bits
+  // Owned by the certificate now.
+  (void)algorithm_copy.release();
+  (void)param_object.release();
+  (void)param_string.release();
+  (void)bits_copy.release();
 }
 
 }  // namespace

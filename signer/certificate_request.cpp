@@ -81,15 +81,14 @@ EvpPkeyPtr decode_key(const PKIREPO_SPKI& spki) {
     default:
       break;
   }
-  unsigned char* der = nullptr;
-  const int len = i2d_PKIREPO_SPKI(&spki, &der);
+  unsigned char* der_out = nullptr;
+  const int len = i2d_PKIREPO_SPKI(&spki, &der_out);
+  const OpenSslBytesPtr der(der_out);
   if (len <= 0) {
     return nullptr;
   }
-  const unsigned char* p = der;
-  EvpPkeyPtr key(d2i_PUBKEY(nullptr, &p, len));
-  OPENSSL_free(der);
-  return key;
+  const unsigned char* p = der.get();
+  return EvpPkeyPtr(d2i_PUBKEY(nullptr, &p, len));
 }
 
 // Whether the request asks for its extensions more than one way: more than one extensionRequest
@@ -111,14 +110,13 @@ bool ambiguous_extensions(STACK_OF(X509_ATTRIBUTE) * attributes) {
     if (value == nullptr || value->type != V_ASN1_SEQUENCE) {
       continue;
     }
-    auto* extensions = static_cast<STACK_OF(X509_EXTENSION)*>(
-        ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(X509_EXTENSIONS), value));
+    const X509ExtensionStackPtr extensions(static_cast<STACK_OF(X509_EXTENSION)*>(
+        ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(X509_EXTENSIONS), value)));
     int sans = 0;
-    for (int k = 0; k < sk_X509_EXTENSION_num(extensions); ++k) {
-      X509_EXTENSION* e = sk_X509_EXTENSION_value(extensions, k);
+    for (int k = 0; k < sk_X509_EXTENSION_num(extensions.get()); ++k) {
+      X509_EXTENSION* e = sk_X509_EXTENSION_value(extensions.get(), k);
       sans += OBJ_obj2nid(X509_EXTENSION_get_object(e)) == NID_subject_alt_name ? 1 : 0;
     }
-    sk_X509_EXTENSION_pop_free(extensions, X509_EXTENSION_free);
     if (sans > 1) {
       return true;
     }
@@ -133,19 +131,20 @@ ReqPtr read_request(ByteView data) {
     return parse_exact<PKIREPO_REQ, ReqPtr>(data, d2i_PKIREPO_REQ);
   }
   BioPtr bio = memory_bio(data);
-  unsigned char* der = nullptr;
+  unsigned char* der_out = nullptr;
   long len = 0;
-  char* name = nullptr;
+  char* name_out = nullptr;
   // PEM_STRING_X509_REQ also accepts "NEW CERTIFICATE REQUEST", as PEM_read_bio_X509_REQ does.
-  if (!bio || PEM_bytes_read_bio(&der, &len, &name, PEM_STRING_X509_REQ, bio.get(), nullptr,
-                                 nullptr) != 1) {
+  const int read = bio ? PEM_bytes_read_bio(&der_out, &len, &name_out, PEM_STRING_X509_REQ,
+                                            bio.get(), nullptr, nullptr)
+                       : 0;
+  const OpenSslBytesPtr der(der_out);
+  const OpenSslCharsPtr name(name_out);
+  if (read != 1) {
     return nullptr;
   }
-  ReqPtr req =
-      parse_exact<PKIREPO_REQ, ReqPtr>(ByteView(der, static_cast<size_t>(len)), d2i_PKIREPO_REQ);
-  OPENSSL_free(der);
-  OPENSSL_free(name);
-  return req;
+  return parse_exact<PKIREPO_REQ, ReqPtr>(ByteView(der.get(), static_cast<size_t>(len)),
+                                          d2i_PKIREPO_REQ);
 }
 
 }  // namespace
@@ -208,15 +207,14 @@ X509ExtensionPtr CertificateRequest::subject_alt_name() const {
     if (value == nullptr || value->type != V_ASN1_SEQUENCE) {
       continue;
     }
-    auto* extensions = static_cast<STACK_OF(X509_EXTENSION)*>(
-        ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(X509_EXTENSIONS), value));
-    for (int k = 0; k < sk_X509_EXTENSION_num(extensions); ++k) {
-      X509_EXTENSION* e = sk_X509_EXTENSION_value(extensions, k);
+    const X509ExtensionStackPtr extensions(static_cast<STACK_OF(X509_EXTENSION)*>(
+        ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(X509_EXTENSIONS), value)));
+    for (int k = 0; k < sk_X509_EXTENSION_num(extensions.get()); ++k) {
+      X509_EXTENSION* e = sk_X509_EXTENSION_value(extensions.get(), k);
       if (OBJ_obj2nid(X509_EXTENSION_get_object(e)) == NID_subject_alt_name) {
         san.reset(X509_EXTENSION_dup(e));
       }
     }
-    sk_X509_EXTENSION_pop_free(extensions, X509_EXTENSION_free);
   }
   return san;
 }

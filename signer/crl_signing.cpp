@@ -94,11 +94,11 @@ X509CrlPtr build_crl(const CrlSpec& spec) {
     // Microsoft Next CRL Publish (1.3.6.1.4.1.311.21.4): a Time, non-critical.
     Asn1ObjectPtr oid(OBJ_txt2obj("1.3.6.1.4.1.311.21.4", 1));
     Asn1TimePtr t = make_x509_time(spec.next_publish);
-    unsigned char* der = nullptr;
-    int len = i2d_ASN1_TIME(t.get(), &der);
+    unsigned char* der_out = nullptr;
+    const int len = i2d_ASN1_TIME(t.get(), &der_out);
+    const OpenSslBytesPtr der(der_out);
     Asn1OctetStringPtr value(ASN1_OCTET_STRING_new());
-    bool ok = oid && len > 0 && value && ASN1_OCTET_STRING_set(value.get(), der, len) == 1;
-    OPENSSL_free(der);
+    bool ok = oid && len > 0 && value && ASN1_OCTET_STRING_set(value.get(), der.get(), len) == 1;
     if (!ok) {
       fail("Next CRL Publish");
     }

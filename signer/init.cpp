@@ -58,7 +58,7 @@ ResponderIssue issue_responder_certificate(Session& session, const CaConfig& ca,
   X509NamePtr subject(X509_NAME_dup(X509_get_subject_name(ca_cert)));
   for (int i = X509_NAME_get_index_by_NID(subject.get(), NID_commonName, -1); i >= 0;
        i = X509_NAME_get_index_by_NID(subject.get(), NID_commonName, -1)) {
-    X509_NAME_ENTRY_free(X509_NAME_delete_entry(subject.get(), i));
+    const X509NameEntryPtr removed(X509_NAME_delete_entry(subject.get(), i));
   }
   const std::string cn = ca.id + " OCSP Responder " + rfc3339(session.now()).substr(0, 10);
   X509_NAME_add_entry_by_NID(subject.get(), NID_commonName, MBSTRING_UTF8,

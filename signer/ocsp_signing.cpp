@@ -193,7 +193,7 @@ bool OcspSigningContext::pack_template(ResponseTemplate& t, bool include_signer_
   }
   PKIREPO_OCSP_BASIC& packed = *t.packed;
   ASN1_TYPE_set(packed.tbs_response_data, V_ASN1_SEQUENCE, ASN1_STRING_type_new(V_ASN1_SEQUENCE));
-  X509_ALGOR_free(packed.signature_algorithm);
+  const X509AlgorPtr replaced_algorithm(packed.signature_algorithm);
   packed.signature_algorithm = X509_ALGOR_dup(OCSP_resp_get0_tbs_sigalg(t.basic.get()));
   if (packed.tbs_response_data->value.sequence == nullptr ||
       packed.signature_algorithm == nullptr) {
@@ -206,7 +206,7 @@ bool OcspSigningContext::pack_template(ResponseTemplate& t, bool include_signer_
       return false;
     }
   }
-  ASN1_OBJECT_free(bytes->response_type);
+  const Asn1ObjectPtr replaced_type(bytes->response_type);
   bytes->response_type = OBJ_nid2obj(NID_id_pkix_OCSP_basic);
   if (ASN1_ENUMERATED_set(t.response->response_status, OCSP_RESPONSE_STATUS_SUCCESSFUL) != 1) {
     return false;

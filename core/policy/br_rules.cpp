@@ -84,15 +84,14 @@ std::optional<Finding> check_key_encoding(const X509_ALGOR* algorithm,
         0x04, 0x00, 0x23},
        133},
   };
-  unsigned char* der = nullptr;
-  const int len = i2d_X509_ALGOR(algorithm, &der);
+  unsigned char* der_out = nullptr;
+  const int len = i2d_X509_ALGOR(algorithm, &der_out);
+  const OpenSslBytesPtr der(der_out);
   if (len <= 0 || key_bits == nullptr) {
-    OPENSSL_free(der);
     (void)openssl_error();
     return error("BR 7.1.3.1", "the public key's algorithm identifier cannot be encoded");
   }
-  const Bytes encoded(der, der + len);
-  OPENSSL_free(der);
+  const Bytes encoded(der.get(), der.get() + len);
   const ASN1_OBJECT* oid = nullptr;
   X509_ALGOR_get0(&oid, nullptr, nullptr, algorithm);
   for (const auto& allowed : kAllowed) {

@@ -301,12 +301,11 @@ std::optional<Finding> check_entry(const GENERAL_NAME* gn, const NameRules& rule
 std::optional<std::string> utf8(const X509_NAME_ENTRY* entry) {
   unsigned char* out = nullptr;
   const int len = ASN1_STRING_to_UTF8(&out, X509_NAME_ENTRY_get_data(entry));
+  const OpenSslBytesPtr owned(out);
   if (len < 0) {
     return std::nullopt;
   }
-  std::string text(reinterpret_cast<const char*>(out), static_cast<size_t>(len));
-  OPENSSL_free(out);
-  return text;
+  return std::string(reinterpret_cast<const char*>(out), static_cast<size_t>(len));
 }
 
 std::string attribute_name(const X509_NAME_ENTRY* entry) {

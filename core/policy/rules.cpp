@@ -94,9 +94,8 @@ void check_rsa(const EVP_PKEY* key, std::vector<Finding>& out) {
   // 2^16 + 1 <= e <= 2^256 - 1, e odd.
   if (!BN_is_odd(e.get()) || BN_num_bits(e.get()) > 256 || BN_cmp(e.get(), BN_value_one()) == 0 ||
       BN_num_bits(e.get()) < 17) {
-    char* dec = BN_bn2dec(e.get());
-    std::string es = dec ? dec : "?";
-    OPENSSL_free(dec);
+    OpenSslCharsPtr dec(BN_bn2dec(e.get()));
+    std::string es = dec ? dec.get() : "?";
     out.push_back(error("BR 6.1.6", "RSA public exponent " + es +
                                         " is not an odd number between 2^16+1 and 2^256-1"));
   }
@@ -113,15 +112,14 @@ void check_ec_point(const EVP_PKEY* key, std::vector<Finding>& out) {
 }
 
 bool has_policy(const X509* cert, const char* oid) {
-  auto* policies = static_cast<CERTIFICATEPOLICIES*>(
-      X509_get_ext_d2i(cert, NID_certificate_policies, nullptr, nullptr));
+  CertificatePoliciesPtr policies(static_cast<CERTIFICATEPOLICIES*>(
+      X509_get_ext_d2i(cert, NID_certificate_policies, nullptr, nullptr)));
   bool found = false;
   char text[80];
-  for (int i = 0; !found && i < sk_POLICYINFO_num(policies); ++i) {
-    OBJ_obj2txt(text, sizeof text, sk_POLICYINFO_value(policies, i)->policyid, 1);
+  for (int i = 0; !found && i < sk_POLICYINFO_num(policies.get()); ++i) {
+    OBJ_obj2txt(text, sizeof text, sk_POLICYINFO_value(policies.get(), i)->policyid, 1);
     found = std::strcmp(text, oid) == 0;
   }
-  CERTIFICATEPOLICIES_free(policies);
   return found;
 }
 
@@ -402,12 +400,11 @@ std::vector<Finding> lint_certificate(const X509* cert, const X509* issuer, bool
   uint32_t ex = X509_get_extension_flags(c);
   int crit = 0;
   if (is_ca_type(type)) {
-    BASIC_CONSTRAINTS* bc = static_cast<BASIC_CONSTRAINTS*>(
-        X509_get_ext_d2i(cert, NID_basic_constraints, &crit, nullptr));
+    BasicConstraintsPtr bc(static_cast<BASIC_CONSTRAINTS*>(
+        X509_get_ext_d2i(cert, NID_basic_constraints, &crit, nullptr)));
     if (bc == nullptr || !crit) {
       out.push_back(error("RFC 5280 4.2.1.9", "CA basicConstraints must be present and critical"));
     }
-    BASIC_CONSTRAINTS_free(bc);
     if (!(ex & EXFLAG_KUSAGE) || !(X509_get_key_usage(c) & KU_KEY_CERT_SIGN)) {
       out.push_back(error("RFC 5280 4.2.1.3", "CA keyUsage must assert keyCertSign"));
     }
@@ -419,9 +416,9 @@ std::vector<Finding> lint_certificate(const X509* cert, const X509* issuer, bool
     }
   }
   if (X509_get_ext_by_NID(cert, NID_key_usage, -1) >= 0) {
-    ASN1_BIT_STRING* ku =
-        static_cast<ASN1_BIT_STRING*>(X509_get_ext_d2i(cert, NID_key_usage, &crit, nullptr));
-    ASN1_BIT_STRING_free(ku);
+    // Decoded only for its criticality.
+    Asn1BitStringPtr ku(
+        static_cast<ASN1_BIT_STRING*>(X509_get_ext_d2i(cert, NID_key_usage, &crit, nullptr)));
     if (!crit) {
       out.push_back(error("CPS 7.1.2", "keyUsage must be critical"));
     }
@@ -433,14 +430,13 @@ std::vector<Finding> lint_certificate(const X509* cert, const X509* issuer, bool
       out.push_back(error("Chrome policy 1.4 §4",
                           "TLS certificate asserts EKUs other than serverAuth and clientAuth"));
     }
-    EXTENDED_KEY_USAGE* eku = static_cast<EXTENDED_KEY_USAGE*>(
-        X509_get_ext_d2i(cert, NID_ext_key_usage, nullptr, nullptr));
-    for (int i = 0; eku && i < sk_ASN1_OBJECT_num(eku); ++i) {
-      if (OBJ_obj2nid(sk_ASN1_OBJECT_value(eku, i)) == NID_anyExtendedKeyUsage) {
+    ExtendedKeyUsagePtr eku(static_cast<EXTENDED_KEY_USAGE*>(
+        X509_get_ext_d2i(cert, NID_ext_key_usage, nullptr, nullptr)));
+    for (int i = 0; eku && i < sk_ASN1_OBJECT_num(eku.get()); ++i) {
+      if (OBJ_obj2nid(sk_ASN1_OBJECT_value(eku.get(), i)) == NID_anyExtendedKeyUsage) {
         out.push_back(error("BR 7.1.2", "anyExtendedKeyUsage is not allowed"));
       }
     }
-    EXTENDED_KEY_USAGE_free(eku);
   } else if (type == CertType::subscriber || type == CertType::issuing_ca) {
     out.push_back(warning("BR 7.1.2", "no extendedKeyUsage extension"));
   }

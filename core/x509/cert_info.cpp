@@ -203,10 +203,8 @@ UnixTime not_after(const X509* cert) {
 }
 
 bool has_ocsp_url(const X509* cert) {
-  STACK_OF(OPENSSL_STRING)* urls = X509_get1_ocsp(const_cast<X509*>(cert));
-  const bool any = urls != nullptr && sk_OPENSSL_STRING_num(urls) > 0;
-  X509_email_free(urls);  // OpenSSL's free for X509_get1_ocsp's list
-  return any;
+  const OpenSslStringStackPtr urls(X509_get1_ocsp(const_cast<X509*>(cert)));
+  return urls != nullptr && sk_OPENSSL_STRING_num(urls.get()) > 0;
 }
 
 bool has_crl_distribution_point(const X509* cert) {

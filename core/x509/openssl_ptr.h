@@ -61,6 +61,35 @@ using IssuingDistPointPtr =
     std::unique_ptr<ISSUING_DIST_POINT, OpenSslDeleter<ISSUING_DIST_POINT_free>>;
 
 using ConfPtr = std::unique_ptr<CONF, OpenSslDeleter<NCONF_free>>;
+using CertificatePoliciesPtr =
+    std::unique_ptr<CERTIFICATEPOLICIES, OpenSslDeleter<CERTIFICATEPOLICIES_free>>;
+using BasicConstraintsPtr =
+    std::unique_ptr<BASIC_CONSTRAINTS, OpenSslDeleter<BASIC_CONSTRAINTS_free>>;
+using ExtendedKeyUsagePtr =
+    std::unique_ptr<EXTENDED_KEY_USAGE, OpenSslDeleter<EXTENDED_KEY_USAGE_free>>;
+using X509AlgorPtr = std::unique_ptr<X509_ALGOR, OpenSslDeleter<X509_ALGOR_free>>;
+using X509NameEntryPtr = std::unique_ptr<X509_NAME_ENTRY, OpenSslDeleter<X509_NAME_ENTRY_free>>;
+using Asn1StringPtr = std::unique_ptr<ASN1_STRING, OpenSslDeleter<ASN1_STRING_free>>;
+
+// Buffers OpenSSL allocates for the caller: i2d_* output, BN_bn2dec, ASN1_STRING_to_UTF8,
+// PEM_bytes_read_bio (OPENSSL_free is a macro, hence the functions).
+inline void free_openssl_bytes(unsigned char* p) {
+  OPENSSL_free(p);
+}
+inline void free_openssl_chars(char* p) {
+  OPENSSL_free(p);
+}
+using OpenSslBytesPtr = std::unique_ptr<unsigned char, OpenSslDeleter<free_openssl_bytes>>;
+using OpenSslCharsPtr = std::unique_ptr<char, OpenSslDeleter<free_openssl_chars>>;
+
+inline void free_extension_stack(STACK_OF(X509_EXTENSION) * s) {
+  sk_X509_EXTENSION_pop_free(s, X509_EXTENSION_free);
+}
+using X509ExtensionStackPtr =
+    std::unique_ptr<STACK_OF(X509_EXTENSION), OpenSslDeleter<free_extension_stack>>;
+// X509_get1_ocsp's list of URLs (X509_email_free is OpenSSL's free for it).
+using OpenSslStringStackPtr =
+    std::unique_ptr<STACK_OF(OPENSSL_STRING), OpenSslDeleter<X509_email_free>>;
 
 inline void free_x509_stack(STACK_OF(X509) * s) {
   sk_X509_pop_free(s, X509_free);
