@@ -11,8 +11,11 @@
 //       Base64 of every stored OCSP response, one per line (cfssl ocspserve -responses).
 //   responder_bench responder-cert --store DIR --ca ID --out FILE
 //       The CA's delegated responder certificate as PEM (openssl ocsp -rsigner).
+#include <microhttpd.h>
+#include <netinet/in.h>
 #include <openssl/ocsp.h>
 #include <openssl/rand.h>
+#include <signal.h>
 
 #include <algorithm>
 #include <chrono>
@@ -20,6 +23,7 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <random>
 #include <string>
 #include <vector>
@@ -353,6 +357,65 @@ int responder_cert(int argc, char** argv) {
   return 0;
 }
 
+// The framework's own ceiling: libmicrohttpd with the responder's daemon settings (epoll, a pool
+// of `--threads`, the same connection memory) answering every request with the bytes of
+// `--file`, no lookup, no headers of ours beyond Content-Type. Runs until SIGTERM or SIGINT.
+struct BareReply {
+  std::string body;
+};
+
+MHD_Result bare_access(void* cls, MHD_Connection* connection, const char*, const char*, const char*,
+                       const char*, size_t* upload_size, void** state) {
+  if (*state == nullptr) {  // headers only so far: come back for the body
+    *state = cls;
+    return MHD_YES;
+  }
+  if (*upload_size != 0) {
+    *upload_size = 0;  // the body is read and ignored
+    return MHD_YES;
+  }
+  const auto* reply = static_cast<const BareReply*>(cls);
+  MHD_Response* r = MHD_create_response_from_buffer(
+      reply->body.size(), const_cast<char*>(reply->body.data()), MHD_RESPMEM_PERSISTENT);
+  MHD_add_response_header(r, "Content-Type", "application/ocsp-response");
+  const MHD_Result ret = MHD_queue_response(connection, MHD_HTTP_OK, r);
+  MHD_destroy_response(r);
+  return ret;
+}
+
+int bare_mhd(int argc, char** argv) {
+  BareReply reply;
+  std::ifstream in(arg(argc, argv, "--file"), std::ios::binary);
+  reply.body.assign(std::istreambuf_iterator<char>(in), {});
+  if (reply.body.empty()) {
+    std::fprintf(stderr, "bare-mhd: --file is empty or unreadable\n");
+    return 1;
+  }
+  const int threads = std::stoi(arg(argc, argv, "--threads", "2"));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(std::stoi(arg(argc, argv, "--port"))));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  MHD_Daemon* d = MHD_start_daemon(
+      MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_SUPPRESS_DATE_NO_CLOCK, 0, nullptr,
+      nullptr, &bare_access, &reply, MHD_OPTION_THREAD_POOL_SIZE, threads,
+      MHD_OPTION_CONNECTION_LIMIT, 4096, MHD_OPTION_CONNECTION_MEMORY_LIMIT, size_t{8 * 1024},
+      MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_END);
+  if (d == nullptr) {
+    std::fprintf(stderr, "bare-mhd: cannot listen\n");
+    return 1;
+  }
+  int sig = 0;
+  sigwait(&signals, &sig);
+  MHD_stop_daemon(d);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -367,10 +430,14 @@ int main(int argc, char** argv) {
     if (cmd == "responder-cert") {
       return responder_cert(argc, argv);
     }
+    if (cmd == "bare-mhd") {
+      return bare_mhd(argc, argv);
+    }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "responder_bench: %s\n", e.what());
     return 1;
   }
-  std::fprintf(stderr, "usage: responder_bench latency|dump-responses|responder-cert ...\n");
+  std::fprintf(stderr,
+               "usage: responder_bench latency|dump-responses|responder-cert|bare-mhd ...\n");
   return 2;
 }
