@@ -12,9 +12,7 @@ HealthSnapshot scan_store(const store::Txn& txn, UnixTime now) {
   HealthSnapshot s;
   s.scanned = true;
   s.scanned_at = now;
-  MDB_envinfo info;
-  mdb_env_info(txn.env().handle(), &info);
-  s.txn_id = info.me_last_txnid;
+  s.txn_id = txn.id();  // the snapshot's: the newest commit it sees
   auto consider = [&](UnixTime next_update, auto&& describe) {
     if (next_update <= now) {
       ++s.past_next_update;

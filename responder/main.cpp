@@ -156,10 +156,13 @@ class Scanner {
     auto last = std::chrono::steady_clock::time_point{};
     std::unique_lock lock(mutex_);
     while (!stop_) {
-      MDB_envinfo info;
-      mdb_env_info(env_.handle(), &info);
+      uint64_t committed = 0;  // 0 (never a real id) when it cannot be read: rescan
+      try {
+        committed = env_.last_txn_id();
+      } catch (const std::exception&) {
+      }
       auto now = std::chrono::steady_clock::now();
-      if (info.me_last_txnid != scanned_txn || now - last >= std::chrono::seconds(60) ||
+      if (committed != scanned_txn || now - last >= std::chrono::seconds(60) ||
           last == std::chrono::steady_clock::time_point{}) {
         lock.unlock();
         try {

@@ -41,15 +41,20 @@ int run_export(CommandRunner& runner, const ExportOptions& opt) {
     throw std::runtime_error("--out " + opt.out + ": cannot create " + tmp.string() + ": " +
                              std::strerror(errno));
   }
-  int rc = mdb_env_copyfd2(st.env().handle(), fd, MDB_CP_COMPACT);
-  int sync_rc = rc == 0 ? ::fsync(fd) : 0;
-  int sync_errno = errno;
+  std::string copy_error;
+  try {
+    st.env().copy_compacted(fd);
+    if (::fsync(fd) != 0) {
+      copy_error = std::strerror(errno);
+    }
+  } catch (const store::StoreError& e) {
+    copy_error = e.what();
+  }
   ::close(fd);
-  if (rc != 0 || sync_rc != 0) {
+  if (!copy_error.empty()) {
     std::error_code ec;
     std::filesystem::remove(tmp, ec);
-    throw std::runtime_error("--out " + opt.out + ": copy failed: " +
-                             (rc != 0 ? mdb_strerror(rc) : std::strerror(sync_errno)));
+    throw std::runtime_error("--out " + opt.out + ": copy failed: " + copy_error);
   }
   std::error_code ec;
   std::filesystem::rename(tmp, out, ec);

@@ -32,10 +32,8 @@ RunSummary run_signing(Session& session, const RunOptions& options) {
   {
     store::ReadTxn txn = st.begin_read();
     cas = store::list_cas(txn);
-    MDB_envinfo info;
-    mdb_env_info(st.env().handle(), &info);
     auto last = store::get_meta_u64(txn, "run/txnid");
-    unchanged = last && *last == static_cast<uint64_t>(info.me_last_txnid);
+    unchanged = last && *last == st.env().last_txn_id();
     for (const auto& ca : cas) {
       states.push_back(read_ca_state(txn, ca.id));
     }
@@ -69,7 +67,7 @@ RunSummary run_signing(Session& session, const RunOptions& options) {
   if (wrote) {
     st.transact([&](store::WriteTxn& txn) {
       store::put_meta_u64(txn, "last_run", static_cast<uint64_t>(now));
-      store::put_meta_u64(txn, "run/txnid", static_cast<uint64_t>(mdb_txn_id(txn.handle())));
+      store::put_meta_u64(txn, "run/txnid", txn.id());
     });
   }
   return summary;

@@ -194,6 +194,26 @@ MDB_txn* begin(Env& env, unsigned flags) {
 }
 }  // namespace
 
+uint64_t Env::last_txn_id() const {
+  MDB_envinfo info;
+  const int rc = mdb_env_info(env_, &info);
+  if (rc != 0) {
+    fail(dir_.string() + ": cannot read the store's state", rc);
+  }
+  return static_cast<uint64_t>(info.me_last_txnid);
+}
+
+void Env::copy_compacted(int fd) const {
+  const int rc = mdb_env_copyfd2(env_, fd, MDB_CP_COMPACT);
+  if (rc != 0) {
+    fail(dir_.string() + ": cannot copy the store", rc);
+  }
+}
+
+uint64_t Txn::id() const {
+  return static_cast<uint64_t>(mdb_txn_id(txn_));
+}
+
 ReadTxn::ReadTxn(Env& env) : Txn(env, begin(env, MDB_RDONLY)) {}
 ReadTxn::~ReadTxn() {
   mdb_txn_abort(txn_);

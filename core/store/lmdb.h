@@ -60,6 +60,12 @@ class Env {
   void grow();
   // After another process grew the map (MDB_MAP_RESIZED): adopt its size.
   void adopt_new_size();
+  // The id of the newest committed write transaction, by any process: it changes exactly when
+  // a writer committed. Throws StoreError.
+  [[nodiscard]] uint64_t last_txn_id() const;
+  // A compacted, consistent copy of the whole store written to `fd` (mdb_env_copyfd2), taken
+  // from a read transaction while writers go on. Throws StoreError.
+  void copy_compacted(int fd) const;
 
  private:
   MDB_env* env_ = nullptr;
@@ -76,6 +82,8 @@ class Txn {
   Txn& operator=(const Txn&) = delete;
   [[nodiscard]] MDB_txn* handle() const { return txn_; }
   [[nodiscard]] const Env& env() const { return *env_; }
+  // This transaction's id (a write transaction's is the id it commits as).
+  [[nodiscard]] uint64_t id() const;
   // "Not found" is an ordinary result: nullopt. Other failures throw StoreError.
   [[nodiscard]] std::optional<ByteView> get(Db db, ByteView key) const;
 
