@@ -4,21 +4,34 @@
 #include "publisher/pages.h"
 
 namespace pkirepo::publisher {
+namespace {
+
+std::string audit_title(const AuditMeta& m) {
+  return m.title.empty() ? m.scheme + " audit" : m.title;
+}
+
+// One audit's facts as the audits table and its report page both show them.
+data audit_facts(const AuditMeta& m) {
+  data d = object();
+  d.set("scheme", m.scheme);
+  d.set("auditor", m.auditor);
+  d.set("period_start", m.period_start_text);
+  d.set("period_end", m.period_end_text);
+  d.set("report_date", m.report_date_text);
+  d.set("cas", join(m.cas, ", "));
+  d.set("sample", m.sample);
+  return d;
+}
+
+}  // namespace
 
 void render_audits(PageWriter& w) {
   data rows = list();
   for (const Audit& a : w.source().audits) {
-    data e = object();
     const AuditMeta& m = a.meta;
+    data e = audit_facts(m);
     e.set("id", a.id);
-    e.set("title", m.title.empty() ? m.scheme + " audit" : m.title);
-    e.set("scheme", m.scheme);
-    e.set("auditor", m.auditor);
-    e.set("period_start", m.period_start_text);
-    e.set("period_end", m.period_end_text);
-    e.set("report_date", m.report_date_text);
-    e.set("cas", join(m.cas, ", "));
-    e.set("sample", m.sample);
+    e.set("title", audit_title(m));
     if (a.report_ext == "pdf") {
       w.add_file("audits/" + a.id + ".pdf", std::string(a.report.begin(), a.report.end()));
       e.set("report_href", "audits/" + a.id + ".pdf");
@@ -27,18 +40,10 @@ void render_audits(PageWriter& w) {
       std::string text(a.report.begin(), a.report.end());
       SplitSource s = split_front_matter(text, a.report_where);
       RenderedMarkdown md = w.markdown(s.body, a.report_where, s.body_line);
-      data p = object();
-      p.set("audit_title", m.title.empty() ? m.scheme + " audit" : m.title);
-      p.set("scheme", m.scheme);
-      p.set("auditor", m.auditor);
-      p.set("period_start", m.period_start_text);
-      p.set("period_end", m.period_end_text);
-      p.set("report_date", m.report_date_text);
-      p.set("cas", join(m.cas, ", "));
-      p.set("sample", m.sample);
+      data p = audit_facts(m);
+      p.set("audit_title", audit_title(m));  // "title" is the page's (PageWriter::page)
       p.set("body", md.html);
-      w.page("audits/" + a.id + ".html", m.title.empty() ? m.scheme + " audit" : m.title, "audit",
-             p);
+      w.page("audits/" + a.id + ".html", audit_title(m), "audit", p);
       e.set("report_href", "audits/" + a.id + ".html");
       e.set("report_label", "Report");
     }
