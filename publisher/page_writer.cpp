@@ -45,6 +45,18 @@ data toc_data(const std::vector<TocEntry>& toc) {
   return items;
 }
 
+data audit_facts(const AuditMeta& m) {
+  data d = object();
+  d.set("scheme", m.scheme);
+  d.set("auditor", m.auditor);
+  d.set("period_start", m.period_start_text);
+  d.set("period_end", m.period_end_text);
+  d.set("report_date", m.report_date_text);
+  d.set("cas", join(m.cas, ", "));
+  d.set("sample", m.sample);
+  return d;
+}
+
 PageWriter::PageWriter(const Config& config, const SiteSource& source,
                        const StoreSnapshot& snapshot, const Templates& templates, UnixTime now)
     : config_(config),

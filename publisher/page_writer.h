@@ -31,6 +31,9 @@ void set_opt(data& d, const std::string& key, const std::string& value);
 // The table of contents of a rendered document, levels 1 to 3.
 [[nodiscard]] data toc_data(const std::vector<TocEntry>& toc);
 
+// One audit's facts as the home page, the audits table and a report page show them.
+[[nodiscard]] data audit_facts(const AuditMeta& m);
+
 struct FeedEntry {
   UnixTime when;
   std::string path;

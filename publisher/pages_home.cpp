@@ -46,14 +46,7 @@ void render_home(PageWriter& w) {
   }
   data audits = list();
   for (const Audit& a : w.source().audits) {
-    data e = object();
-    e.set("scheme", a.meta.scheme);
-    e.set("auditor", a.meta.auditor);
-    e.set("period_start", a.meta.period_start_text);
-    e.set("period_end", a.meta.period_end_text);
-    e.set("report_date", a.meta.report_date_text);
-    e.set("sample", a.meta.sample);
-    audits.push_back(e);
+    audits.push_back(audit_facts(a.meta));
   }
   data c = object();
   if (!w.source().intro_markdown.empty()) {

@@ -10,19 +10,6 @@ std::string audit_title(const AuditMeta& m) {
   return m.title.empty() ? m.scheme + " audit" : m.title;
 }
 
-// One audit's facts as the audits table and its report page both show them.
-data audit_facts(const AuditMeta& m) {
-  data d = object();
-  d.set("scheme", m.scheme);
-  d.set("auditor", m.auditor);
-  d.set("period_start", m.period_start_text);
-  d.set("period_end", m.period_end_text);
-  d.set("report_date", m.report_date_text);
-  d.set("cas", join(m.cas, ", "));
-  d.set("sample", m.sample);
-  return d;
-}
-
 }  // namespace
 
 void render_audits(PageWriter& w) {
