@@ -3,6 +3,7 @@
 
 #include "responder/caching.h"
 #include "responder/ocsp_request.h"
+#include "store/meta_keys.h"
 #include "store/store.h"
 
 namespace pkirepo::responder {
@@ -178,7 +179,7 @@ Response Responder::handle_healthz(const Request& req) const {
 
 Response Responder::handle_metrics(const Request& req, const store::Txn& txn) const {
   Metrics::Gauges g;
-  if (auto last_run = store::get_meta_u64(txn, "last_run")) {
+  if (auto last_run = store::get_meta_u64(txn, store::meta::kLastRun)) {
     g.store_age_seconds = static_cast<double>(req.now - static_cast<int64_t>(*last_run));
   }
   HealthSnapshot s = health_.snapshot();

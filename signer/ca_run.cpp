@@ -24,6 +24,7 @@
 #include "signer/run_meta.h"
 #include "signer/worker_pool.h"
 #include "store/freshness.h"
+#include "store/meta_keys.h"
 #include "store/store.h"
 #include "x509/cert_info.h"
 
@@ -143,7 +144,7 @@ class CaRun {
       {
         store::ReadTxn txn = session_.store().begin_read();
         previous = store::get_crl(txn, ca_.record.id, s);
-        auto stored = txn.get(store::Db::meta, as_bytes(crl_set_key(ca_.record.id, s)));
+        auto stored = txn.get(store::Db::meta, as_bytes(store::meta::crl_set(ca_.record.id, s)));
         same_set = stored && std::ranges::equal(*stored, set_hash);
       }
       // A shard that is due and could not be signed: the CA is due again at once, and its

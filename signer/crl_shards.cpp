@@ -8,6 +8,7 @@
 #include "audit/audit_log.h"
 #include "signer/due.h"
 #include "signer/run_meta.h"
+#include "store/meta_keys.h"
 #include "x509/cert_info.h"
 #include "x509/der.h"
 #include "x509/time.h"
@@ -34,7 +35,7 @@ CrlResult sign_crl_shard(Session& session, store::WriteTxn& txn, const CaContext
   const std::string id = ca.record.id;
   CrlResult result;
   auto previous = store::get_crl(txn, id, shard);
-  const std::string number_name = crl_number_key(id, shard);
+  const std::string number_name = store::meta::crl_number(id, shard);
   uint64_t last_number = store::get_meta_u64(txn, number_name).value_or(0);
   if (previous) {
     last_number = std::max(last_number, previous->crl_number);
@@ -70,7 +71,7 @@ CrlResult sign_crl_shard(Session& session, store::WriteTxn& txn, const CaContext
   }
   txn.put(store::Db::crls, store::crl_key(id, shard), store::encode(result.record));
   store::put_meta_u64(txn, number_name, spec.crl_number);
-  txn.put(store::Db::meta, as_bytes(crl_set_key(id, shard)), set_hash);
+  txn.put(store::Db::meta, as_bytes(store::meta::crl_set(id, shard)), set_hash);
   std::string smin;
   std::string smax;
   for (const CrlEntry& e : spec.entries) {

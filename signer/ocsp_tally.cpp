@@ -3,6 +3,7 @@
 
 #include "audit/audit_log.h"
 #include "signer/run_meta.h"
+#include "store/meta_keys.h"
 #include "x509/time.h"
 
 namespace pkirepo::signer {
@@ -69,7 +70,7 @@ json OcspTally::audit_details(const std::string& ca_id, const std::string& signe
 }
 
 void add_progress(store::WriteTxn& txn, const std::string& ca_id, const OcspTally& batch) {
-  const std::string name = ocsp_progress_key(ca_id);
+  const std::string name = store::meta::run_ocsp_progress(ca_id);
   OcspTally total = batch;
   if (auto stored = get_meta_json(txn, name)) {
     total.merge(*stored);
@@ -79,7 +80,7 @@ void add_progress(store::WriteTxn& txn, const std::string& ca_id, const OcspTall
 
 void flush_progress(store::WriteTxn& txn, Session& session, const std::string& ca_id,
                     const std::string& signer_serial, uint64_t signed_this_run) {
-  const std::string name = ocsp_progress_key(ca_id);
+  const std::string name = store::meta::run_ocsp_progress(ca_id);
   auto stored = get_meta_json(txn, name);
   if (!stored) {
     return;

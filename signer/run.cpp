@@ -16,6 +16,7 @@
 #include "signer/due.h"
 #include "signer/run_meta.h"
 #include "signer/worker_pool.h"
+#include "store/meta_keys.h"
 #include "store/store.h"
 
 namespace pkirepo::signer {
@@ -32,7 +33,7 @@ RunSummary run_signing(Session& session, const RunOptions& options) {
   {
     store::ReadTxn txn = st.begin_read();
     cas = store::list_cas(txn);
-    auto last = store::get_meta_u64(txn, "run/txnid");
+    auto last = store::get_meta_u64(txn, store::meta::kRunTxnId);
     unchanged = last && *last == st.env().last_txn_id();
     for (const auto& ca : cas) {
       states.push_back(read_ca_state(txn, ca.id));
@@ -66,8 +67,8 @@ RunSummary run_signing(Session& session, const RunOptions& options) {
   }
   if (wrote) {
     st.transact([&](store::WriteTxn& txn) {
-      store::put_meta_u64(txn, "last_run", static_cast<uint64_t>(now));
-      store::put_meta_u64(txn, "run/txnid", txn.id());
+      store::put_meta_u64(txn, store::meta::kLastRun, static_cast<uint64_t>(now));
+      store::put_meta_u64(txn, store::meta::kRunTxnId, txn.id());
     });
   }
   return summary;

@@ -21,7 +21,7 @@
 // (meta "run/txnid" = LMDB's last transaction id) and no CA's "next due" time has come, no
 // certificate is read at all.
 //
-// Meta keys written here (see core/store/schema.h): "run/txnid", "run/ca/<ca>" (JSON: due,
+// Meta keys written here (named in core/store/meta_keys.h): "run/txnid", "run/ca/<ca>" (JSON: due,
 // earliest_next_update, counts, config hash), "run/ocsp_progress/<ca>" (JSON tally of OCSP
 // responses signed since the CA's last audit record), "crl_number/<ca>/<shard>",
 // "crl_set/<ca>/<shard>" (SHA-256 of the revoked set on the current CRL), "last_run".

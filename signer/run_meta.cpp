@@ -1,38 +1,11 @@
 // What `run` keeps in meta: see run_meta.h.
 #include "signer/run_meta.h"
 
+#include "store/meta_keys.h"
 #include "x509/bytes.h"
 
 namespace pkirepo::signer {
-namespace {
-
 using json = nlohmann::json;
-
-std::string meta_name(std::string_view prefix, std::string_view ca_id) {
-  return std::string(prefix) + std::string(ca_id);
-}
-
-std::string shard_meta(std::string_view prefix, std::string_view ca_id, int shard) {
-  return std::string(prefix) + std::string(ca_id) + "/" + std::to_string(shard);
-}
-
-}  // namespace
-
-std::string ocsp_progress_key(std::string_view ca_id) {
-  return meta_name("run/ocsp_progress/", ca_id);
-}
-
-std::string ca_state_key(std::string_view ca_id) {
-  return meta_name("run/ca/", ca_id);
-}
-
-std::string crl_number_key(std::string_view ca_id, int shard) {
-  return shard_meta("crl_number/", ca_id, shard);
-}
-
-std::string crl_set_key(std::string_view ca_id, int shard) {
-  return shard_meta("crl_set/", ca_id, shard);
-}
 
 std::optional<json> get_meta_json(const store::Txn& txn, const std::string& name) {
   auto v = txn.get(store::Db::meta, as_bytes(name));
@@ -67,7 +40,7 @@ std::string config_hash(const Config& cfg) {
 }
 
 std::optional<CaRunState> read_ca_state(const store::Txn& txn, const std::string& ca_id) {
-  auto j = get_meta_json(txn, ca_state_key(ca_id));
+  auto j = get_meta_json(txn, store::meta::run_ca_state(ca_id));
   if (!j) {
     return std::nullopt;
   }
@@ -81,7 +54,7 @@ std::optional<CaRunState> read_ca_state(const store::Txn& txn, const std::string
 }
 
 void write_ca_state(store::WriteTxn& txn, const std::string& ca_id, const CaRunState& state) {
-  put_meta_json(txn, ca_state_key(ca_id),
+  put_meta_json(txn, store::meta::run_ca_state(ca_id),
                 {{"due", state.due},
                  {"earliest_next_update", state.earliest_next_update},
                  {"responses", state.fresh},

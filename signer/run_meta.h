@@ -1,7 +1,7 @@
-// What `run` keeps in the store's `meta` database between batches and between runs (every key
-// is listed in run.h and core/store/schema.h): the names of its per-CA and per-shard keys, its
-// JSON records, and the per-CA state that lets a no-op run skip a CA without reading any of its
-// certificates. Reads and writes go through the caller's transaction; nothing here commits.
+// What `run` keeps in the store's `meta` database between batches and between runs (the key
+// names are in core/store/meta_keys.h): its JSON records, and the per-CA state that lets a no-op
+// run skip a CA without reading any of its certificates. Reads and writes go through the caller's
+// transaction; nothing here commits.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -14,15 +14,6 @@
 #include "store/store.h"
 
 namespace pkirepo::signer {
-
-// "run/ocsp_progress/<ca>": the OcspTally of responses signed since the CA's last audit record.
-[[nodiscard]] std::string ocsp_progress_key(std::string_view ca_id);
-// "run/ca/<ca>": the CA's CaRunState.
-[[nodiscard]] std::string ca_state_key(std::string_view ca_id);
-// "crl_number/<ca>/<shard>": the last cRLNumber used for the shard.
-[[nodiscard]] std::string crl_number_key(std::string_view ca_id, int shard);
-// "crl_set/<ca>/<shard>": SHA-256 of the revoked set on the shard's current CRL.
-[[nodiscard]] std::string crl_set_key(std::string_view ca_id, int shard);
 
 // The JSON object stored under `name`; nullopt when there is none or it is not a JSON object.
 [[nodiscard]] std::optional<nlohmann::json> get_meta_json(const store::Txn& txn,

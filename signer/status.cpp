@@ -14,6 +14,7 @@
 #include "signer/due.h"
 #include "signer/run_meta.h"
 #include "store/freshness.h"
+#include "store/meta_keys.h"
 #include "store/store.h"
 #include "x509/cert_info.h"
 #include "x509/der.h"
@@ -227,7 +228,7 @@ int run_status(CommandRunner& runner, const StatusOptions& opt) {
         state = "missing";
       } else {
         Sha256Digest set = crl_entry_set_hash(revoked[static_cast<size_t>(s)]);
-        auto stored = txn.get(store::Db::meta, as_bytes(crl_set_key(ca.id, s)));
+        auto stored = txn.get(store::Db::meta, as_bytes(store::meta::crl_set(ca.id, s)));
         jcrl["crl_number"] = crl->crl_number;
         jcrl["this_update"] = rfc3339(crl->this_update);
         jcrl["next_update"] = rfc3339(crl->next_update);

@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "store/meta_keys.h"
 #include "store/schema.h"
 #include "x509/bytes.h"
 
@@ -9,8 +10,6 @@ namespace pkirepo::audit {
 namespace {
 
 const std::string kGenesis(64, '0');
-
-constexpr std::string_view kHeadTime = "audit_head_time";
 
 std::string hash_of(const nlohmann::json& record_without_hash) {
   std::string canonical = record_without_hash.dump();
@@ -27,7 +26,7 @@ std::optional<UnixTime> record_time(const nlohmann::json& record) {
 }
 
 uint64_t stored_count(const store::Txn& txn) {
-  auto c = txn.get(store::Db::meta, as_bytes("audit_count"));
+  auto c = txn.get(store::Db::meta, as_bytes(store::meta::kAuditCount));
   return c ? store::read_be64(*c) : 0;
 }
 
@@ -36,7 +35,8 @@ std::optional<HeadTime> head_time_at(const store::Txn& txn, uint64_t count) {
   if (count == 0) {
     return std::nullopt;
   }
-  if (auto cached = txn.get(store::Db::meta, as_bytes(kHeadTime)); cached && cached->size() == 16) {
+  if (auto cached = txn.get(store::Db::meta, as_bytes(store::meta::kAuditHeadTime));
+      cached && cached->size() == 16) {
     if (store::read_be64(cached->subspan(0, 8)) == count) {
       return HeadTime{count, static_cast<UnixTime>(store::read_be64(cached->subspan(8, 8)))};
     }
@@ -82,7 +82,7 @@ uint64_t append(store::WriteTxn& txn, UnixTime now, std::string_view operator_na
   const uint64_t count = stored_count(txn);
   refuse_if_behind(head_time_at(txn, count), now);
   std::string prev = kGenesis;
-  if (auto h = txn.get(store::Db::meta, as_bytes("audit_head"))) {
+  if (auto h = txn.get(store::Db::meta, as_bytes(store::meta::kAuditHead))) {
     prev = to_hex(*h);
   }
   uint64_t seq = count + 1;
@@ -98,12 +98,12 @@ uint64_t append(store::WriteTxn& txn, UnixTime now, std::string_view operator_na
   txn.put(store::Db::audit, store::audit_key(seq), as_bytes(text));
   Bytes head;
   (void)from_hex(hash, head);
-  txn.put(store::Db::meta, as_bytes("audit_head"), head);
-  txn.put(store::Db::meta, as_bytes("audit_count"), store::be64(seq));
+  txn.put(store::Db::meta, as_bytes(store::meta::kAuditHead), head);
+  txn.put(store::Db::meta, as_bytes(store::meta::kAuditCount), store::be64(seq));
   Bytes head_time = store::be64(seq);
   const Bytes time_be = store::be64(static_cast<uint64_t>(now));
   head_time.insert(head_time.end(), time_be.begin(), time_be.end());
-  txn.put(store::Db::meta, as_bytes(kHeadTime), head_time);
+  txn.put(store::Db::meta, as_bytes(store::meta::kAuditHeadTime), head_time);
   return seq;
 }
 
@@ -172,11 +172,11 @@ VerifyResult verify(const store::Txn& txn) {
 
 Checkpoint checkpoint(const store::Txn& txn) {
   Checkpoint cp;
-  if (auto c = txn.get(store::Db::meta, as_bytes("audit_count"))) {
+  if (auto c = txn.get(store::Db::meta, as_bytes(store::meta::kAuditCount))) {
     cp.count = store::read_be64(*c);
   }
   cp.head_hex = kGenesis;
-  if (auto h = txn.get(store::Db::meta, as_bytes("audit_head"))) {
+  if (auto h = txn.get(store::Db::meta, as_bytes(store::meta::kAuditHead))) {
     cp.head_hex = to_hex(*h);
   }
   return cp;

@@ -148,9 +148,7 @@ Env::~Env() {
 }
 
 void Env::grow() {
-  MDB_envinfo info;
-  mdb_env_info(env_, &info);
-  int rc = mdb_env_set_mapsize(env_, info.me_mapsize * 2);
+  const int rc = mdb_env_set_mapsize(env_, map_size() * 2);
   if (rc != 0) {
     fail(dir_.string() + ": cannot grow the store's map", rc);
   }
@@ -179,28 +177,34 @@ std::optional<ByteView> Txn::get(Db db, ByteView key) const {
   return ByteView(static_cast<const uint8_t*>(v.mv_data), v.mv_size);
 }
 
-namespace {
-MDB_txn* begin(Env& env, unsigned flags) {
+MDB_txn* Txn::begin(Env& env, unsigned flags) {
   MDB_txn* txn = nullptr;
-  int rc = mdb_txn_begin(env.handle(), nullptr, flags, &txn);
+  int rc = mdb_txn_begin(env.env_, nullptr, flags, &txn);
   if (rc == MDB_MAP_RESIZED) {
     env.adopt_new_size();
-    rc = mdb_txn_begin(env.handle(), nullptr, flags, &txn);
+    rc = mdb_txn_begin(env.env_, nullptr, flags, &txn);
   }
   if (rc != 0) {
     fail(env.dir().string() + ": cannot begin transaction", rc);
   }
   return txn;
 }
-}  // namespace
 
-uint64_t Env::last_txn_id() const {
+MDB_envinfo Env::info() const {
   MDB_envinfo info;
   const int rc = mdb_env_info(env_, &info);
   if (rc != 0) {
     fail(dir_.string() + ": cannot read the store's state", rc);
   }
-  return static_cast<uint64_t>(info.me_last_txnid);
+  return info;
+}
+
+uint64_t Env::last_txn_id() const {
+  return static_cast<uint64_t>(info().me_last_txnid);
+}
+
+size_t Env::map_size() const {
+  return info().me_mapsize;
 }
 
 void Env::copy_compacted(int fd) const {
@@ -274,7 +278,7 @@ Cursor::Cursor(const Txn& txn, Db db) : db_(db) {
   if (!txn.env().has(db)) {
     return;  // an empty database: every move finds nothing
   }
-  int rc = mdb_cursor_open(txn.handle(), txn.env().dbi(db), &cursor_);
+  int rc = mdb_cursor_open(txn.txn_, txn.env().dbi(db), &cursor_);
   if (rc != 0) {
     fail(std::string("cursor on ") + db_name(db), rc);
   }

@@ -50,7 +50,6 @@ class Env {
   Env(const Env&) = delete;
   Env& operator=(const Env&) = delete;
 
-  [[nodiscard]] MDB_env* handle() const { return env_; }
   [[nodiscard]] MDB_dbi dbi(Db db) const { return dbis_[static_cast<unsigned>(db)]; }
   // Whether the store has database `db` (always, once a writer opened it).
   [[nodiscard]] bool has(Db db) const { return present_[static_cast<unsigned>(db)]; }
@@ -63,11 +62,15 @@ class Env {
   // The id of the newest committed write transaction, by any process: it changes exactly when
   // a writer committed. Throws StoreError.
   [[nodiscard]] uint64_t last_txn_id() const;
+  // The current size of the memory map in bytes (it grows by doubling). Throws StoreError.
+  [[nodiscard]] size_t map_size() const;
   // A compacted, consistent copy of the whole store written to `fd` (mdb_env_copyfd2), taken
   // from a read transaction while writers go on. Throws StoreError.
   void copy_compacted(int fd) const;
 
  private:
+  friend class Txn;  // the raw handle stays inside this module
+  [[nodiscard]] MDB_envinfo info() const;
   MDB_env* env_ = nullptr;
   MDB_dbi dbis_[static_cast<unsigned>(Db::count_)] = {};
   bool present_[static_cast<unsigned>(Db::count_)] = {};
@@ -80,7 +83,6 @@ class Txn {
  public:
   Txn(const Txn&) = delete;
   Txn& operator=(const Txn&) = delete;
-  [[nodiscard]] MDB_txn* handle() const { return txn_; }
   [[nodiscard]] const Env& env() const { return *env_; }
   // This transaction's id (a write transaction's is the id it commits as).
   [[nodiscard]] uint64_t id() const;
@@ -90,6 +92,9 @@ class Txn {
  protected:
   Txn(Env& env, MDB_txn* txn) : env_(&env), txn_(txn) {}
   ~Txn() = default;
+  // mdb_txn_begin, adopting a map another process grew. Throws StoreError.
+  static MDB_txn* begin(Env& env, unsigned flags);
+  friend class Cursor;
   Env* env_;
   MDB_txn* txn_;
 };
@@ -105,10 +110,10 @@ class ReadTxn : public Txn {
 };
 
 // Aborts in the destructor unless commit() ran: an exception anywhere leaves the store as it
-// was (the brief's "no partial state").
+// was (a failed command leaves no partial state). Only WriteStore (store.h), which holds the
+// signer's lock, can open one: a reader has no way to write, not even by mistake.
 class WriteTxn : public Txn {
  public:
-  explicit WriteTxn(Env& env);
   ~WriteTxn();
   // Throws StoreError (code MDB_MAP_FULL when the map is full; WriteStore grows and retries).
   void put(Db db, ByteView key, ByteView value);
@@ -117,6 +122,8 @@ class WriteTxn : public Txn {
   void commit();
 
  private:
+  friend class WriteStore;
+  explicit WriteTxn(Env& env);
   bool done_ = false;
 };
 

@@ -307,11 +307,6 @@ OcspTail make_ocsp_tail(ByteView bytes) {
   return {id == 0 ? 1 : id, bytes};
 }
 
-std::string ocsp_tail_name(uint64_t id) {
-  const Bytes be = be64(id);
-  return "ocsp_tail/" + to_hex(be);
-}
-
 void encode_into(const OcspRecord& r, const OcspTail* tail, Bytes& out) {
   ByteView head = r.der;
   uint64_t tail_id = 0;

@@ -17,12 +17,7 @@
 //  audit      sequence number (u64 BE, from 1)                       audit record JSON (audit/)
 //  revocations  the certs key of a revoked certificate                RevocationRecord
 //
-// meta keys: "schema_version" (u64 BE), "audit_count" (u64 BE), "audit_head" (32 B SHA-256),
-// "audit_head_time" (u64 BE seq ‖ i64 BE time of the newest audit record: audit/audit_log.h),
-// "crl_number/<ca>/<shard>" (u64 BE, last number used, never reused), "last_run" (i64 BE),
-// "ocsp_tail/<16 hex digits>" (a shared tail: see OcspTail).
-// `run` also keeps "run/txnid" (u64 BE), "run/ca/<ca>" and "run/ocsp_progress/<ca>" (JSON) and
-// "crl_set/<ca>/<shard>" (32 B): see signer/run.h.
+// meta keys and their values: store/meta_keys.h (the only place a meta key is named).
 #pragma once
 
 #include <cstdint>
@@ -94,14 +89,13 @@ struct OcspRecord {
 // The bytes that every response of one delegated responder certificate ends with: that
 // certificate's DER, the last element of BasicOCSPResponse.certs. It is about half of each
 // response, so a record stores only the response's head and the tail's id, and the tail is
-// stored once, in meta under ocsp_tail_name(id). The id is XXH3-64 of the bytes: a tail never
+// stored once, in meta under meta::ocsp_tail(id). The id is XXH3-64 of the bytes: a tail never
 // changes under its name, so readers may cache it.
 struct OcspTail {
   uint64_t id = 0;  // 0: no tail
   ByteView bytes;
 };
 [[nodiscard]] OcspTail make_ocsp_tail(ByteView bytes);  // id never 0 for non-empty bytes
-[[nodiscard]] std::string ocsp_tail_name(uint64_t id);  // "ocsp_tail/<16 hex digits>"
 
 struct CrlRecord {
   uint64_t crl_number = 0;

@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "store/meta_keys.h"
+
 namespace pkirepo::store {
 namespace {
 
@@ -27,7 +29,7 @@ int take_lock(const std::filesystem::path& dir) {
 }
 
 void check_schema(const Txn& txn, const std::filesystem::path& dir) {
-  auto v = txn.get(Db::meta, as_bytes("schema_version"));
+  auto v = txn.get(Db::meta, as_bytes(meta::kSchemaVersion));
   if (v && read_be64(*v) != kSchemaVersion) {
     throw StoreError(dir.string() + ": store schema version " + std::to_string(read_be64(*v)) +
                          " is not " + std::to_string(kSchemaVersion),
@@ -83,8 +85,8 @@ void WriteStore::transact(const std::function<void(WriteTxn&)>& body) {
   for (int attempt = 0;; ++attempt) {
     try {
       WriteTxn txn(env_);
-      if (!txn.get(Db::meta, as_bytes("schema_version"))) {
-        txn.put(Db::meta, as_bytes("schema_version"), be64(kSchemaVersion));
+      if (!txn.get(Db::meta, as_bytes(meta::kSchemaVersion))) {
+        txn.put(Db::meta, as_bytes(meta::kSchemaVersion), be64(kSchemaVersion));
       }
       body(txn);
       txn.commit();
@@ -158,7 +160,7 @@ std::optional<CrlRecord> get_crl(const Txn& txn, std::string_view ca_id, int sha
 }
 
 std::optional<ByteView> get_ocsp_tail(const Txn& txn, uint64_t id) {
-  return txn.get(Db::meta, as_bytes(ocsp_tail_name(id)));
+  return txn.get(Db::meta, as_bytes(meta::ocsp_tail(id)));
 }
 
 std::optional<Bytes> ocsp_der(const Txn& txn, const OcspView& view) {
@@ -185,7 +187,7 @@ std::optional<OcspRecord> get_ocsp(const Txn& txn, ByteView key) {
   std::optional<Bytes> der = ocsp_der(txn, view);
   if (!der) {
     throw StoreError(
-        "ocsp/" + to_hex(key) + ": its tail " + ocsp_tail_name(view.tail_id) + " is missing",
+        "ocsp/" + to_hex(key) + ": its tail " + meta::ocsp_tail(view.tail_id) + " is missing",
         EINVAL);
   }
   return OcspRecord{view.status, view.this_update, view.next_update, std::string(view.etag),
@@ -196,7 +198,7 @@ void put_ocsp_tail(WriteTxn& txn, const OcspTail& tail) {
   if (tail.id == 0) {
     return;  // no tail (the CA signs its own responses)
   }
-  const std::string name = ocsp_tail_name(tail.id);
+  const std::string name = meta::ocsp_tail(tail.id);
   if (auto have = txn.get(Db::meta, as_bytes(name))) {
     if (!std::equal(have->begin(), have->end(), tail.bytes.begin(), tail.bytes.end())) {
       throw StoreError("meta/" + name + ": holds another tail (hash collision)", EEXIST);

@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "store/meta_keys.h"
 #include "support/test_support.h"
 
 using namespace pkirepo;
@@ -84,7 +85,7 @@ TEST_CASE("an OCSP record keeps a shared tail once, and reads back whole", "[sto
   const OcspTail tail = make_ocsp_tail(cert);
   REQUIRE(tail.id != 0);
   CHECK(make_ocsp_tail({}).id == 0);
-  CHECK(ocsp_tail_name(0x0102030405060708ULL) == "ocsp_tail/0102030405060708");
+  CHECK(meta::ocsp_tail(0x0102030405060708ULL) == "ocsp_tail/0102030405060708");
 
   OcspRecord o{CertStatus::revoked, 100, 200, "\"e\"", {0x30, 0x81, 0x01, 2, 3}};
   o.der.insert(o.der.end(), cert.begin(), cert.end());
@@ -286,7 +287,7 @@ TEST_CASE("a new store that never commits leaves nothing behind", "[store]") {
     }
     ReadStore rs(dir / "store");
     ReadTxn txn = rs.begin_read();
-    CHECK(get_meta_u64(txn, "schema_version") == kSchemaVersion);
+    CHECK(get_meta_u64(txn, meta::kSchemaVersion) == kSchemaVersion);
     CHECK(get_meta_u64(txn, "x") == 1u);
   }
   SECTION("an existing store is never removed, even when nothing is committed") {

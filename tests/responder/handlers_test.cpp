@@ -8,6 +8,7 @@
 #include "responder/caching.h"
 #include "responder/ocsp_errors.h"
 #include "responder/responder.h"
+#include "store/meta_keys.h"
 #include "store/store.h"
 #include "support/test_support.h"
 #include "x509/der.h"
@@ -264,7 +265,7 @@ TEST_CASE("OCSP: the stored head and the shared tail make the signed response",
   // Without its tail (World stored this certificate's, delete it) the store is damaged: the
   // answer is internalError, never a truncated response.
   w.store.transact([&](store::WriteTxn& txn) {
-    (void)txn.del(store::Db::meta, as_bytes(store::ocsp_tail_name(tail.id)));
+    (void)txn.del(store::Db::meta, as_bytes(store::meta::ocsp_tail(tail.id)));
   });
   Response broken = w.post(test::make_request(cas().ec, serial, CertIdHash::sha256));
   CHECK(broken.outcome == Outcome::internal_error);
@@ -500,7 +501,8 @@ TEST_CASE("/healthz follows the earliest nextUpdate, /metrics is Prometheus text
   Metrics::Block& b = w.metrics.new_block();
   b.record(Route::ocsp_get, Outcome::good, 3000);
   b.record(Route::ocsp_post, Outcome::stale, 3000);
-  w.store.transact([&](store::WriteTxn& txn) { store::put_meta_u64(txn, "last_run", kT0); });
+  w.store.transact(
+      [&](store::WriteTxn& txn) { store::put_meta_u64(txn, store::meta::kLastRun, kT0); });
   Response m = w.get("/metrics");
   std::string text(m.body.begin(), m.body.end());
   CHECK(m.status == 200);

@@ -6,6 +6,7 @@
 
 #include "run_support.h"
 #include "signer/crl_signing.h"
+#include "store/meta_keys.h"
 #include "x509/der.h"
 #include "x509/key.h"
 
@@ -249,7 +250,7 @@ TEST_CASE("a revoked serial stays revoked when its record says good, and the CRL
       auto rec = store::get_cert(txn, key_id_sha1(tls.get()), s);
       rec->status = store::CertStatus::good;
       store::put_cert(txn, key_id_sha1(tls.get()), s, *rec);
-      store::put_meta_u64(txn, "crl_number/tls/0", 0);
+      store::put_meta_u64(txn, store::meta::crl_number("tls", 0), 0);
     });
   }
   // The revocation index still knows: the run keeps the serial revoked and says so.
