@@ -68,7 +68,7 @@ int populate(int argc, char** argv) {
       rec.der = ca->cert_der;
       if (percent > 0 && rng() % 100 < percent) {
         rec.status = store::CertStatus::revoked;
-        rec.reason = 1;
+        rec.reason = CrlReason::key_compromise;
         rec.revocation_time = *now - 3600;
       }
       records.emplace_back(std::move(serial), std::move(rec));
@@ -110,7 +110,8 @@ int crl(int argc, char** argv) {
   crl_spec.next_update = crl_spec.this_update + 7 * 86400;
   for (size_t i = 0; i < n; ++i) {
     crl_spec.entries.push_back({signer::random_serial(), crl_spec.this_update - 3600,
-                                i % 3 == 0 ? 1 : -1, 0, crl_spec.this_update + 100 * 86400});
+                                i % 3 == 0 ? StatedReason(CrlReason::key_compromise) : std::nullopt,
+                                0, crl_spec.this_update + 100 * 86400});
   }
   auto started = std::chrono::steady_clock::now();
   X509CrlPtr crl = signer::build_crl(crl_spec);

@@ -17,8 +17,8 @@ UnixTime crl_keep_until(const Config& cfg, const store::CertRecord& rec) {
 }
 
 CrlEntry crl_entry(const Config& cfg, ByteView serial, const store::CertRecord& rec) {
-  return CrlEntry{Bytes(serial.begin(), serial.end()), rec.revocation_time,
-                  normal_reason(rec.reason), rec.invalidity_date, crl_keep_until(cfg, rec)};
+  return CrlEntry{Bytes(serial.begin(), serial.end()), rec.revocation_time, rec.reason,
+                  rec.invalidity_date, crl_keep_until(cfg, rec)};
 }
 
 bool apply_revocation_index(store::CertRecord& rec, ByteView index_value) {

@@ -29,14 +29,9 @@ inline constexpr size_t kKeyIdSize = 20;
   return key.subspan(kKeyIdSize);
 }
 
-// A CRLReason as responses state it: unspecified (0) is left out, like no reason (-1).
-[[nodiscard]] inline int normal_reason(int reason) {
-  return reason <= 0 ? -1 : reason;
-}
-
 // What a response says about the certificate of `rec`.
 [[nodiscard]] inline OcspStatus ocsp_status(const store::CertRecord& rec) {
-  return {rec.status, normal_reason(rec.reason), rec.revocation_time};
+  return {rec.status, rec.reason, rec.revocation_time};
 }
 
 // Until when a revoked certificate stays on its CA's CRLs: notAfter plus its profile's

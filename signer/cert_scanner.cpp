@@ -54,27 +54,25 @@ class CertScanner::ForwardLookup {
 
 namespace {
 
-// The reason a stored revoked response states (-1: none), or -2 when it cannot be read.
-int response_reason(const store::Txn& txn, const store::OcspView& view) {
+// Whether the stored revoked response of `view` can be read and states `reason`.
+bool response_states(const store::Txn& txn, const store::OcspView& view, StatedReason reason) {
   const std::optional<Bytes> der = store::ocsp_der(txn, view);
   OcspResponsePtr resp = der ? parse_ocsp_response_der(*der) : nullptr;
   if (!resp) {
-    return -2;
+    return false;
   }
   OcspBasicRespPtr basic(OCSP_response_get1_basic(resp.get()));
   OCSP_SINGLERESP* single = basic ? OCSP_resp_get0(basic.get(), 0) : nullptr;
   if (single == nullptr) {
-    return -2;
+    return false;
   }
-  int reason = -1;
+  int code = -1;
   ASN1_GENERALIZEDTIME* revtime = nullptr;
   ASN1_GENERALIZEDTIME* thisupd = nullptr;
   ASN1_GENERALIZEDTIME* nextupd = nullptr;
-  if (OCSP_single_get0_status(single, &reason, &revtime, &thisupd, &nextupd) !=
-      V_OCSP_CERTSTATUS_REVOKED) {
-    return -2;
-  }
-  return normal_reason(reason);
+  return OCSP_single_get0_status(single, &code, &revtime, &thisupd, &nextupd) ==
+             V_OCSP_CERTSTATUS_REVOKED &&
+         reason_from_code(code) == reason;
 }
 
 }  // namespace
@@ -192,8 +190,7 @@ void CertScanner::visit(const store::Txn& txn, Lookups& responses,
         prev_this_update = view.this_update;
         UnixTime refresh = ocsp_refresh_point(cfg_, view.this_update, view.next_update);
         due = view.status != rec.status || now_ >= refresh ||
-              (rec.status == store::CertStatus::revoked &&
-               response_reason(txn, view) != normal_reason(rec.reason));
+              (rec.status == store::CertStatus::revoked && !response_states(txn, view, rec.reason));
         if (!due) {
           ++fresh;
           next_due = std::min(next_due, refresh);

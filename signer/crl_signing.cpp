@@ -36,9 +36,9 @@ X509RevokedPtr make_entry(const CrlEntry& e) {
     fail("entry revocationDate");
   }
   // RFC 5280 5.3.1, BR 7.2.2: reasonCode non-critical; unspecified is expressed by omission.
-  if (e.reason > 0) {
+  if (e.reason) {
     Asn1EnumeratedPtr reason(ASN1_ENUMERATED_new());
-    if (!reason || ASN1_ENUMERATED_set(reason.get(), e.reason) != 1 ||
+    if (!reason || ASN1_ENUMERATED_set(reason.get(), reason_code(e.reason)) != 1 ||
         X509_REVOKED_add1_ext_i2d(rev.get(), NID_crl_reason, reason.get(), 0, 0) != 1) {
       fail("entry reasonCode");
     }
@@ -134,7 +134,7 @@ Sha256Digest crl_entry_set_hash(std::vector<CrlEntry>& entries) {
     put64(static_cast<int64_t>(e.serial.size()));
     buf.insert(buf.end(), e.serial.begin(), e.serial.end());
     put64(e.revocation_time);
-    put64(e.reason);
+    put64(reason_code(e.reason));
     put64(e.invalidity_date);
   }
   return sha256(buf);

@@ -27,7 +27,7 @@ inline constexpr size_t kMaxCrlBytes = 10 * 1024 * 1024;
 struct CrlEntry {
   Bytes serial;  // magnitude, big-endian
   UnixTime revocation_time = 0;
-  int reason = -1;               // CRLReason; -1 unspecified (extension omitted)
+  StatedReason reason;           // none: the extension is omitted
   UnixTime invalidity_date = 0;  // 0: none
   // The entry leaves the first CRL whose thisUpdate reaches this: the certificate's notAfter
   // plus its profile's crl_retention (cert_records.h crl_keep_until).

@@ -44,7 +44,7 @@ bool FirstResponses::sign(OcspSigningContext& context, ByteView serial, std::vec
     w.key = material_.signer->store_key(h, serial);
     w.serial.assign(serial.begin(), serial.end());
     w.hash = h;
-    w.status = OcspStatus{store::CertStatus::good, -1, 0};
+    w.status = OcspStatus{store::CertStatus::good, std::nullopt, 0};
     w.this_update = times_.this_update;
     w.next_update = times_.next_update;
     store::OcspRecord record;

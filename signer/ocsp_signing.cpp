@@ -143,7 +143,7 @@ OcspBasicRespPtr build_basic(const OcspResponseSigner& signer, EVP_MD_CTX* sign_
     cert_status = V_OCSP_CERTSTATUS_REVOKED;
     revocation_time = make_generalized_time(status.revocation_time);
     // BR 7.3.2: the reason goes in RevokedInfo; "unspecified" is expressed by leaving it out.
-    reason = status.reason < 0 ? OCSP_REVOKED_STATUS_NOSTATUS : status.reason;
+    reason = reason_code(status.reason);
   }
   OcspBasicRespPtr basic(OCSP_BASICRESP_new());
   if (!basic ||

@@ -30,7 +30,7 @@ namespace pkirepo::signer {
 // What one response says about one certificate.
 struct OcspStatus {
   store::CertStatus status = store::CertStatus::good;
-  int reason = -1;  // CRLReason; -1: unspecified (omitted)
+  StatedReason reason;
   UnixTime revocation_time = 0;
 };
 
@@ -124,7 +124,8 @@ class OcspSigningContext {
   EvpMdPtr digest_;          // fetched once: implicit fetches take a lock per call
   EvpMdCtxPtr digest_ctx_;   // fast path: hashes ResponseData, reused
   std::unique_ptr<ResponseTemplate> good_[3];  // by CertIdHash value; empty: general path only
-  std::map<std::pair<CertIdHash, int>, std::unique_ptr<ResponseTemplate>> revoked_;  // by reason
+  std::map<std::pair<CertIdHash, StatedReason>, std::unique_ptr<ResponseTemplate>>
+      revoked_;  // by reason
 };
 
 // RFC 9919 7.2 ETag: the quoted lowercase hex SHA-256 of the complete OCSPResponse.

@@ -68,27 +68,27 @@ RevocationResult record_revocation(Session& session, store::WriteTxn& txn,
                              "was issued by CA " +
                              req.ca_id);
   }
-  auto reason = policy::parse_reason(req.reason);
-  if (!reason) {
+  StatedReason reason;
+  if (!policy::parse_reason(req.reason, reason)) {
     throw std::runtime_error("--reason " + req.reason +
                              ": not an allowed reason (unspecified, keyCompromise, cACompromise, "
                              "affiliationChanged, superseded, cessationOfOperation, "
                              "privilegeWithdrawn; certificateHold is never used, CPS 4.9.13)");
   }
   bool is_ca_cert = rec->profile == "ca";
-  if (!policy::reason_allowed(*reason, is_ca_cert)) {
+  if (!policy::reason_allowed(reason, is_ca_cert)) {
     throw std::runtime_error("--reason " + req.reason + ": not allowed for a " +
                              (is_ca_cert ? "CA" : "subscriber") +
                              " certificate (BR 7.2.2, CCADB 3.2)");
   }
-  if (is_ca_cert && *reason < 0) {
+  if (is_ca_cert && !reason) {
     throw std::runtime_error(
         "--reason unspecified: a revoked CA certificate must carry a "
         "reasonCode (CCADB 3.2)");
   }
   if (rec->status == store::CertStatus::revoked) {
     // BR 4.9.1: the only change allowed after revocation is an upgrade to keyCompromise.
-    if (!(*reason == 1 && rec->reason != 1)) {
+    if (!(reason == CrlReason::key_compromise && rec->reason != CrlReason::key_compromise)) {
       throw std::runtime_error("--serial " + req.serial_hex + ": already revoked (" +
                                policy::reason_name(rec->reason) + " at " +
                                rfc3339(rec->revocation_time) +
@@ -110,7 +110,7 @@ RevocationResult record_revocation(Session& session, store::WriteTxn& txn,
   const UnixTime backdated = revocation_date(session, req, *rec, is_ca_cert);
   bool upgrade = rec->status == store::CertStatus::revoked;
   rec->status = store::CertStatus::revoked;
-  rec->reason = *reason;
+  rec->reason = reason;
   if (!upgrade) {
     rec->revocation_time = session.now();
   }
@@ -127,7 +127,7 @@ RevocationResult record_revocation(Session& session, store::WriteTxn& txn,
                 {{"ca", req.ca_id},
                  {"serial", to_hex(serial)},
                  {"subject", cert ? subject_string(cert.get()) : ""},
-                 {"reason", policy::reason_name(*reason)},
+                 {"reason", policy::reason_name(reason)},
                  {"revocation_time", rfc3339(rec->revocation_time)},
                  {"invalidity_date", invalidity ? rfc3339(invalidity) : ""},
                  {"revocation_date_set", backdated != 0},

@@ -95,18 +95,6 @@ const CaConfig* Config::root_of(const CaConfig& ca) const {
   return cur != nullptr && cur->parent.empty() ? cur : nullptr;
 }
 
-const char* ca_role_name(CaRole r) {
-  switch (r) {
-    case CaRole::root:
-      return "root";
-    case CaRole::intermediate:
-      return "intermediate";
-    case CaRole::issuing:
-      return "issuing";
-  }
-  return "?";
-}
-
 Config parse_config(std::string_view text, const std::filesystem::path& path) {
   const std::string file = path.string();
   toml::table root;
@@ -234,13 +222,7 @@ Config parse_config(std::string_view text, const std::filesystem::path& path) {
       r.fail(r.node("id"), "id", "\"" + c.id + "\" must use only a-z, 0-9, '-', '_' and '.'");
     }
     std::string role = *r.string("role", true);
-    if (role == "root") {
-      c.role = CaRole::root;
-    } else if (role == "intermediate") {
-      c.role = CaRole::intermediate;
-    } else if (role == "issuing") {
-      c.role = CaRole::issuing;
-    } else {
+    if (!parse_ca_role(role, c.role)) {
       r.fail(r.node("role"), "role", "\"" + role + "\" is not root, intermediate or issuing");
     }
     c.parent = r.string("parent").value_or("");

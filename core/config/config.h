@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "config/duration.h"
+#include "x509/ca_role.h"
 
 namespace pkirepo {
 
@@ -18,9 +19,6 @@ class ConfigError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
-
-enum class CaRole { root, intermediate, issuing };
-[[nodiscard]] const char* ca_role_name(CaRole r);
 
 struct KeyConfig {
   std::string algorithm;       // "ec-p384", "rsa-4096", ...

@@ -497,49 +497,59 @@ bool has_errors(const std::vector<Finding>& findings) {
 namespace {
 struct ReasonEntry {
   const char* name;
-  int code;
+  StatedReason reason;
 };
-constexpr std::array<ReasonEntry, 8> kReasons{{{"unspecified", 0},
-                                               {"keyCompromise", 1},
-                                               {"cACompromise", 2},
-                                               {"affiliationChanged", 3},
-                                               {"superseded", 4},
-                                               {"cessationOfOperation", 5},
-                                               {"privilegeWithdrawn", 9},
-                                               {"aACompromise", 10}}};
+// The names revoke accepts, in RFC 5280's spelling. certificateHold and removeFromCRL are left
+// out: no suspension (CPS 4.9.13).
+constexpr std::array<ReasonEntry, 8> kReasons{
+    {{"unspecified", std::nullopt},
+     {"keyCompromise", CrlReason::key_compromise},
+     {"cACompromise", CrlReason::ca_compromise},
+     {"affiliationChanged", CrlReason::affiliation_changed},
+     {"superseded", CrlReason::superseded},
+     {"cessationOfOperation", CrlReason::cessation_of_operation},
+     {"privilegeWithdrawn", CrlReason::privilege_withdrawn},
+     {"aACompromise", CrlReason::aa_compromise}}};
 }  // namespace
 
-std::optional<int> parse_reason(std::string_view name) {
+bool parse_reason(std::string_view name, StatedReason& out) {
   for (const auto& r : kReasons) {
     if (name == r.name) {
-      return r.code == 0 ? -1 : r.code;
+      out = r.reason;
+      return true;
     }
   }
-  return std::nullopt;
+  return false;
 }
 
-const char* reason_name(int code) {
-  if (code < 0) {
-    return "unspecified";
-  }
+const char* reason_name(StatedReason reason) {
   for (const auto& r : kReasons) {
-    if (r.code == code) {
+    if (r.reason == reason) {
       return r.name;
     }
   }
-  return code == 6 ? "certificateHold" : "unknown";
+  switch (*reason) {
+    case CrlReason::certificate_hold:
+      return "certificateHold";
+    case CrlReason::remove_from_crl:
+      return "removeFromCRL";
+    default:
+      return "unknown";
+  }
 }
 
-bool reason_allowed(int code, bool for_ca_certificate) {
-  switch (code) {
-    case -1:
-    case 1:
-    case 3:
-    case 4:
-    case 5:
-    case 9:
+bool reason_allowed(StatedReason reason, bool for_ca_certificate) {
+  if (!reason) {
+    return true;
+  }
+  switch (*reason) {
+    case CrlReason::key_compromise:
+    case CrlReason::affiliation_changed:
+    case CrlReason::superseded:
+    case CrlReason::cessation_of_operation:
+    case CrlReason::privilege_withdrawn:
       return true;
-    case 2:
+    case CrlReason::ca_compromise:
       return for_ca_certificate;
     default:
       return false;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "x509/crl_reason.h"
 #include "x509/openssl_ptr.h"
 #include "x509/time.h"
 
@@ -103,12 +104,12 @@ struct TlsValidityStep {
 
 [[nodiscard]] bool has_errors(const std::vector<Finding>& findings);
 
-// RFC 5280 5.3.1 reason codes by name ("keyCompromise" -> 1). certificateHold and
-// removeFromCRL are not accepted (CPS 4.9.13: no suspension). nullopt for unknown names.
-[[nodiscard]] std::optional<int> parse_reason(std::string_view name);
-[[nodiscard]] const char* reason_name(int code);  // -1 -> "unspecified"
+// RFC 5280 5.3.1 reasons by name ("keyCompromise"; "unspecified" is none stated). false for
+// an unknown name and for certificateHold and removeFromCRL (CPS 4.9.13: no suspension).
+[[nodiscard]] bool parse_reason(std::string_view name, StatedReason& out);
+[[nodiscard]] const char* reason_name(StatedReason reason);  // none -> "unspecified"
 // BR 7.2.2 / CCADB 3.2: reasons allowed for subscriber certificates and, with cACompromise, for
 // CAs.
-[[nodiscard]] bool reason_allowed(int code, bool for_ca_certificate);
+[[nodiscard]] bool reason_allowed(StatedReason reason, bool for_ca_certificate);
 
 }  // namespace pkirepo::policy

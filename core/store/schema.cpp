@@ -223,13 +223,13 @@ bool decode(ByteView data, CaRecord& out) {
 
 namespace {
 
-// A CRLReason in one byte: 0xff for "none given" (-1), as certificate and revocation records
-// store it.
-uint8_t reason_byte(int reason) {
-  return static_cast<uint8_t>(reason < 0 ? 0xff : reason);
+// A CRLReason in one byte, as certificate and revocation records store it: 0xff for none
+// stated. Older records may hold 0 (unspecified), which is also none stated.
+uint8_t reason_byte(StatedReason reason) {
+  return reason ? static_cast<uint8_t>(*reason) : 0xff;
 }
-int reason_of(uint8_t byte) {
-  return byte == 0xff ? -1 : byte;
+StatedReason reason_of(uint8_t byte) {
+  return byte == 0xff ? std::nullopt : reason_from_code(byte);
 }
 
 }  // namespace

@@ -25,17 +25,16 @@
 #include <string>
 #include <string_view>
 
-#include "config/config.h"
 #include "x509/bytes.h"
+#include "x509/ca_role.h"
 #include "x509/cert_info.h"
+#include "x509/crl_reason.h"
 #include "x509/time.h"
 
 namespace pkirepo::store {
 
 inline constexpr uint32_t kSchemaVersion = 1;
 
-// RFC 5280 5.3.1 CRLReason values we use; -1 means "no reason given" (unspecified is
-// expressed by omitting the extension).
 enum class CertStatus : uint8_t { good = 0, revoked = 1 };
 
 struct CaRecord {
@@ -52,7 +51,7 @@ struct CaRecord {
 struct CertRecord {
   std::string ca_id;
   CertStatus status = CertStatus::good;
-  int reason = -1;  // CRLReason when revoked; -1 unspecified
+  StatedReason reason;  // when revoked
   UnixTime revocation_time = 0;
   UnixTime invalidity_date = 0;  // 0: none
   UnixTime not_before = 0;
@@ -74,7 +73,7 @@ struct CertRecord {
 // a bug, a restore of an older record) is answered and listed as revoked, and reported.
 struct RevocationRecord {
   UnixTime revocation_time = 0;
-  int reason = -1;  // CRLReason; -1 none given
+  StatedReason reason;
   UnixTime invalidity_date = 0;
 };
 

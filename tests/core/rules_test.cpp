@@ -134,13 +134,29 @@ TEST_CASE("serial numbers: positive, below 2^159, 64 bits for non-roots", "[poli
 }
 
 TEST_CASE("revocation reasons follow BR 7.2.2 and CCADB 3.2", "[policy]") {
-  CHECK(parse_reason("keyCompromise") == 1);
-  CHECK(parse_reason("unspecified") == -1);
-  CHECK_FALSE(parse_reason("certificateHold"));
-  CHECK_FALSE(parse_reason("removeFromCRL"));
-  CHECK(reason_allowed(1, false));
-  CHECK_FALSE(reason_allowed(2, false));
-  CHECK(reason_allowed(2, true));
-  CHECK_FALSE(reason_allowed(10, false));
-  CHECK(std::string(reason_name(5)) == "cessationOfOperation");
+  StatedReason r;
+  REQUIRE(parse_reason("keyCompromise", r));
+  CHECK(r == CrlReason::key_compromise);
+  REQUIRE(parse_reason("unspecified", r));
+  CHECK_FALSE(r.has_value());  // stated by leaving reasonCode out
+  CHECK_FALSE(parse_reason("certificateHold", r));
+  CHECK_FALSE(parse_reason("removeFromCRL", r));
+  CHECK_FALSE(parse_reason("KeyCompromise", r));
+  CHECK(reason_allowed(CrlReason::key_compromise, false));
+  CHECK(reason_allowed(std::nullopt, false));
+  CHECK_FALSE(reason_allowed(CrlReason::ca_compromise, false));
+  CHECK(reason_allowed(CrlReason::ca_compromise, true));
+  CHECK_FALSE(reason_allowed(CrlReason::aa_compromise, false));
+  CHECK_FALSE(reason_allowed(CrlReason::certificate_hold, true));
+  CHECK(std::string(reason_name(CrlReason::cessation_of_operation)) == "cessationOfOperation");
+  CHECK(std::string(reason_name(std::nullopt)) == "unspecified");
+  CHECK(std::string(reason_name(CrlReason::certificate_hold)) == "certificateHold");
+}
+
+TEST_CASE("a reason code from DER or OpenSSL: unspecified and none are the same", "[policy]") {
+  CHECK_FALSE(reason_from_code(0).has_value());
+  CHECK_FALSE(reason_from_code(-1).has_value());
+  CHECK(reason_from_code(1) == CrlReason::key_compromise);
+  CHECK(reason_code(std::nullopt) == -1);
+  CHECK(reason_code(CrlReason::privilege_withdrawn) == 9);
 }

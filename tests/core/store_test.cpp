@@ -14,7 +14,7 @@ TEST_CASE("records round-trip through their encoding", "[store]") {
   CertRecord c;
   c.ca_id = "tls";
   c.status = CertStatus::revoked;
-  c.reason = 1;
+  c.reason = CrlReason::key_compromise;
   c.revocation_time = 1800000000;
   c.invalidity_date = 1799990000;
   c.not_before = 1790000000;
@@ -27,7 +27,7 @@ TEST_CASE("records round-trip through their encoding", "[store]") {
   REQUIRE(decode(encode(c), back));
   CHECK(back.ca_id == "tls");
   CHECK(back.status == CertStatus::revoked);
-  CHECK(back.reason == 1);
+  CHECK(back.reason == CrlReason::key_compromise);
   CHECK(back.invalidity_date == 1799990000);
   CHECK(back.shard == 7);
   CHECK(back.der == Bytes{1, 2, 3});
@@ -35,10 +35,10 @@ TEST_CASE("records round-trip through their encoding", "[store]") {
   CHECK(back.ocsp_url);
   CHECK(back.crl_dp);
 
-  c.reason = -1;
+  c.reason = std::nullopt;
   c.ocsp_url = false;
   REQUIRE(decode(encode(c), back));
-  CHECK(back.reason == -1);
+  CHECK(!back.reason);
   CHECK_FALSE(back.ocsp_url);
   CHECK(back.crl_dp);
   c.crl_dp = false;
@@ -57,15 +57,15 @@ TEST_CASE("records round-trip through their encoding", "[store]") {
   CHECK(back.crl_dp);
   CHECK(back.der == c.der);
 
-  RevocationRecord r{1800000000, 1, 1799990000};
+  RevocationRecord r{1800000000, CrlReason::key_compromise, 1799990000};
   RevocationRecord rback;
   REQUIRE(decode(encode(r), rback));
   CHECK(rback.revocation_time == 1800000000);
-  CHECK(rback.reason == 1);
+  CHECK(rback.reason == CrlReason::key_compromise);
   CHECK(rback.invalidity_date == 1799990000);
-  r.reason = -1;
+  r.reason = std::nullopt;
   REQUIRE(decode(encode(r), rback));
-  CHECK(rback.reason == -1);
+  CHECK_FALSE(rback.reason);
 
   OcspRecord o{CertStatus::good, 100, 200, "\"abc\"", {9, 8}};
   OcspView v;
@@ -316,7 +316,7 @@ TEST_CASE("a revoked record enters the revocation index, and a later good one do
     CHECK_FALSE(get_revocation(txn, cert_key(issuer, serial)));
   }
   c.status = CertStatus::revoked;
-  c.reason = 4;
+  c.reason = CrlReason::superseded;
   c.revocation_time = 1800000000;
   st.transact([&](WriteTxn& txn) { put_cert(txn, issuer, serial, c); });
   c.status = CertStatus::good;
@@ -324,7 +324,7 @@ TEST_CASE("a revoked record enters the revocation index, and a later good one do
   ReadTxn txn = st.begin_read();
   auto r = get_revocation(txn, cert_key(issuer, serial));
   REQUIRE(r);
-  CHECK(r->reason == 4);
+  CHECK(r->reason == CrlReason::superseded);
   CHECK(r->revocation_time == 1800000000);
 }
 

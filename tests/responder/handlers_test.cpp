@@ -47,7 +47,8 @@ struct World {
     for (const test::FixtureCa* ca : {&cas().ec, &cas().rsa}) {
       test::put_ca(store, *ca);
       test::put_response(store, *ca, kGood, {}, kT0, kNext);
-      test::put_response(store, *ca, kRevoked, {store::CertStatus::revoked, 1, kT0 - 60}, kT0,
+      test::put_response(store, *ca, kRevoked,
+                         {store::CertStatus::revoked, CrlReason::key_compromise, kT0 - 60}, kT0,
                          kNext);
       test::put_response(store, *ca, kStale, {}, kT0 - 5 * 86400, kT0 - 86400);
     }

@@ -96,9 +96,10 @@ store::OcspRecord sign_ocsp(const FixtureCa& ca, ByteView serial, CertIdHash has
   Asn1GeneralizedTimePtr nu = make_generalized_time(next_update);
   Asn1GeneralizedTimePtr rt = make_generalized_time(status.revoked_at);
   bool revoked = status.status == store::CertStatus::revoked;
-  if (OCSP_basic_add1_status(
-          basic.get(), id.get(), revoked ? V_OCSP_CERTSTATUS_REVOKED : V_OCSP_CERTSTATUS_GOOD,
-          status.reason, revoked ? rt.get() : nullptr, tu.get(), nu.get()) == nullptr) {
+  if (OCSP_basic_add1_status(basic.get(), id.get(),
+                             revoked ? V_OCSP_CERTSTATUS_REVOKED : V_OCSP_CERTSTATUS_GOOD,
+                             reason_code(status.reason), revoked ? rt.get() : nullptr, tu.get(),
+                             nu.get()) == nullptr) {
     throw std::runtime_error("OCSP_basic_add1_status failed");
   }
   if (OCSP_basic_sign(basic.get(), ca.responder_cert.get(), ca.responder_key.get(), EVP_sha256(),

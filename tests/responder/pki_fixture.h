@@ -32,7 +32,7 @@ FixtureCa make_fixture_ca(const std::string& id, const std::string& algorithm);
 
 struct SignedStatus {
   store::CertStatus status = store::CertStatus::good;
-  int reason = -1;
+  StatedReason reason;
   UnixTime revoked_at = 0;
 };
 

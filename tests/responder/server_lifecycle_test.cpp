@@ -75,7 +75,8 @@ TEST_CASE("a write is served at once, also after the writer grew the map (MDB_MA
     }
   });
   REQUIRE(store->env().map_size() > map_before);
-  put_response(*store, ca, serial, {store::CertStatus::revoked, 1, now - 30}, now - 30,
+  put_response(*store, ca, serial,
+               {store::CertStatus::revoked, CrlReason::key_compromise, now - 30}, now - 30,
                now + 4 * 86400);
   CHECK(post_status(p, dir, request) == V_OCSP_CERTSTATUS_REVOKED);
   CHECK(post_status(p, dir, make_request(ca, serial, CertIdHash::sha1)) ==

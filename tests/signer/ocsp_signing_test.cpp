@@ -69,9 +69,10 @@ Bytes openssl_response(const Hierarchy& h, CertIdHash hash, ByteView serial, Uni
   const bool revoked = status.status == store::CertStatus::revoked;
   Asn1GeneralizedTimePtr revoked_time =
       revoked ? make_generalized_time(status.revocation_time) : nullptr;
-  REQUIRE(OCSP_basic_add1_status(
-              basic.get(), id.get(), revoked ? V_OCSP_CERTSTATUS_REVOKED : V_OCSP_CERTSTATUS_GOOD,
-              status.reason, revoked_time.get(), this_time.get(), next_time.get()) != nullptr);
+  REQUIRE(OCSP_basic_add1_status(basic.get(), id.get(),
+                                 revoked ? V_OCSP_CERTSTATUS_REVOKED : V_OCSP_CERTSTATUS_GOOD,
+                                 reason_code(status.reason), revoked_time.get(), this_time.get(),
+                                 next_time.get()) != nullptr);
   auto* produced = const_cast<ASN1_GENERALIZEDTIME*>(OCSP_resp_get0_produced_at(basic.get()));
   REQUIRE(ASN1_GENERALIZEDTIME_set(produced, static_cast<time_t>(this_update)) != nullptr);
   REQUIRE(OCSP_basic_sign(basic.get(), h.responder.get(), h.responder_key.get(), EVP_sha256(),
@@ -195,7 +196,7 @@ TEST_CASE("OCSP signing: a revoked response is byte for byte what OCSP_basic_sig
           const UnixTime this_update = kNow + round * 86400 + static_cast<UnixTime>(len) * 67;
           OcspStatus status;
           status.status = store::CertStatus::revoked;
-          status.reason = reason;
+          status.reason = reason_from_code(reason);
           status.revocation_time = (round == 0 ? kNow - 1 : 946684799) - reason * 3661;
           INFO(cert_id_hash_name(hash)
                << " round " << round << " reason " << reason << " serial " << to_hex(serial));
@@ -229,10 +230,10 @@ TEST_CASE("OCSP signing: consecutive responses share no state", "[ocsp_signing]"
   };
   OcspStatus revoked;
   revoked.status = store::CertStatus::revoked;
-  revoked.reason = OCSP_REVOKED_STATUS_KEYCOMPROMISE;
+  revoked.reason = CrlReason::key_compromise;
   revoked.revocation_time = kNow - 600;
   OcspStatus revoked_unspecified = revoked;
-  revoked_unspecified.reason = -1;
+  revoked_unspecified.reason = std::nullopt;
   // A short serial and a long one: the template's serial must be replaced, not patched.
   const std::vector<Case> cases = {
       {CertIdHash::sha1, {}, kNow, random_serial()},
@@ -257,7 +258,7 @@ TEST_CASE("OCSP signing: consecutive responses share no state", "[ocsp_signing]"
     } else {
       CHECK(got.status == V_OCSP_CERTSTATUS_REVOKED);
       CHECK(got.revocation_time == c.status.revocation_time);
-      CHECK(got.reason == (c.status.reason < 0 ? OCSP_REVOKED_STATUS_NOSTATUS : c.status.reason));
+      CHECK(got.reason == reason_code(c.status.reason));
     }
     CHECK(record.status == c.status.status);
   }

@@ -322,7 +322,7 @@ TEST_CASE("CRL safety checks refuse a CRL that goes backwards or is too big", "[
   };
   const UnixTime t = 1'800'000'000;
   const UnixTime not_after = t + 86400 * 30;
-  signer::CrlEntry e{{0x11, 0x22}, t - 10, 1, 0, not_after + 86400};
+  signer::CrlEntry e{{0x11, 0x22}, t - 10, CrlReason::key_compromise, 0, not_after + 86400};
   store::CrlRecord prev = make(5, t, {e});
   auto lookup = [&](ByteView) -> std::optional<UnixTime> { return not_after; };
 

@@ -166,7 +166,7 @@ std::vector<std::string> add_synthetic_certs(const std::filesystem::path& store_
       rec.der = ca->cert_der;
       if (revoke_every != 0 && i % revoke_every == revoke_every - 1) {
         rec.status = store::CertStatus::revoked;
-        rec.reason = 1;
+        rec.reason = CrlReason::key_compromise;
         rec.revocation_time = not_before;
       }
       serials.push_back(to_hex(serial));
