@@ -31,6 +31,8 @@
 #include "responder/ocsp_request.h"
 #include "responder/responder.h"
 #include "store/store.h"
+#include "support/base64.h"
+#include "x509/cert_info.h"
 #include "x509/der.h"
 #include "x509/key.h"
 
@@ -52,10 +54,9 @@ std::string arg(int argc, char** argv, const std::string& name, const std::strin
 X509Ptr synthetic_ca(const std::string& cn, EVP_PKEY* key) {
   X509Ptr cert(X509_new());
   X509_set_version(cert.get(), 2);
-  X509_NAME* name = X509_get_subject_name(cert.get());
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
-                             reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1, 0);
-  X509_set_issuer_name(cert.get(), name);
+  const X509NamePtr name = parse_name("CN=" + cn);
+  X509_set_subject_name(cert.get(), name.get());
+  X509_set_issuer_name(cert.get(), name.get());
   X509_set_pubkey(cert.get(), key);
   X509_gmtime_adj(X509_getm_notBefore(cert.get()), 0);
   X509_gmtime_adj(X509_getm_notAfter(cert.get()), 86400);
@@ -165,14 +166,6 @@ Stats stats(std::vector<double>& ns) {
           sum / static_cast<double>(ns.size()) / 1000};
 }
 
-std::string base64(ByteView data) {
-  std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data.data(),
-                          static_cast<int>(data.size()));
-  out.resize(static_cast<size_t>(n));
-  return out;
-}
-
 int latency(int argc, char** argv) {
   std::filesystem::path dir = arg(argc, argv, "--store", "/tmp/pkirepo-bench-store");
   uint64_t n = std::stoull(arg(argc, argv, "--records", "1000000"));
@@ -213,7 +206,7 @@ int latency(int argc, char** argv) {
                          OCSP_cert_id_new(EVP_sha1(), X509_get_subject_name(cas.certs[c].get()),
                                           X509_get0_pubkey_bitstr(cas.certs[c].get()), s.get()));
     requests.push_back(to_der(req.get()));
-    paths.push_back("/ocsp/" + base64(requests.back()));
+    paths.push_back("/ocsp/" + test::base64(requests.back()));
   }
   store::ReadTxn txn = rs.begin_read();
   txn.reset();
@@ -332,7 +325,7 @@ int dump_responses(int argc, char** argv) {
     store::OcspView v;
     std::optional<Bytes> der;
     if (store::decode_view(c.value(), v) && (der = store::ocsp_der(txn, v))) {
-      out << base64(*der) << "\n";
+      out << test::base64(*der) << "\n";
       ++n;
     }
   }

@@ -18,6 +18,7 @@
 #include "signer/crl_signing.h"
 #include "signer/ocsp_signing.h"
 #include "store/store.h"
+#include "support/synthetic_certs.h"
 #include "x509/cert_info.h"
 #include "x509/der.h"
 #include "x509/key.h"
@@ -25,6 +26,20 @@
 using namespace pkirepo;
 
 namespace {
+
+// A five-year self-signed CA from a fixed moment (no clock in the numbers a bench prints).
+signer::CertSpec self_signed_ca_spec(X509_NAME* subject, EVP_PKEY* key) {
+  signer::CertSpec spec;
+  spec.subject = subject;
+  spec.public_key = key;
+  spec.not_before = 1'800'000'000;
+  spec.not_after = spec.not_before + 5 * 365 * 86400;
+  spec.serial = signer::random_serial();
+  spec.signing_key = key;
+  spec.extensions = {{NID_basic_constraints, "critical,CA:TRUE"},
+                     {NID_subject_key_identifier, "hash"}};
+  return spec;
+}
 
 int populate(int argc, char** argv) {
   if (argc != 7) {
@@ -50,35 +65,20 @@ int populate(int argc, char** argv) {
     std::cerr << ca_id << ": no such CA in the store\n";
     return 1;
   }
-  X509Ptr issuer = parse_cert_der(ca->cert_der);
-  const Sha1Digest key_id = key_id_sha1(issuer.get());
-  const size_t batch = 50000;
   std::mt19937_64 rng(42);
-  for (size_t begin = 0; begin < count; begin += batch) {
-    std::vector<std::pair<Bytes, store::CertRecord>> records;
-    for (size_t i = begin; i < std::min(count, begin + batch); ++i) {
-      Bytes serial = signer::random_serial();
-      store::CertRecord rec;
-      rec.ca_id = ca_id;
-      rec.not_before = *now - 86400;
-      rec.not_after = *now - 86400 + 397 * 86400;
-      rec.issued_at = rec.not_before;
-      rec.profile = "tls-server";
-      rec.shard = 0;
-      rec.der = ca->cert_der;
-      if (percent > 0 && rng() % 100 < percent) {
-        rec.status = store::CertStatus::revoked;
-        rec.reason = CrlReason::key_compromise;
-        rec.revocation_time = *now - 3600;
-      }
-      records.emplace_back(std::move(serial), std::move(rec));
-    }
-    st.transact([&](store::WriteTxn& txn) {
-      for (const auto& [serial, rec] : records) {
-        store::put_cert(txn, key_id, serial, rec);
-      }
-    });
-  }
+  test::put_synthetic_certs(st, *ca, count, 50000,
+                            [&](size_t, const Bytes&, store::CertRecord& rec) {
+                              rec.not_before = *now - 86400;
+                              rec.not_after = *now - 86400 + 397 * 86400;
+                              rec.issued_at = rec.not_before;
+                              rec.profile = "tls-server";
+                              rec.shard = 0;
+                              if (percent > 0 && rng() % 100 < percent) {
+                                rec.status = store::CertStatus::revoked;
+                                rec.reason = CrlReason::key_compromise;
+                                rec.revocation_time = *now - 3600;
+                              }
+                            });
   std::cout << "populated " << count << " certificates under " << ca_id << "\n";
   return 0;
 }
@@ -91,16 +91,10 @@ int crl(int argc, char** argv) {
   const size_t n = std::stoul(argv[2]);
   EvpPkeyPtr key = generate_key("ec-p384");
   X509NamePtr name = parse_name("CN=Bench CRL CA,O=Bench,C=US");
-  signer::CertSpec spec;
-  spec.subject = name.get();
-  spec.public_key = key.get();
-  spec.not_before = 1'800'000'000;
-  spec.not_after = spec.not_before + 5 * 365 * 86400;
-  spec.serial = signer::random_serial();
-  spec.signing_key = key.get();
-  spec.extensions = {{NID_basic_constraints, "critical,CA:TRUE"},
-                     {NID_key_usage, "critical,keyCertSign,cRLSign"},
-                     {NID_subject_key_identifier, "hash"}};
+  signer::CertSpec spec = self_signed_ca_spec(name.get(), key.get());
+  // Its CRLs need cRLSign (RFC 5280 4.2.1.3); in the order the signer writes extensions.
+  spec.extensions.insert(spec.extensions.begin() + 1,
+                         {NID_key_usage, "critical,keyCertSign,cRLSign"});
   X509Ptr ca = signer::build_certificate(spec);
   signer::CrlSpec crl_spec;
   crl_spec.issuer = ca.get();
@@ -130,15 +124,7 @@ int micro(int argc, char** argv) {
   EvpPkeyPtr ca_key = generate_key("ec-p384");
   EvpPkeyPtr key = generate_key(alg);
   X509NamePtr name = parse_name("CN=Bench CA,O=Bench,C=US");
-  signer::CertSpec spec;
-  spec.subject = name.get();
-  spec.public_key = ca_key.get();
-  spec.not_before = 1'800'000'000;
-  spec.not_after = spec.not_before + 5 * 365 * 86400;
-  spec.serial = signer::random_serial();
-  spec.signing_key = ca_key.get();
-  spec.extensions = {{NID_basic_constraints, "critical,CA:TRUE"},
-                     {NID_subject_key_identifier, "hash"}};
+  signer::CertSpec spec = self_signed_ca_spec(name.get(), ca_key.get());
   X509Ptr ca = signer::build_certificate(spec);
   X509NamePtr rname = parse_name("CN=Bench Responder,O=Bench,C=US");
   spec.subject = rname.get();

@@ -2,6 +2,7 @@
 
 #include <toml++/toml.h>
 
+#include <array>
 #include <cstdio>
 #include <ctime>
 #include <set>
@@ -64,52 +65,54 @@ SplitSource split_front_matter(std::string_view text, const std::string& where) 
   throw SiteError(where + ":1: front matter: no closing +++ line");
 }
 
-const char* document_kind_name(DocumentKind k) {
-  switch (k) {
-    case DocumentKind::cps:
-      return "cps";
-    case DocumentKind::cp:
-      return "cp";
-    case DocumentKind::subscriber_agreement:
-      return "subscriber-agreement";
-    case DocumentKind::relying_party_agreement:
-      return "relying-party-agreement";
-    case DocumentKind::privacy:
-      return "privacy";
-    case DocumentKind::terms:
-      return "terms";
-    case DocumentKind::other:
-      return "other";
+namespace {
+
+struct DocumentKindText {
+  DocumentKind kind;
+  const char* name;   // in front matter: kind = "cps"
+  const char* label;  // on the site
+};
+
+// One row a kind, in the enum's order: names, labels, parsing and the error message agree.
+constexpr std::array<DocumentKindText, 7> kDocumentKinds = {{
+    {DocumentKind::cps, "cps", "Certification Practice Statement"},
+    {DocumentKind::cp, "cp", "Certificate Policy"},
+    {DocumentKind::subscriber_agreement, "subscriber-agreement", "Subscriber Agreement"},
+    {DocumentKind::relying_party_agreement, "relying-party-agreement", "Relying Party Agreement"},
+    {DocumentKind::privacy, "privacy", "Privacy Statement"},
+    {DocumentKind::terms, "terms", "Terms of Use"},
+    {DocumentKind::other, "other", "Document"},
+}};
+
+constexpr bool rows_in_enum_order() {
+  for (size_t i = 0; i < kDocumentKinds.size(); ++i) {
+    if (static_cast<size_t>(kDocumentKinds[i].kind) != i) {
+      return false;
+    }
   }
-  return "other";
+  return kDocumentKinds.back().kind == DocumentKind::other;
+}
+static_assert(rows_in_enum_order(), "kDocumentKinds: one row a DocumentKind, in enum order");
+
+const DocumentKindText& text_of(DocumentKind k) {
+  const auto i = static_cast<size_t>(k);
+  return i < kDocumentKinds.size() ? kDocumentKinds[i] : kDocumentKinds.back();
+}
+
+}  // namespace
+
+const char* document_kind_name(DocumentKind k) {
+  return text_of(k).name;
 }
 
 const char* document_kind_label(DocumentKind k) {
-  switch (k) {
-    case DocumentKind::cps:
-      return "Certification Practice Statement";
-    case DocumentKind::cp:
-      return "Certificate Policy";
-    case DocumentKind::subscriber_agreement:
-      return "Subscriber Agreement";
-    case DocumentKind::relying_party_agreement:
-      return "Relying Party Agreement";
-    case DocumentKind::privacy:
-      return "Privacy Statement";
-    case DocumentKind::terms:
-      return "Terms of Use";
-    case DocumentKind::other:
-      return "Document";
-  }
-  return "Document";
+  return text_of(k).label;
 }
 
 std::optional<DocumentKind> parse_document_kind(std::string_view name) {
-  for (DocumentKind k : {DocumentKind::cps, DocumentKind::cp, DocumentKind::subscriber_agreement,
-                         DocumentKind::relying_party_agreement, DocumentKind::privacy,
-                         DocumentKind::terms, DocumentKind::other}) {
-    if (name == document_kind_name(k)) {
-      return k;
+  for (const DocumentKindText& t : kDocumentKinds) {
+    if (name == t.name) {
+      return t.kind;
     }
   }
   return std::nullopt;
@@ -127,10 +130,11 @@ DocumentMeta parse_document_meta(std::string_view toml_text, const std::string& 
   std::string kind = *f.string("kind", true);
   auto k = parse_document_kind(kind);
   if (!k) {
-    f.fail(t.get("kind"), "kind",
-           "\"" + kind +
-               "\" is not one of cps, cp, subscriber-agreement, relying-party-agreement, "
-               "privacy, terms, other");
+    std::string names;
+    for (const DocumentKindText& known : kDocumentKinds) {
+      names += (names.empty() ? "" : ", ") + std::string(known.name);
+    }
+    f.fail(t.get("kind"), "kind", "\"" + kind + "\" is not one of " + names);
   }
   m.kind = *k;
   m.version = *f.string("version", true);

@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "cli/parse_and_run.h"
 #include "cli/unknown_command.h"
 #include "config/config.h"
 #include "publisher/builder.h"
@@ -31,13 +32,7 @@ int main(int argc, char** argv) {
     std::cerr << "pkirepo-publisher: " << *unknown << "\n";
     return 2;
   }
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    int rc = app.exit(e);
-    return rc == 0 ? 0 : 2;
-  }
-  try {
+  return parse_and_run(app, argc, argv, "pkirepo-publisher", [&] {
     const UnixTime now = clock_now();
     const Config config = load_config(config_path);
     publisher::BuildOptions options;
@@ -65,8 +60,5 @@ int main(int argc, char** argv) {
                 << " already up to date\n";
     }
     return 0;
-  } catch (const std::exception& e) {
-    std::cerr << "pkirepo-publisher: " << e.what() << "\n";
-    return 1;
-  }
+  });
 }

@@ -27,6 +27,17 @@ std::vector<fs::directory_entry> entries(const fs::path& dir) {
   return out;
 }
 
+// The regular files of a folder whose names end in `ext`, sorted as entries() sorts.
+std::vector<fs::path> files_in(const fs::path& dir, const std::string& ext) {
+  std::vector<fs::path> out;
+  for (const auto& e : entries(dir)) {
+    if (e.is_regular_file() && e.path().extension() == ext) {
+      out.push_back(e.path());
+    }
+  }
+  return out;
+}
+
 // Slugs become folder names in the site: keep them plain, and off the site's own folders.
 void check_slug(const std::string& slug, const std::string& where) {
   static const std::set<std::string> reserved = {"ca",        "crl",  "audits",
@@ -41,6 +52,13 @@ void check_slug(const std::string& slug, const std::string& where) {
   if (reserved.count(slug)) {
     throw SiteError(where + ": name \"" + slug + "\" is reserved for the site's own pages");
   }
+}
+
+// A file's name without its extension, checked as a slug.
+std::string slug_of(const fs::path& file) {
+  std::string slug = file.stem().string();
+  check_slug(slug, file.string());
+  return slug;
 }
 
 // Reads the files of the site source and hashes each one's path and bytes as it goes: the
@@ -79,6 +97,45 @@ DocumentVersion load_version(SourceReader& reader, const fs::path& file, const s
   return v;
 }
 
+// audits/<id>.toml and the report it names beside it.
+Audit load_audit(SourceReader& reader, const fs::path& file) {
+  Audit audit;
+  audit.id = slug_of(file);
+  audit.where = file.string();
+  audit.meta = parse_audit_meta(reader.text(file), audit.where);
+  if (!audit.meta.report.empty()) {
+    fs::path report = file.parent_path() / audit.meta.report;
+    audit.report_where = report.string();
+    std::string ext = report.extension().string();
+    if (ext == ".pdf" || ext == ".md") {
+      audit.report_ext = ext.substr(1);
+    } else {
+      throw SiteError(audit.where + ": report: \"" + audit.meta.report +
+                      "\" must be a .pdf or .md file");
+    }
+    if (!fs::is_regular_file(report)) {
+      throw SiteError(audit.where + ": report: " + report.string() + " not found");
+    }
+    audit.report = reader.bytes(report);
+  }
+  return audit;
+}
+
+// incidents/<slug>.md: front matter and the report's Markdown.
+Incident load_incident(SourceReader& reader, const fs::path& file) {
+  Incident inc;
+  inc.slug = slug_of(file);
+  inc.where = file.string();
+  SplitSource s = split_front_matter(reader.text(file), inc.where);
+  if (s.front.empty()) {
+    throw SiteError(inc.where + ":1: front matter: missing (+++ title, date, status +++)");
+  }
+  inc.meta = parse_incident_meta(s.front, inc.where, 2);
+  inc.body = std::move(s.body);
+  inc.body_line = s.body_line;
+  return inc;
+}
+
 int kind_rank(DocumentKind k) {
   return static_cast<int>(k);
 }
@@ -101,63 +158,23 @@ SiteSource load_site_source(const fs::path& dir) {
         continue;
       }
       Document d;
-      d.slug = p.stem().string();
-      check_slug(d.slug, where);
+      d.slug = slug_of(p);
       d.versions.push_back(load_version(reader, p, where));
       site.documents.push_back(std::move(d));
     } else if (e.is_directory() && name == "audits") {
-      for (const auto& a : entries(p)) {
-        if (!a.is_regular_file() || a.path().extension() != ".toml") {
-          continue;
-        }
-        Audit audit;
-        audit.id = a.path().stem().string();
-        audit.where = a.path().string();
-        check_slug(audit.id, audit.where);
-        audit.meta = parse_audit_meta(reader.text(a.path()), audit.where);
-        if (!audit.meta.report.empty()) {
-          fs::path report = p / audit.meta.report;
-          audit.report_where = report.string();
-          std::string ext = report.extension().string();
-          if (ext == ".pdf" || ext == ".md") {
-            audit.report_ext = ext.substr(1);
-          } else {
-            throw SiteError(audit.where + ": report: \"" + audit.meta.report +
-                            "\" must be a .pdf or .md file");
-          }
-          if (!fs::is_regular_file(report)) {
-            throw SiteError(audit.where + ": report: " + report.string() + " not found");
-          }
-          audit.report = reader.bytes(report);
-        }
-        site.audits.push_back(std::move(audit));
+      for (const fs::path& f : files_in(p, ".toml")) {
+        site.audits.push_back(load_audit(reader, f));
       }
     } else if (e.is_directory() && name == "incidents") {
-      for (const auto& i : entries(p)) {
-        if (!i.is_regular_file() || i.path().extension() != ".md") {
-          continue;
-        }
-        Incident inc;
-        inc.slug = i.path().stem().string();
-        inc.where = i.path().string();
-        check_slug(inc.slug, inc.where);
-        SplitSource s = split_front_matter(reader.text(i.path()), inc.where);
-        if (s.front.empty()) {
-          throw SiteError(inc.where + ":1: front matter: missing (+++ title, date, status +++)");
-        }
-        inc.meta = parse_incident_meta(s.front, inc.where, 2);
-        inc.body = std::move(s.body);
-        inc.body_line = s.body_line;
-        site.incidents.push_back(std::move(inc));
+      for (const fs::path& f : files_in(p, ".md")) {
+        site.incidents.push_back(load_incident(reader, f));
       }
     } else if (e.is_directory()) {
       Document d;
       d.slug = name;
       check_slug(d.slug, where);
-      for (const auto& f : entries(p)) {
-        if (f.is_regular_file() && f.path().extension() == ".md") {
-          d.versions.push_back(load_version(reader, f.path(), f.path().string()));
-        }
+      for (const fs::path& f : files_in(p, ".md")) {
+        d.versions.push_back(load_version(reader, f, f.string()));
       }
       if (d.versions.empty()) {
         continue;

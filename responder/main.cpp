@@ -17,6 +17,7 @@
 #include <optional>
 #include <thread>
 
+#include "cli/parse_and_run.h"
 #include "config/config.h"
 #include "responder/health.h"
 #include "responder/metrics.h"
@@ -332,16 +333,6 @@ int main(int argc, char** argv) {
   app.add_option("--listen", overrides.listen, "host:port (overrides responder.listen)");
   app.add_option("--threads", overrides.threads, "Worker threads (0: one per core)")
       ->check(CLI::Range(0, 256));
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    int rc = app.exit(e);
-    return rc == 0 ? 0 : 2;
-  }
-  try {
-    return serve(config_path, overrides);
-  } catch (const std::exception& e) {
-    std::cerr << "pkirepo-responder: " << e.what() << "\n";
-    return 1;
-  }
+  return parse_and_run(app, argc, argv, "pkirepo-responder",
+                       [&] { return serve(config_path, overrides); });
 }

@@ -1,6 +1,7 @@
 #include "responder/metrics.h"
 
 #include <cstdio>
+#include <string_view>
 
 namespace pkirepo::responder {
 namespace {
@@ -13,6 +14,21 @@ void append_double(std::string& out, double v) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.9g", v);
   out += buf;
+}
+
+// The HELP and TYPE lines that precede a metric's samples.
+void append_header(std::string& out, std::string_view name, std::string_view type,
+                   std::string_view help) {
+  out.append("# HELP ").append(name).append(" ").append(help).append("\n");
+  out.append("# TYPE ").append(name).append(" ").append(type).append("\n");
+}
+
+// A gauge with one sample and no labels.
+void append_gauge(std::string& out, std::string_view name, std::string_view help, double value) {
+  append_header(out, name, "gauge", help);
+  out.append(name).append(" ");
+  append_double(out, value);
+  out += '\n';
 }
 
 }  // namespace
@@ -63,8 +79,8 @@ void Metrics::render(const Gauges& g, std::string& out) const {
       sum_ns += b.latency_sum_ns.load(std::memory_order_relaxed);
     }
   }
-  out += "# HELP pkirepo_responder_requests_total Requests by route and outcome.\n";
-  out += "# TYPE pkirepo_responder_requests_total counter\n";
+  append_header(out, "pkirepo_responder_requests_total", "counter",
+                "Requests by route and outcome.");
   uint64_t stale = 0;
   for (size_t r = 0; r < kRoutes; ++r) {
     for (size_t o = 0; o < kOutcomes; ++o) {
@@ -83,16 +99,13 @@ void Metrics::render(const Gauges& g, std::string& out) const {
       out += '\n';
     }
   }
-  out +=
-      "# HELP pkirepo_responder_stale_total OCSP requests answered tryLater because the "
-      "stored response's nextUpdate had passed.\n";
-  out += "# TYPE pkirepo_responder_stale_total counter\n";
+  append_header(out, "pkirepo_responder_stale_total", "counter",
+                "OCSP requests answered tryLater because the stored response's nextUpdate had "
+                "passed.");
   out += "pkirepo_responder_stale_total " + std::to_string(stale) + "\n";
 
-  out +=
-      "# HELP pkirepo_responder_request_duration_seconds Time from request to queued "
-      "response.\n";
-  out += "# TYPE pkirepo_responder_request_duration_seconds histogram\n";
+  append_header(out, "pkirepo_responder_request_duration_seconds", "histogram",
+                "Time from request to queued response.");
   uint64_t cumulative = 0;
   for (size_t i = 0; i < buckets.size(); ++i) {
     cumulative += buckets[i];
@@ -108,36 +121,26 @@ void Metrics::render(const Gauges& g, std::string& out) const {
   append_double(out, static_cast<double>(sum_ns) * 1e-9);
   out += "\npkirepo_responder_request_duration_seconds_count " + std::to_string(cumulative) + "\n";
 
-  out +=
-      "# HELP pkirepo_responder_store_age_seconds Seconds since the last signer run "
-      "(-1: none recorded).\n";
-  out += "# TYPE pkirepo_responder_store_age_seconds gauge\n";
-  out += "pkirepo_responder_store_age_seconds ";
-  append_double(out, g.store_age_seconds);
-  out +=
-      "\n# HELP pkirepo_responder_store_records Pre-signed objects in the store at the last "
-      "scan.\n";
-  out += "# TYPE pkirepo_responder_store_records gauge\n";
+  append_gauge(out, "pkirepo_responder_store_age_seconds",
+               "Seconds since the last signer run (-1: none recorded).", g.store_age_seconds);
+  append_header(out, "pkirepo_responder_store_records", "gauge",
+                "Pre-signed objects in the store at the last scan.");
   out += "pkirepo_responder_store_records{kind=\"ocsp\"} " + std::to_string(g.ocsp_records) + "\n";
   out += "pkirepo_responder_store_records{kind=\"crl\"} " + std::to_string(g.crl_records) + "\n";
-  out +=
-      "# HELP pkirepo_responder_expired_ocsp_records OCSP records of expired certificates, "
-      "served until they run out and judged by no freshness check.\n";
-  out += "# TYPE pkirepo_responder_expired_ocsp_records gauge\n";
+  append_header(out, "pkirepo_responder_expired_ocsp_records", "gauge",
+                "OCSP records of expired certificates, served until they run out and judged by "
+                "no freshness check.");
   out += "pkirepo_responder_expired_ocsp_records " + std::to_string(g.expired_ocsp_records) + "\n";
-  out +=
-      "# HELP pkirepo_responder_stale_records Stored objects that must be fresh and are past "
-      "their nextUpdate at the last scan.\n";
-  out += "# TYPE pkirepo_responder_stale_records gauge\n";
+  append_header(out, "pkirepo_responder_stale_records", "gauge",
+                "Stored objects that must be fresh and are past their nextUpdate at the last "
+                "scan.");
   out += "pkirepo_responder_stale_records " + std::to_string(g.records_past_next_update) + "\n";
-  out +=
-      "# HELP pkirepo_responder_earliest_next_update_seconds Seconds until the earliest "
-      "nextUpdate among the objects that must be fresh (negative: passed).\n";
-  out += "# TYPE pkirepo_responder_earliest_next_update_seconds gauge\n";
-  out += "pkirepo_responder_earliest_next_update_seconds ";
-  append_double(out, g.seconds_to_earliest_next_update);
-  out += "\n# HELP pkirepo_responder_store_scanned 1 once the store has been scanned.\n";
-  out += "# TYPE pkirepo_responder_store_scanned gauge\n";
+  append_gauge(out, "pkirepo_responder_earliest_next_update_seconds",
+               "Seconds until the earliest nextUpdate among the objects that must be fresh "
+               "(negative: passed).",
+               g.seconds_to_earliest_next_update);
+  append_header(out, "pkirepo_responder_store_scanned", "gauge",
+                "1 once the store has been scanned.");
   out += std::string("pkirepo_responder_store_scanned ") + (g.scanned ? "1" : "0") + "\n";
 }
 

@@ -1,5 +1,7 @@
 // The [ocsp] table of pkirepo.toml and the BR rules on it (4.9.10, 7.1.2.8): see config.h.
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "config/config_reader.h"
@@ -12,6 +14,19 @@ namespace {
 
 constexpr std::int64_t kHour = 3600;
 constexpr std::int64_t kDay = 86400;
+
+// The mode `name` (the value of `key`) names, of two.
+template <class Mode>
+Mode mode_named(TableReader& r, std::string_view key, const std::string& name,
+                std::pair<const char*, Mode> a, std::pair<const char*, Mode> b) {
+  if (name == a.first) {
+    return a.second;
+  }
+  if (name == b.first) {
+    return b.second;
+  }
+  r.fail(r.node(key), key, "\"" + name + "\" is not " + a.first + " or " + b.first);
+}
 
 }  // namespace
 
@@ -63,14 +78,9 @@ void read_ocsp_table(TableReader& r, Config& cfg) {
       r.fail(r.node("cert_id_hashes"), "cert_id_hashes", "\"" + h + "\" is not sha1 or sha256");
     }
   }
-  std::string signer = r.string("signer").value_or("responder");
-  if (signer == "responder") {
-    o.signer = OcspSigner::responder;
-  } else if (signer == "ca") {
-    o.signer = OcspSigner::ca;
-  } else {
-    r.fail(r.node("signer"), "signer", "\"" + signer + "\" is not responder or ca");
-  }
+  o.signer =
+      mode_named(r, "signer", r.string("signer").value_or("responder"),
+                 std::pair{"responder", OcspSigner::responder}, std::pair{"ca", OcspSigner::ca});
   o.responder_key_algorithm = r.string("responder_key").value_or(o.responder_key_algorithm);
   std::string why;
   if (!is_known_key_algorithm(o.responder_key_algorithm, why)) {
@@ -87,14 +97,8 @@ void read_ocsp_table(TableReader& r, Config& cfg) {
     r.fail(r.node("responder_validity"), "responder_validity",
            "responder certificates are short-lived (BR 7.1.2.8); use at most 398d");
   }
-  std::string nonce = r.string("nonce").value_or("ignore");
-  if (nonce == "ignore") {
-    o.nonce = NonceMode::ignore;
-  } else if (nonce == "sign") {
-    o.nonce = NonceMode::sign;
-  } else {
-    r.fail(r.node("nonce"), "nonce", "\"" + nonce + "\" is not ignore or sign");
-  }
+  o.nonce = mode_named(r, "nonce", r.string("nonce").value_or("ignore"),
+                       std::pair{"ignore", NonceMode::ignore}, std::pair{"sign", NonceMode::sign});
   if (auto d = r.string("responder_key_dir")) {
     o.responder_key_dir = cfg.dir / *d;
   }

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "config/duration.h"
+#include "support/config_snippets.h"
 
 using namespace pkirepo;
 
@@ -136,27 +137,9 @@ TEST_CASE("config errors name file, line and key", "[config]") {
 }
 
 TEST_CASE("a cycle in the CA hierarchy is refused", "[config]") {
-  std::string text = R"([repository]
-name = "T"
-store = "s"
-base_url = "http://x.test"
-
-[[ca]]
-id = "a"
-role = "intermediate"
-parent = "b"
-subject = "CN=A"
-key = { algorithm = "ec-p384", file = "a.pem" }
-validity = "5y"
-
-[[ca]]
-id = "b"
-role = "intermediate"
-parent = "a"
-subject = "CN=B"
-key = { algorithm = "ec-p384", file = "b.pem" }
-validity = "5y"
-)";
+  std::string text = "[repository]\nname = \"T\"\nstore = \"s\"\nbase_url = \"http://x.test\"\n" +
+                     test::ca_toml({.id = "a", .role = "intermediate", .parent = "b", .eku = {}}) +
+                     test::ca_toml({.id = "b", .role = "intermediate", .parent = "a", .eku = {}});
   CHECK_THAT(error_of(text), Catch::Contains("cycle"));
 }
 
@@ -182,60 +165,22 @@ TEST_CASE("a root above a serverAuth profile is TLS-dedicated unless the file sa
   Config mixed = parse_config(text, "pkirepo.toml");
   CHECK_FALSE(mixed.find_ca("root")->tls_dedicated);
 
-  const std::string non_tls = R"([repository]
-name = "T"
-store = "store"
-base_url = "http://pki.example.test/"
-
-[[profile]]
-id = "client"
-validity = "365d"
-eku = ["clientAuth"]
-
-[[ca]]
-id = "root"
-role = "root"
-subject = "CN=Root,O=T,C=US"
-key = { algorithm = "ec-p384", file = "keys/root.pem" }
-validity = "25y"
-
-[[ca]]
-id = "client"
-role = "issuing"
-parent = "root"
-subject = "CN=Client,O=T,C=US"
-key = { algorithm = "ec-p384", file = "keys/client.pem" }
-validity = "6y"
-profiles = ["client"]
-)";
+  // The same hierarchy with no serverAuth anywhere: nothing makes the root TLS-dedicated.
+  std::string non_tls = kBase;
+  for (size_t at = 0; (at = non_tls.find("serverAuth", at)) != std::string::npos;) {
+    non_tls.replace(at, 10, "clientAuth");
+  }
   CHECK_FALSE(parse_config(non_tls, "pkirepo.toml").find_ca("root")->tls_dedicated);
 }
 
 TEST_CASE("status services: CRL-only CAs, short-lived profiles and CRL retention", "[config]") {
-  const std::string extra = R"(
-[[profile]]
-id = "short"
-validity = "7d"
-eku = ["serverAuth"]
-short_lived = true
-
-[[profile]]
-id = "code"
-validity = "365d"
-eku = ["codeSigning"]
-crl_retention = "10y"
-
-[[ca]]
-id = "crl"
-role = "issuing"
-parent = "root"
-subject = "CN=C,O=T,C=US"
-key = { algorithm = "ec-p384", file = "keys/c.pem" }
-validity = "5y"
-profiles = ["tls-server", "short"]
-eku = ["serverAuth"]
-ocsp = false
-)";
+  const std::string extra =
+      test::profile_toml({.id = "short", .validity = "7d", .extra = "short_lived = true\n"}) +
+      test::profile_toml({.id = "code",
+                          .validity = "365d",
+                          .eku = {"codeSigning"},
+                          .extra = "crl_retention = \"10y\"\n"}) +
+      test::ca_toml({.id = "crl", .profiles = {"tls-server", "short"}, .extra = "ocsp = false\n"});
   Config c = parse_config(kBase + extra, "pkirepo.toml");
   CHECK(c.find_ca("tls")->ocsp);
   CHECK_FALSE(c.find_ca("crl")->ocsp);

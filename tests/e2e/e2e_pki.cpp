@@ -1,7 +1,5 @@
 #include "e2e_pki.h"
 
-#include <openssl/evp.h>
-
 #include <cctype>
 #include <ctime>
 #include <fstream>
@@ -9,6 +7,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "support/base64.h"
+#include "support/config_snippets.h"
 #include "x509/bytes.h"
 #include "x509/cert_info.h"
 #include "x509/der.h"
@@ -19,26 +19,17 @@ namespace pkirepo::test {
 namespace {
 
 // Beside the test PKI and its RSA issuing CA: a short-lived profile and a CRL-only CA.
-const std::string kShortLivedAndCrlOnly = R"(
-[[profile]]
-id = "tls-short"
-validity = "7d"
-eku = ["serverAuth", "clientAuth"]
-policy_oids = ["2.23.140.1.2.1"]
-short_lived = true
-
-[[ca]]
-id = "tls-crl"
-role = "issuing"
-parent = "root"
-subject = "CN=Test TLS CRL-only Issuing CA,O=Test,C=US"
-key = { algorithm = "ec-p384", file = "keys/tls-crl.pem" }
-validity = "5y"
-path_len = 0
-profiles = ["tls-server", "tls-short"]
-eku = ["serverAuth", "clientAuth"]
-ocsp = false
-)";
+const std::string kShortLivedAndCrlOnly =
+    profile_toml({.id = "tls-short",
+                  .validity = "7d",
+                  .eku = {"serverAuth", "clientAuth"},
+                  .extra = "policy_oids = [\"2.23.140.1.2.1\"]\nshort_lived = true\n"}) +
+    ca_toml({.id = "tls-crl",
+             .subject = "CN=Test TLS CRL-only Issuing CA,O=Test,C=US",
+             .path_len = 0,
+             .profiles = {"tls-server", "tls-short"},
+             .eku = {"serverAuth", "clientAuth"},
+             .extra = "ocsp = false\n"});
 
 void must(const RunResult& r, const std::string& what) {
   if (r.exit_code != 0) {
@@ -69,39 +60,8 @@ RunResult curl(const std::vector<std::string>& args) {
   return run(argv);
 }
 
-std::string header_value(const std::string& headers, const std::string& name) {
-  std::string lower;
-  for (char c : headers) {
-    lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  std::string key = "\n";
-  for (char c : name) {
-    key += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  key += ":";
-  size_t at = lower.rfind(key);
-  if (at == std::string::npos) {
-    return "";
-  }
-  size_t begin = at + key.size();
-  size_t end = headers.find('\n', begin);
-  std::string value = headers.substr(begin, end == std::string::npos ? end : end - begin);
-  while (!value.empty() && std::isspace(static_cast<unsigned char>(value.back()))) {
-    value.pop_back();
-  }
-  while (!value.empty() && std::isspace(static_cast<unsigned char>(value.front()))) {
-    value.erase(value.begin());
-  }
-  return value;
-}
-
 std::string ocsp_get_path(const std::filesystem::path& request_der) {
-  std::string der = slurp(request_der);
-  std::string b64(4 * ((der.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64.data()),
-                          reinterpret_cast<const unsigned char*>(der.data()),
-                          static_cast<int>(der.size()));
-  b64.resize(static_cast<size_t>(n));
+  const std::string b64 = base64(as_bytes(slurp(request_der)));
   std::string out;
   static const char kHex[] = "0123456789ABCDEF";
   for (char c : b64) {

@@ -79,9 +79,6 @@ class E2ePki {
 [[nodiscard]] bool contains(const std::string& haystack, const std::string& needle);
 // curl -sS --max-time 10 ARGS (no shell).
 RunResult curl(const std::vector<std::string>& args);
-// The value of an HTTP response header in `headers` (curl -D output), case-insensitive name;
-// the last one when the output holds several responses. Empty when absent.
-[[nodiscard]] std::string header_value(const std::string& headers, const std::string& name);
 // The path of a GET OCSP request for `request_der`: base64 (RFC 4648 §4), URL-encoded.
 [[nodiscard]] std::string ocsp_get_path(const std::filesystem::path& request_der);
 

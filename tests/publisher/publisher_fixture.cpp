@@ -14,91 +14,12 @@ namespace {
 
 std::string config_text(const fs::path& store, const fs::path& keys, const fs::path& site_source,
                         const std::string& extra_site_keys) {
-  return R"([repository]
-name = "Example PKI"
-store = ")" +
-         store.string() + R"("
-base_url = "http://pki.example.test"
-passphrase_env = "PKIREPO_TEST_PASSPHRASE"
-
-[[profile]]
-id = "tls-server"
-validity = "47d"
-eku = ["serverAuth", "clientAuth"]
-policy_oids = ["2.23.140.1.2.1"]
-
-[[profile]]
-id = "client-auth"
-validity = "365d"
-eku = ["clientAuth"]
-
-[[profile]]
-id = "code-signing"
-validity = "365d"
-eku = ["codeSigning"]
-
-[[profile]]
-id = "tls-short"
-validity = "2d"
-eku = ["serverAuth", "clientAuth"]
-short_lived = true
-
-[[profile]]
-id = "test-short"
-validity = "1d"
-eku = ["clientAuth"]
-
-[[ca]]
-id = "root-2026"
-role = "root"
-subject = "CN=Example Root CA 2026,O=Example,C=US"
-key = { algorithm = "ec-p384", file = ")" +
-         (keys / "root-2026.pem").string() + R"(" }
-validity = "25y"
-# A private hierarchy that mixes TLS, client and code signing: not for a root program.
-tls_dedicated = false
-
-[[ca]]
-id = "int-2026"
-role = "intermediate"
-parent = "root-2026"
-subject = "CN=Example Intermediate CA 2026,O=Example,C=US"
-key = { algorithm = "ec-p384", file = ")" +
-         (keys / "int-2026.pem").string() + R"(" }
-validity = "10y"
-path_len = 1
-
-[[ca]]
-id = "tls-ec-2026"
-role = "issuing"
-parent = "int-2026"
-subject = "CN=Example TLS ECC Issuing CA 2026,O=Example,C=US"
-key = { algorithm = "ec-p384", file = ")" +
-         (keys / "tls-ec-2026.pem").string() + R"(" }
-validity = "5y"
-path_len = 0
-profiles = ["tls-server", "tls-short", "client-auth", "test-short"]
-eku = ["serverAuth", "clientAuth"]
-
-[[ca]]
-id = "code-rsa-2026"
-role = "issuing"
-parent = "int-2026"
-subject = "CN=Example Code Signing Issuing CA RSA 2026,O=Example,C=US"
-key = { algorithm = "rsa-4096", file = ")" +
-         (keys / "code-rsa-2026.pem").string() + R"(" }
-validity = "5y"
-path_len = 0
-profiles = ["code-signing"]
-eku = ["codeSigning"]
-
-[site]
-source = ")" +
-         site_source.string() + R"("
-templates = ")" +
-         (source_dir() / "site-templates").string() + R"("
-output = "public"
-)" + extra_site_keys;
+  return fixture("publisher-pki.toml",
+                 {{"STORE", store.string()},
+                  {"KEYS", keys.string()},
+                  {"SITE_SOURCE", site_source.string()},
+                  {"TEMPLATES", (source_dir() / "site-templates").string()}}) +
+         extra_site_keys;
 }
 
 std::string issue(const DemoPki& pki, const std::string& profile, const std::string& ca,

@@ -12,6 +12,7 @@
 #include "publisher/markdown.h"
 #include "publisher/site_output.h"
 #include "publisher/word_diff.h"
+#include "support/config_snippets.h"
 #include "support/test_support.h"
 #include "x509/der.h"
 
@@ -213,14 +214,12 @@ TEST_CASE("escaping: a CA subject with markup shows as text on every page", "[pu
 name = "Name <i>with</i> markup & more"
 store = "store"
 base_url = "http://pki.example.test"
-
-[[ca]]
-id = "root"
-role = "root"
-subject = "CN=Root,C=US"
-key = { algorithm = "ec-p384", file = "keys/root.pem" }
-validity = "20y"
-)",
+)" + test::ca_toml({.id = "root",
+                    .role = "root",
+                    .parent = "",
+                    .subject = "CN=Root,C=US",
+                    .validity = "20y",
+                    .eku = {}}),
                                "pkirepo.toml");
   StoreSnapshot snap;
   CaEntry ca;

@@ -6,41 +6,23 @@
 #include <thread>
 
 #include "store/store.h"
+#include "support/config_snippets.h"
 #include "x509/cert_info.h"
 #include "x509/der.h"
 
 namespace pkirepo::test {
 
-DailyRepo::DailyRepo() {
-  config = write_demo_config(dir.path(), R"(
-[[profile]]
-id = "tls-short"
-validity = "2d"
-eku = ["serverAuth"]
-
-[[profile]]
-id = "tls-week"
-validity = "7d"
-eku = ["serverAuth"]
-
-[[profile]]
-id = "tls-ephemeral"
-validity = "2d"
-eku = ["serverAuth"]
-short_lived = true
-
-[[ca]]
-id = "crl-only"
-role = "issuing"
-parent = "root"
-subject = "CN=Test CRL-only Issuing CA,O=Test,C=US"
-key = { algorithm = "ec-p384", file = "keys/crl-only.pem" }
-validity = "5y"
-path_len = 0
-profiles = ["tls-server"]
-eku = ["serverAuth", "clientAuth"]
-ocsp = false
-)");
+DailyRepo::DailyRepo()
+    : DemoRepo(
+          profile_toml({.id = "tls-short", .validity = "2d"}) +
+          profile_toml({.id = "tls-week", .validity = "7d"}) +
+          profile_toml({.id = "tls-ephemeral", .validity = "2d", .extra = "short_lived = true\n"}) +
+          ca_toml({.id = "crl-only",
+                   .subject = "CN=Test CRL-only Issuing CA,O=Test,C=US",
+                   .path_len = 0,
+                   .profiles = {"tls-server"},
+                   .eku = {"serverAuth", "clientAuth"},
+                   .extra = "ocsp = false\n"})) {
   // The demo config's issuing CA issues under tls-server only: add the short profiles.
   std::ifstream in(config);
   std::string text((std::istreambuf_iterator<char>(in)), {});

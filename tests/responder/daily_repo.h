@@ -16,11 +16,7 @@
 
 namespace pkirepo::test {
 
-struct DailyRepo {
-  TempDir dir;
-  std::filesystem::path config;
-  std::map<std::string, std::string> env = signer_env();
-
+struct DailyRepo : DemoRepo {
   DailyRepo();
   // pkirepo-signer -c CONFIG --operator cron ARGS at `at`.
   RunResult signer(std::vector<std::string> args, UnixTime at);

@@ -134,14 +134,6 @@ Bytes make_request(const FixtureCa& ca, const std::vector<Bytes>& serials, CertI
   return to_der(req.get());
 }
 
-std::string base64(ByteView data) {
-  std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data.data(),
-                          static_cast<int>(data.size()));
-  out.resize(static_cast<size_t>(n));
-  return out;
-}
-
 void put_ca(store::WriteStore& store, const FixtureCa& ca) {
   store::CaRecord r;
   r.id = ca.id;

@@ -9,6 +9,7 @@
 
 #include "store/schema.h"
 #include "store/store.h"
+#include "support/base64.h"
 #include "x509/bytes.h"
 #include "x509/cert_info.h"
 #include "x509/openssl_ptr.h"
@@ -48,9 +49,6 @@ inline Bytes make_request(const FixtureCa& ca, ByteView serial, CertIdHash hash,
                           size_t nonce_len = 0) {
   return make_request(ca, std::vector<Bytes>{Bytes(serial.begin(), serial.end())}, hash, nonce_len);
 }
-
-// RFC 4648 §4 base64 with padding.
-std::string base64(ByteView data);
 
 // Puts `ca` into the `cas` database and responses for `serials` (both hashes) into `ocsp`.
 void put_ca(store::WriteStore& store, const FixtureCa& ca);

@@ -99,25 +99,6 @@ bool contains(const std::string& s, const std::string& needle) {
   return s.find(needle) != std::string::npos;
 }
 
-std::string header_value(const std::string& headers, const std::string& name) {
-  std::string lower_headers = headers;
-  for (char& c : lower_headers) {
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  std::string key = "\n";
-  for (char c : name) {
-    key += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  key += ": ";
-  size_t at = lower_headers.find(key);
-  if (at == std::string::npos) {
-    return "";
-  }
-  size_t start = at + key.size();
-  size_t end = headers.find("\r\n", start);
-  return headers.substr(start, end - start);
-}
-
 }  // namespace
 
 TEST_CASE(

@@ -31,6 +31,7 @@
 #include "pki_fixture.h"
 #include "responder_process.h"
 #include "store/store.h"
+#include "support/config_snippets.h"
 #include "x509/cert_info.h"
 #include "x509/der.h"
 #include "x509/time.h"
@@ -179,18 +180,11 @@ bool expired_since(const std::map<std::string, Issued>& issued, UnixTime from, U
 void add_rotated_ca(const std::filesystem::path& config) {
   std::ifstream in(config);
   std::string text((std::istreambuf_iterator<char>(in)), {});
-  text += R"(
-[[ca]]
-id = "tls-2027"
-role = "issuing"
-parent = "root"
-subject = "CN=Test TLS Issuing CA 2027,O=Test,C=US"
-key = { algorithm = "ec-p384", file = "keys/tls-2027.pem" }
-validity = "5y"
-path_len = 0
-profiles = ["tls-server", "tls-short", "tls-week", "tls-ephemeral"]
-eku = ["serverAuth", "clientAuth"]
-)";
+  text += ca_toml({.id = "tls-2027",
+                   .subject = "CN=Test TLS Issuing CA 2027,O=Test,C=US",
+                   .path_len = 0,
+                   .profiles = {"tls-server", "tls-short", "tls-week", "tls-ephemeral"},
+                   .eku = {"serverAuth", "clientAuth"}});
   write_text(config, text);
 }
 

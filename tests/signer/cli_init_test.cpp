@@ -3,33 +3,12 @@
 #include <catch2/catch.hpp>
 
 #include "cli_support.h"
+#include "support/config_snippets.h"
 #include "x509/cert_info.h"
 #include "x509/der.h"
 
 using namespace pkirepo;
 using namespace pkirepo::test;
-
-namespace {
-std::string export_ca_pem(const TestPki& pki, const std::string& id) {
-  store::ReadStore st(pki.dir / "store");
-  store::ReadTxn txn = st.begin_read();
-  auto rec = store::get_ca(txn, id);
-  REQUIRE(rec);
-  X509Ptr c = parse_cert_der(rec->cert_der);
-  std::filesystem::path p = pki.dir / (id + ".pem");
-  write_text(p, to_pem(c.get()));
-  return p.string();
-}
-std::string export_responder_pem(const TestPki& pki, const std::string& id) {
-  store::ReadStore st(pki.dir / "store");
-  store::ReadTxn txn = st.begin_read();
-  auto rec = store::get_ca(txn, id);
-  X509Ptr c = parse_cert_der(rec->responder_cert_der);
-  std::filesystem::path p = pki.dir / (id + "-ocsp.pem");
-  write_text(p, to_pem(c.get()));
-  return p.string();
-}
-}  // namespace
 
 TEST_CASE("init creates the hierarchy, openssl verifies it and sees the profile",
           "[signer][init]") {
@@ -47,8 +26,8 @@ TEST_CASE("init creates the hierarchy, openssl verifies it and sees the profile"
   std::string key_text = read_text_file(pki.dir / "keys/tls.pem");
   CHECK_THAT(key_text, Catch::Contains("BEGIN ENCRYPTED PRIVATE KEY"));
 
-  std::string root = export_ca_pem(pki, "root");
-  std::string tls = export_ca_pem(pki, "tls");
+  std::string root = pki.ca_pem("root");
+  std::string tls = pki.ca_pem("tls");
   auto v = run({"openssl", "verify", "-CAfile", root, tls});
   CHECK(v.exit_code == 0);
 
@@ -60,7 +39,7 @@ TEST_CASE("init creates the hierarchy, openssl verifies it and sees the profile"
   CHECK_THAT(text.out, Catch::Contains("TLS Web Server Authentication"));
 
   // The delegated responder certificate is shaped as BR 7.1.2.8 asks.
-  std::string resp = export_responder_pem(pki, "tls");
+  std::string resp = pki.responder_pem("tls");
   auto rt = run({"openssl", "x509", "-in", resp, "-noout", "-text"});
   CHECK_THAT(rt.out, Catch::Contains("OCSP Signing"));
   CHECK_THAT(rt.out, Catch::Contains("OCSP No Check"));
@@ -91,17 +70,11 @@ TEST_CASE("init twice refuses, a new CA in the config is added alone", "[signer]
   CHECK_THAT(again.err, Catch::Contains("already initialized"));
   CHECK(snapshot(pki.dir / "store") == before);
 
-  write_text(pki.config, read_text_file(pki.config) + R"(
-[[ca]]
-id = "tls2"
-role = "issuing"
-parent = "root"
-subject = "CN=Test TLS Issuing CA 2,O=Test,C=US"
-key = { algorithm = "rsa-4096", file = "keys/tls2.pem" }
-validity = "5y"
-profiles = ["tls-server"]
-eku = ["serverAuth"]
-)");
+  write_text(pki.config, read_text_file(pki.config) +
+                             ca_toml({.id = "tls2",
+                                      .subject = "CN=Test TLS Issuing CA 2,O=Test,C=US",
+                                      .algorithm = "rsa-4096",
+                                      .profiles = {"tls-server"}}));
   auto add = pki.signer({"init"});
   INFO(add.err);
   CHECK(add.exit_code == 0);

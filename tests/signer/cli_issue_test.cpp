@@ -9,15 +9,6 @@ using namespace pkirepo::test;
 
 namespace {
 
-std::string ca_pem(const TestPki& pki, const std::string& id) {
-  store::ReadStore st(pki.dir / "store");
-  store::ReadTxn txn = st.begin_read();
-  X509Ptr c = parse_cert_der(store::get_ca(txn, id)->cert_der);
-  std::filesystem::path p = pki.dir / (id + ".pem");
-  write_text(p, to_pem(c.get()));
-  return p.string();
-}
-
 // The store minus the audit trail: what a refused request must leave untouched.
 StoreSnapshot without_audit(StoreSnapshot s) {
   s.erase("audit");
@@ -26,10 +17,6 @@ StoreSnapshot without_audit(StoreSnapshot s) {
   const std::string head_time = "audit_head_time";  // the newest record's seq and time
   s["meta"].erase(Bytes(head_time.begin(), head_time.end()));
   return s;
-}
-
-size_t audit_count(const TestPki& pki) {
-  return snapshot(pki.dir / "store")["audit"].size();
 }
 
 }  // namespace
@@ -43,8 +30,8 @@ TEST_CASE("issue: a P-256 and an RSA-2048 CSR become verifiable certificates", "
     auto r = pki.signer({"issue", "--profile", "tls-server", "--csr", csr.string(), "--out", out});
     INFO(r.err);
     REQUIRE(r.exit_code == 0);
-    auto v = run({"openssl", "verify", "-CAfile", ca_pem(pki, "root"), "-untrusted",
-                  ca_pem(pki, "tls"), out});
+    auto v = run(
+        {"openssl", "verify", "-CAfile", pki.ca_pem("root"), "-untrusted", pki.ca_pem("tls"), out});
     INFO(v.out + v.err);
     CHECK(v.exit_code == 0);
     auto text = run({"openssl", "x509", "-in", out, "-noout", "-text"});
@@ -67,7 +54,7 @@ TEST_CASE("issue: a P-256 and an RSA-2048 CSR become verifiable certificates", "
     // 16-byte serial, positive.
     X509Ptr cert = parse_cert_any(read_file(out));
     CHECK(serial_bytes(cert.get()).size() == 16);
-    CHECK(pki.signer({"lint", "--issuer", ca_pem(pki, "tls"), out}).exit_code == 0);
+    CHECK(pki.signer({"lint", "--issuer", pki.ca_pem("tls"), out}).exit_code == 0);
   }
   auto list = pki.signer({"list", "--ca", "tls"});
   CHECK(list.exit_code == 0);
@@ -115,7 +102,7 @@ TEST_CASE("issue refusals change nothing but the rejection's audit record", "[si
                          pki.csr("a.example.com", "rsa-1024").string()});
     CHECK(r.exit_code == 1);
     CHECK_THAT(r.err, Catch::Contains("CPS 6.1.5"));
-    CHECK(audit_count(pki) == base_audit + 1);
+    CHECK(pki.records("audit") == base_audit + 1);
   }
   SECTION("CSR with a broken signature") {
     auto csr = pki.csr("b.example.com");
@@ -126,7 +113,7 @@ TEST_CASE("issue refusals change nothing but the rejection's audit record", "[si
     auto r = pki.signer({"issue", "--profile", "tls-server", "--csr", csr.string()});
     CHECK(r.exit_code == 1);
     CHECK_THAT(r.err, Catch::Contains("signature does not verify"));
-    CHECK(audit_count(pki) == base_audit + 1);
+    CHECK(pki.records("audit") == base_audit + 1);
   }
   SECTION("garbage file") {
     write_text(pki.dir / "garbage.csr", std::string(300, '\x17'));
@@ -134,14 +121,14 @@ TEST_CASE("issue refusals change nothing but the rejection's audit record", "[si
         {"issue", "--profile", "tls-server", "--csr", (pki.dir / "garbage.csr").string()});
     CHECK(r.exit_code == 1);
     CHECK_THAT(r.err, Catch::Contains("not a certificate signing request"));
-    CHECK(audit_count(pki) == base_audit + 1);
+    CHECK(pki.records("audit") == base_audit + 1);
   }
   SECTION("Ed25519 CSR (neither a BR key encoding nor in the CPS key table)") {
     auto r = pki.signer({"issue", "--profile", "tls-server", "--csr",
                          pki.csr("e.example.com", "ed25519").string()});
     CHECK(r.exit_code == 1);
     CHECK_THAT(r.err, Catch::Contains("algorithm ED25519 is not one the BRs allow"));
-    CHECK(audit_count(pki) == base_audit + 1);
+    CHECK(pki.records("audit") == base_audit + 1);
   }
   SECTION("CSR without CN") {
     EvpPkeyPtr key = make_key("ec-p256");
@@ -155,20 +142,20 @@ TEST_CASE("issue refusals change nothing but the rejection's audit record", "[si
         pki.signer({"issue", "--profile", "tls-server", "--csr", (pki.dir / "nocn.csr").string()});
     CHECK(r.exit_code == 1);
     CHECK_THAT(r.err, Catch::Contains("no CN"));
-    CHECK(audit_count(pki) == base_audit + 1);
+    CHECK(pki.records("audit") == base_audit + 1);
   }
   SECTION("unknown profile: a command error, store untouched") {
     auto r = pki.signer({"issue", "--profile", "nope", "--csr", pki.csr("c.example.com").string()});
     CHECK(r.exit_code == 1);
     CHECK_THAT(r.err, Catch::Contains("--profile nope: unknown profile"));
-    CHECK(audit_count(pki) == base_audit);
+    CHECK(pki.records("audit") == base_audit);
   }
   SECTION("unknown CA") {
     auto r = pki.signer({"issue", "--profile", "tls-server", "--ca", "nope", "--csr",
                          pki.csr("d.example.com").string()});
     CHECK(r.exit_code == 1);
     CHECK_THAT(r.err, Catch::Contains("--ca nope: unknown CA"));
-    CHECK(audit_count(pki) == base_audit);
+    CHECK(pki.records("audit") == base_audit);
   }
   SECTION("wrong passphrase") {
     pki.env["PKIREPO_TEST_PASSPHRASE"] = "not the passphrase";
@@ -176,7 +163,7 @@ TEST_CASE("issue refusals change nothing but the rejection's audit record", "[si
         {"issue", "--profile", "tls-server", "--csr", pki.csr("f.example.com").string()});
     CHECK(r.exit_code == 1);
     CHECK_THAT(r.err, Catch::Contains("keys/tls.pem: wrong passphrase"));
-    CHECK(audit_count(pki) == base_audit);
+    CHECK(pki.records("audit") == base_audit);
   }
   // Whatever was refused, certificates and CAs are exactly as before.
   CHECK(without_audit(snapshot(pki.dir / "store")) == without_audit(base));

@@ -2,6 +2,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_support.h"
+#include "support/config_snippets.h"
 
 using namespace pkirepo;
 using namespace pkirepo::test;
@@ -107,32 +108,23 @@ TEST_CASE("revoke --revocation-date backdates a code signing revocation and noth
           "[signer][revoke][time]") {
   // A non-TLS hierarchy beside the test PKI's TLS root, with a code signing profile that
   // allows a revocationDate before the revocation (Code Signing BRs 4.9.1).
-  TestPki pki(R"(
-[[profile]]
-id = "code-signing"
-validity = "365d"
-eku = ["codeSigning"]
-backdated_revocation = true
-
-[[ca]]
-id = "code-root"
-role = "root"
-subject = "CN=Test Code Root,O=Test,C=US"
-key = { algorithm = "ec-p384", file = "keys/code-root.pem" }
-validity = "20y"
-tls_dedicated = false
-
-[[ca]]
-id = "code"
-role = "issuing"
-parent = "code-root"
-subject = "CN=Test Code Signing CA,O=Test,C=US"
-key = { algorithm = "ec-p384", file = "keys/code.pem" }
-validity = "5y"
-path_len = 0
-profiles = ["code-signing"]
-eku = ["codeSigning"]
-)");
+  TestPki pki(profile_toml({.id = "code-signing",
+                            .validity = "365d",
+                            .eku = {"codeSigning"},
+                            .extra = "backdated_revocation = true\n"}) +
+              ca_toml({.id = "code-root",
+                       .role = "root",
+                       .parent = "",
+                       .subject = "CN=Test Code Root,O=Test,C=US",
+                       .validity = "20y",
+                       .eku = {},
+                       .extra = "tls_dedicated = false\n"}) +
+              ca_toml({.id = "code",
+                       .parent = "code-root",
+                       .subject = "CN=Test Code Signing CA,O=Test,C=US",
+                       .path_len = 0,
+                       .profiles = {"code-signing"},
+                       .eku = {"codeSigning"}}));
   REQUIRE(pki.signer({"init"}).exit_code == 0);
   const std::string tls_serial = issue_one(pki, "tls.example.com");
   auto issued = pki.signer({"issue", "--profile", "code-signing", "--csr",

@@ -1,11 +1,9 @@
 #include "cli_support.h"
 
+#include "run_support.h"
 #include "x509/der.h"
 
 namespace pkirepo::test {
-
-TestPki::TestPki(const std::string& extra_config)
-    : config(write_demo_config(dir.path(), extra_config)) {}
 
 RunResult TestPki::signer(std::vector<std::string> args) const {
   args.insert(args.begin(),
@@ -21,6 +19,18 @@ std::filesystem::path TestPki::csr(const std::string& name, const std::string& a
   std::filesystem::path p = dir / ("csr/" + name + ".csr");
   write_text(p, to_pem(req.get()));
   return p;
+}
+
+size_t TestPki::records(const std::string& db) const {
+  return snapshot(dir / "store")[db].size();
+}
+
+std::string TestPki::ca_pem(const std::string& ca_id) const {
+  return write_ca_pem(dir / "store", ca_id, CaCert::ca, dir / (ca_id + ".pem"));
+}
+
+std::string TestPki::responder_pem(const std::string& ca_id) const {
+  return write_ca_pem(dir / "store", ca_id, CaCert::responder, dir / (ca_id + "-ocsp.pem"));
 }
 
 StoreSnapshot snapshot(const std::filesystem::path& store_dir) {

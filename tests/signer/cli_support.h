@@ -11,16 +11,18 @@
 
 namespace pkirepo::test {
 
-struct TestPki {
-  TempDir dir;
-  std::filesystem::path config;
-  std::map<std::string, std::string> env = signer_env();
-
-  explicit TestPki(const std::string& extra_config = "");
+struct TestPki : DemoRepo {
+  explicit TestPki(const std::string& extra_config = "") : DemoRepo(extra_config) {}
   RunResult signer(std::vector<std::string> args) const;
   // Writes a CSR made with `algorithm` and returns its path.
   std::filesystem::path csr(const std::string& name, const std::string& algorithm = "ec-p256",
                             const std::vector<std::string>& dns = {}) const;  // empty: the CN
+  // How many records the store's database `db` ("audit", "certs", ...) holds.
+  size_t records(const std::string& db) const;
+  // Writes the CA's certificate / current responder certificate from the store as PEM into
+  // the test's folder; returns the path.
+  std::string ca_pem(const std::string& ca_id) const;
+  std::string responder_pem(const std::string& ca_id) const;
 };
 
 // Every key/value of the certs, cas and audit databases (and meta), for before/after checks.

@@ -22,8 +22,6 @@
 #include "run_support.h"
 #include "x509/der.h"
 
-extern char** environ;
-
 using namespace pkirepo;
 using namespace pkirepo::test;
 
@@ -33,38 +31,16 @@ namespace {
 pid_t spawn_signer(const RunRepo& repo, const std::vector<std::string>& args, UnixTime at) {
   std::vector<std::string> argv{binary("pkirepo-signer").string(), "-c", repo.config.string()};
   argv.insert(argv.end(), args.begin(), args.end());
-  std::map<std::string, std::string> env;
-  for (char** e = environ; *e != nullptr; ++e) {
-    std::string kv = *e;
-    auto eq = kv.find('=');
-    if (eq != std::string::npos) {
-      env[kv.substr(0, eq)] = kv.substr(eq + 1);
-    }
-  }
-  for (const auto& [k, v] : signer_env()) {
-    env[k] = v;
-  }
+  std::map<std::string, std::string> env = signer_env();
   env["PKIREPO_NOW"] = rfc3339(at);
-  std::vector<std::string> env_strings;
-  for (const auto& [k, v] : env) {
-    env_strings.push_back(k + "=" + v);
-  }
-  std::vector<char*> envp;
-  for (auto& s : env_strings) {
-    envp.push_back(s.data());
-  }
-  envp.push_back(nullptr);
-  std::vector<char*> argp;
-  for (auto& a : argv) {
-    argp.push_back(a.data());
-  }
-  argp.push_back(nullptr);
+  const CStrings envp(environment_with(env));
+  const CStrings argp(argv);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
   posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
   pid_t pid = 0;
-  int rc = ::posix_spawn(&pid, argp[0], &actions, nullptr, argp.data(), envp.data());
+  int rc = ::posix_spawn(&pid, argp.data()[0], &actions, nullptr, argp.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   REQUIRE(rc == 0);
   return pid;

@@ -51,6 +51,17 @@ std::string chain_pem(const RunRepo& repo) {
   return p.string();
 }
 
+// The CCADB list of a CA's CRL URLs, as the store keeps it beside the CRLs.
+nlohmann::json crl_urls(const RunRepo& repo, const std::string& ca_id) {
+  store::ReadStore st(repo.store_dir());
+  store::ReadTxn txn = st.begin_read();
+  auto list = txn.get(store::Db::crls, store::crl_list_key(ca_id));
+  REQUIRE(list);
+  store::CrlRecord list_rec;
+  REQUIRE(store::decode(*list, list_rec));
+  return nlohmann::json::parse(list_rec.der.begin(), list_rec.der.end());
+}
+
 }  // namespace
 
 TEST_CASE(
@@ -144,14 +155,7 @@ TEST_CASE(
   CHECK(root_crl->entries == 0);
 
   // The CCADB list of the CA's CRL URLs.
-  store::ReadStore st(repo.store_dir());
-  store::ReadTxn txn = st.begin_read();
-  auto list = txn.get(store::Db::crls, store::crl_list_key("tls"));
-  REQUIRE(list);
-  store::CrlRecord list_rec;
-  REQUIRE(store::decode(*list, list_rec));
-  auto urls = nlohmann::json::parse(list_rec.der.begin(), list_rec.der.end());
-  CHECK(urls == nlohmann::json::array({"http://pki.test.example/crl/tls.crl"}));
+  CHECK(crl_urls(repo, "tls") == nlohmann::json::array({"http://pki.test.example/crl/tls.crl"}));
 }
 
 TEST_CASE("revoking a CA certificate re-signs the root's CRL and OCSP response at once",
@@ -216,16 +220,9 @@ TEST_CASE("sharded CRLs carry a critical IDP matching each certificate's CDP", "
     CHECK((v.exit_code == 0) == (i != 0));
   }
 
-  store::ReadStore st(repo.store_dir());
-  store::ReadTxn txn = st.begin_read();
-  auto list = txn.get(store::Db::crls, store::crl_list_key("tls"));
-  REQUIRE(list);
-  store::CrlRecord list_rec;
-  REQUIRE(store::decode(*list, list_rec));
-  CHECK(nlohmann::json::parse(list_rec.der.begin(), list_rec.der.end()) ==
-        nlohmann::json::array({"http://pki.test.example/crl/tls/0.crl",
-                               "http://pki.test.example/crl/tls/1.crl",
-                               "http://pki.test.example/crl/tls/2.crl"}));
+  CHECK(crl_urls(repo, "tls") == nlohmann::json::array({"http://pki.test.example/crl/tls/0.crl",
+                                                        "http://pki.test.example/crl/tls/1.crl",
+                                                        "http://pki.test.example/crl/tls/2.crl"}));
 }
 
 TEST_CASE("a revoked serial stays revoked when its record says good, and the CRL never drops it",

@@ -7,6 +7,7 @@
 
 #include "policy/profiles.h"
 #include "signer/cert_builder.h"
+#include "support/synthetic_certs.h"
 #include "x509/der.h"
 
 namespace pkirepo::test {
@@ -58,21 +59,12 @@ std::string RunRepo::issue(const std::string& cn, std::optional<UnixTime> at) co
 }
 
 std::string RunRepo::ca_pem(const std::string& ca_id) const {
-  auto rec = ca_record(store_dir(), ca_id);
-  REQUIRE(rec);
-  X509Ptr cert = parse_cert_der(rec->cert_der);
-  std::filesystem::path p = dir.path() / (ca_id + "-ca.pem");
-  write_text(p, to_pem(cert.get()));
-  return p.string();
+  return write_ca_pem(store_dir(), ca_id, CaCert::ca, dir.path() / (ca_id + "-ca.pem"));
 }
 
 std::string RunRepo::responder_pem(const std::string& ca_id) const {
-  auto rec = ca_record(store_dir(), ca_id);
-  REQUIRE(rec);
-  X509Ptr cert = parse_cert_der(rec->responder_cert_der);
-  std::filesystem::path p = dir.path() / (ca_id + "-responder.pem");
-  write_text(p, to_pem(cert.get()));
-  return p.string();
+  return write_ca_pem(store_dir(), ca_id, CaCert::responder,
+                      dir.path() / (ca_id + "-responder.pem"));
 }
 
 std::optional<store::CaRecord> ca_record(const std::filesystem::path& store_dir,
@@ -80,6 +72,16 @@ std::optional<store::CaRecord> ca_record(const std::filesystem::path& store_dir,
   store::ReadStore st(store_dir);
   store::ReadTxn txn = st.begin_read();
   return store::get_ca(txn, ca_id);
+}
+
+std::string write_ca_pem(const std::filesystem::path& store_dir, const std::string& ca_id,
+                         CaCert which, const std::filesystem::path& path) {
+  auto rec = ca_record(store_dir, ca_id);
+  REQUIRE(rec);
+  X509Ptr cert = parse_cert_der(which == CaCert::ca ? rec->cert_der : rec->responder_cert_der);
+  REQUIRE(cert);
+  write_text(path, to_pem(cert.get()));
+  return path.string();
 }
 
 std::optional<store::OcspRecord> ocsp_record(const std::filesystem::path& store_dir,
@@ -148,36 +150,20 @@ std::vector<std::string> add_synthetic_certs(const std::filesystem::path& store_
     ca = store::get_ca(txn, ca_id);
   }
   REQUIRE(ca);
-  X509Ptr issuer = parse_cert_der(ca->cert_der);
-  const Sha1Digest key_id = key_id_sha1(issuer.get());
-  const size_t batch = 2000;
-  for (size_t begin = 0; begin < count; begin += batch) {
-    // Built outside the transaction: transact() may run its body again after growing the map.
-    std::vector<std::pair<Bytes, store::CertRecord>> records;
-    for (size_t i = begin; i < std::min(count, begin + batch); ++i) {
-      Bytes serial = signer::random_serial();
-      store::CertRecord rec;
-      rec.ca_id = ca_id;
-      rec.not_before = not_before;
-      rec.not_after = not_after;
-      rec.issued_at = not_before;
-      rec.profile = "tls-server";
-      rec.shard = static_cast<uint16_t>(policy::shard_of(serial, shards));
-      rec.der = ca->cert_der;
-      if (revoke_every != 0 && i % revoke_every == revoke_every - 1) {
-        rec.status = store::CertStatus::revoked;
-        rec.reason = CrlReason::key_compromise;
-        rec.revocation_time = not_before;
-      }
-      serials.push_back(to_hex(serial));
-      records.emplace_back(std::move(serial), std::move(rec));
-    }
-    st.transact([&](store::WriteTxn& txn) {
-      for (const auto& [serial, rec] : records) {
-        store::put_cert(txn, key_id, serial, rec);
-      }
-    });
-  }
+  put_synthetic_certs(st, *ca, count, 2000,
+                      [&](size_t i, const Bytes& serial, store::CertRecord& rec) {
+                        rec.not_before = not_before;
+                        rec.not_after = not_after;
+                        rec.issued_at = not_before;
+                        rec.profile = "tls-server";
+                        rec.shard = static_cast<uint16_t>(policy::shard_of(serial, shards));
+                        if (revoke_every != 0 && i % revoke_every == revoke_every - 1) {
+                          rec.status = store::CertStatus::revoked;
+                          rec.reason = CrlReason::key_compromise;
+                          rec.revocation_time = not_before;
+                        }
+                        serials.push_back(to_hex(serial));
+                      });
   return serials;
 }
 

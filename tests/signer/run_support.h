@@ -51,6 +51,11 @@ struct RunRepo {
                                                          const std::string& ca_id, int shard);
 [[nodiscard]] std::optional<store::CaRecord> ca_record(const std::filesystem::path& store_dir,
                                                        const std::string& ca_id);
+// Which certificate of a CA record: the CA's own or its current OCSP responder's.
+enum class CaCert { ca, responder };
+// Writes that certificate as PEM to `path`; returns the path as a string.
+std::string write_ca_pem(const std::filesystem::path& store_dir, const std::string& ca_id,
+                         CaCert which, const std::filesystem::path& path);
 // Every OCSP record whose CertID names `ca_id` as issuer with `hash`.
 [[nodiscard]] size_t count_ocsp(const std::filesystem::path& store_dir, const std::string& ca_id,
                                 CertIdHash hash);

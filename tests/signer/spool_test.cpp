@@ -25,10 +25,6 @@ std::vector<std::string> names_in(const std::filesystem::path& dir) {
   return out;
 }
 
-size_t certificates(const TestPki& pki) {
-  return snapshot(pki.dir / "store")["certs"].size();
-}
-
 }  // namespace
 
 TEST_CASE("the issuance spool: done, failed, and never twice", "[signer][issue][spool]") {
@@ -39,7 +35,7 @@ TEST_CASE("the issuance spool: done, failed, and never twice", "[signer][issue][
   std::filesystem::copy_file(pki.csr("a.example.com"), spool / "a.csr");
   std::filesystem::copy_file(pki.csr("b.example.com"), spool / "b.csr");
   std::filesystem::copy_file(pki.csr("localhost"), spool / "internal.csr");
-  const size_t before = certificates(pki);
+  const size_t before = pki.records("certs");
 
   RunResult r = pki.signer({"issue", "--profile", "tls-server", "--csr-dir", spool.string(),
                             "--out-dir", (pki.dir / "certs").string()});
@@ -60,7 +56,7 @@ TEST_CASE("the issuance spool: done, failed, and never twice", "[signer][issue][
         std::vector<std::string>{"internal.csr", "internal.csr.reason"});
   const Bytes reason = read_file(spool / "failed" / "internal.csr.reason");
   CHECK_THAT(std::string(reason.begin(), reason.end()), Catch::Contains("localhost"));
-  CHECK(certificates(pki) == before + 2);
+  CHECK(pki.records("certs") == before + 2);
 
   SECTION("a rerun finds nothing to do and changes nothing") {
     const StoreSnapshot snap = snapshot(pki.dir / "store");
@@ -102,7 +98,7 @@ TEST_CASE("the issuance spool: done, failed, and never twice", "[signer][issue][
     INFO(r.out << r.err);
     CHECK(r.exit_code == 0);
     CHECK_THAT(r.out, Catch::Contains("issue: 1 issued, 0 refused"));
-    CHECK(certificates(pki) == before + 3);
+    CHECK(pki.records("certs") == before + 3);
     // No record is left behind once the files have moved.
     const StoreSnapshot after = snapshot(pki.dir / "store");
     const auto& meta = after.at("meta");

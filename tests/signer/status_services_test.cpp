@@ -9,6 +9,7 @@
 
 #include "cli_support.h"
 #include "run_support.h"
+#include "support/config_snippets.h"
 #include "x509/cert_info.h"
 #include "x509/der.h"
 
@@ -18,16 +19,6 @@ using namespace pkirepo::test;
 namespace {
 
 constexpr UnixTime kDay = 86400;
-
-// An issuing CA `id` under the test root for `profiles` (TOML array body), with `extra` keys.
-std::string issuing_ca(const std::string& id, const std::string& profiles,
-                       const std::string& extra = "") {
-  return "\n[[ca]]\nid = \"" + id +
-         "\"\nrole = \"issuing\"\nparent = \"root\"\nsubject = \"CN=" + id +
-         ",O=Test,C=US\"\nkey = { algorithm = \"ec-p384\", file = \"keys/" + id +
-         ".pem\" }\nvalidity = \"5y\"\nprofiles = [" + profiles + "]\neku = [\"serverAuth\"]\n" +
-         extra;
-}
 
 // Issues under `profile` by `ca` at the pki's PKIREPO_NOW; the certificate, or nullptr.
 X509Ptr issue(const TestPki& pki, const std::string& host, const std::string& profile,
@@ -66,13 +57,8 @@ void set_now(TestPki& pki, UnixTime t) {
 
 TEST_CASE("a short-lived profile: no CDP, no OCSP URL, no status records, its limit by date",
           "[signer][issue][status][time]") {
-  TestPki pki(R"(
-[[profile]]
-id = "short9"
-validity = "9d"
-eku = ["serverAuth"]
-short_lived = true
-)" + issuing_ca("short", "\"short9\""));
+  TestPki pki(profile_toml({.id = "short9", .validity = "9d", .extra = "short_lived = true\n"}) +
+              ca_toml({.id = "short", .profiles = {"short9"}}));
   // Before 2026-03-15 short-lived meant up to 10 days (BR 1.6.1).
   const UnixTime feb = *parse_rfc3339("2026-02-01T00:00:00Z");
   set_now(pki, feb);
@@ -107,7 +93,7 @@ short_lived = true
 
 TEST_CASE("a CRL-only CA signs CRLs and no OCSP, and keeps OCSP for certificates that carry it",
           "[signer][run][status][time]") {
-  TestPki pki(issuing_ca("crl", "\"tls-server\""));
+  TestPki pki(ca_toml({.id = "crl", .profiles = {"tls-server"}}));
   const UnixTime t0 = *parse_rfc3339(pki.env["PKIREPO_NOW"]);
   REQUIRE(pki.signer({"init"}).exit_code == 0);
   // While the CA still has OCSP: a certificate with an OCSP URL.
@@ -158,13 +144,9 @@ TEST_CASE("a CRL-only CA signs CRLs and no OCSP, and keeps OCSP for certificates
 
 TEST_CASE("a revoked certificate stays on the CRL for its profile's retention after expiry",
           "[signer][run][crl][time]") {
-  TestPki pki(R"(
-[[profile]]
-id = "tls-keep"
-validity = "10d"
-eku = ["serverAuth"]
-crl_retention = "30d"
-)" + issuing_ca("keep", "\"tls-keep\", \"tls-server\""));
+  TestPki pki(
+      profile_toml({.id = "tls-keep", .validity = "10d", .extra = "crl_retention = \"30d\"\n"}) +
+      ca_toml({.id = "keep", .profiles = {"tls-keep", "tls-server"}}));
   const UnixTime t0 = *parse_rfc3339(pki.env["PKIREPO_NOW"]);
   REQUIRE(pki.signer({"init"}).exit_code == 0);
   X509Ptr kept = issue(pki, "kept.example.com", "tls-keep", "keep");

@@ -112,18 +112,8 @@ ServerProcess::ServerProcess(const std::vector<std::string>& argv,
   if (argv.empty()) {
     throw std::runtime_error("ServerProcess: empty argv");
   }
-  std::vector<std::string> env_strings = environment_with(env, unset);
-  std::vector<char*> envp;
-  for (auto& s : env_strings) {
-    envp.push_back(s.data());
-  }
-  envp.push_back(nullptr);
-  std::vector<std::string> args = argv;
-  std::vector<char*> argp;
-  for (auto& a : args) {
-    argp.push_back(a.data());
-  }
-  argp.push_back(nullptr);
+  const CStrings envp(environment_with(env, unset));
+  const CStrings args(argv);
 
   int out_pipe[2];
   if (::pipe2(out_pipe, O_CLOEXEC) != 0) {
@@ -134,7 +124,7 @@ ServerProcess::ServerProcess(const std::vector<std::string>& argv,
   posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
   posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 2);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  int rc = ::posix_spawnp(&pid_, argp[0], &actions, nullptr, argp.data(), envp.data());
+  int rc = ::posix_spawnp(&pid_, args.data()[0], &actions, nullptr, args.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   ::close(out_pipe[1]);
   out_fd_ = out_pipe[0];

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
@@ -67,6 +68,13 @@ std::vector<std::string> environment_with(const std::map<std::string, std::strin
   return out;
 }
 
+CStrings::CStrings(std::vector<std::string> strings) : strings_(std::move(strings)) {
+  for (auto& s : strings_) {
+    pointers_.push_back(s.data());
+  }
+  pointers_.push_back(nullptr);
+}
+
 RunResult run(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env) {
   int out_pipe[2];
   int err_pipe[2];
@@ -81,21 +89,11 @@ RunResult run(const std::vector<std::string>& argv, const std::map<std::string, 
   posix_spawn_file_actions_addclose(&actions, err_pipe[0]);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
 
-  std::vector<std::string> env_strings = environment_with(env);
-  std::vector<char*> envp;
-  for (auto& s : env_strings) {
-    envp.push_back(s.data());
-  }
-  envp.push_back(nullptr);
-  std::vector<std::string> args = argv;
-  std::vector<char*> argp;
-  for (auto& a : args) {
-    argp.push_back(a.data());
-  }
-  argp.push_back(nullptr);
+  const CStrings envp(environment_with(env));
+  const CStrings args(argv);
 
   pid_t pid = 0;
-  int rc = ::posix_spawnp(&pid, argp[0], &actions, nullptr, argp.data(), envp.data());
+  int rc = ::posix_spawnp(&pid, args.data()[0], &actions, nullptr, args.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   ::close(out_pipe[1]);
   ::close(err_pipe[1]);
@@ -114,6 +112,32 @@ RunResult run(const std::vector<std::string>& argv, const std::map<std::string, 
   ::waitpid(pid, &status, 0);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return result;
+}
+
+std::string header_value(const std::string& headers, const std::string& name) {
+  std::string lower;
+  for (char c : headers) {
+    lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  std::string key = "\n";
+  for (char c : name) {
+    key += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  key += ":";
+  size_t at = lower.rfind(key);
+  if (at == std::string::npos) {
+    return "";
+  }
+  size_t begin = at + key.size();
+  size_t end = headers.find('\n', begin);
+  std::string value = headers.substr(begin, end == std::string::npos ? end : end - begin);
+  while (!value.empty() && std::isspace(static_cast<unsigned char>(value.back()))) {
+    value.pop_back();
+  }
+  while (!value.empty() && std::isspace(static_cast<unsigned char>(value.front()))) {
+    value.erase(value.begin());
+  }
+  return value;
 }
 
 std::filesystem::path binary(const std::string& name) {
@@ -176,6 +200,24 @@ std::string fixture(const std::string& name) {
   return {std::istreambuf_iterator<char>(in), {}};
 }
 
+std::string fixture(const std::string& name, const std::map<std::string, std::string>& vars) {
+  const std::string text = fixture(name);
+  std::string out;
+  size_t from = 0;
+  for (size_t at = 0; (at = text.find('@', from)) != std::string::npos;) {
+    const size_t end = text.find('@', at + 1);
+    const auto value =
+        end == std::string::npos ? vars.end() : vars.find(text.substr(at + 1, end - at - 1));
+    if (value == vars.end()) {
+      throw std::runtime_error(name + ": no value for the placeholder at offset " +
+                               std::to_string(at));
+    }
+    out += text.substr(from, at - from) + value->second;
+    from = end + 1;
+  }
+  return out + text.substr(from);
+}
+
 std::filesystem::path write_demo_config(const std::filesystem::path& dir,
                                         const std::string& extra) {
   std::filesystem::path cfg = dir / "pkirepo.toml";
@@ -187,5 +229,7 @@ std::map<std::string, std::string> signer_env() {
   return {{"PKIREPO_TEST_PASSPHRASE", "correct horse battery staple"},
           {"PKIREPO_NOW", "2026-11-22T00:00:00Z"}};
 }
+
+DemoRepo::DemoRepo(const std::string& extra) : config(write_demo_config(dir.path(), extra)) {}
 
 }  // namespace pkirepo::test
