@@ -24,5 +24,7 @@ void add_run_command(CLI::App& app, CommandRunner& runner);     // run (OCSP + C
 void add_status_command(CLI::App& app, CommandRunner& runner);  // status (monitoring probe)
 void add_export_command(CLI::App& app, CommandRunner& runner);  // export (compacted copy)
 void add_doctor_command(CLI::App& app, CommandRunner& runner);  // doctor (deployment checks)
+void add_keys_command(CLI::App& app, CommandRunner& runner);    // keys rewrap
+void add_ca_command(CLI::App& app, CommandRunner& runner);      // ca list|show
 
 }  // namespace pkirepo::signer

@@ -13,7 +13,9 @@
 
 #include "audit/audit_log.h"
 #include "signer/commands.h"
+#include "signer/process_hardening.h"
 #include "store/store.h"
+#include "x509/key_file.h"
 
 namespace pkirepo::signer {
 namespace {
@@ -87,10 +89,32 @@ bool under(const fs::path& p, const std::vector<fs::path>& roots) {
   return false;
 }
 
+// A key file's encryption (key_file.h), read without the passphrase.
+void key_protection(Doctor& d, const fs::path& key, const std::string& what) {
+  try {
+    const KeyFileProtection p = inspect_key_file(key);
+    if (!p.encrypted) {
+      d.error(what + " " + key.string() + " is stored in clear", "pkirepo-signer keys rewrap");
+    } else if (!p.strong) {
+      d.warning(what + " " + key.string() + " is protected by " + p.describe() +
+                ", weaker than PBKDF2-HMAC-SHA256 at " + std::to_string(key_file_iterations()) +
+                " iterations: run `pkirepo-signer keys rewrap`");
+    }
+  } catch (const std::exception& e) {
+    d.error(e.what(), "restore the key file from the key backup");
+  }
+}
+
 int run_doctor(CommandRunner& runner) {
   const Config cfg = load_config(runner.globals.config_path);
   Doctor d;
   d.ok("config " + cfg.file.string() + " loads (paths relative to " + cfg.dir.string() + ")");
+  if (process_dumpable()) {
+    d.error("the signer process is dumpable: its keys could end up in a core file",
+            "report this: main() must call harden_process()");
+  } else {
+    d.ok("signer process is not dumpable (no core files, no ptrace by the same user)");
+  }
   if (::geteuid() == 0) {
     d.warning(
         "running as root: files `init`, `issue` or `run` create would be root's; run the signer "
@@ -135,6 +159,7 @@ int run_doctor(CommandRunner& runner) {
       continue;
     }
     d.private_path(key, "CA " + ca.id + " key", 0600);
+    key_protection(d, key, "CA " + ca.id + " key");
   }
   const fs::path responder_dir = cfg.ocsp.responder_key_dir;
   if (!responder_dir.empty()) {
@@ -147,6 +172,11 @@ int run_doctor(CommandRunner& runner) {
               "chown it to the signer's user");
     } else {
       d.private_path(responder_dir, "ocsp.responder_key_dir", 0700);
+      for (const auto& entry : fs::directory_iterator(responder_dir)) {
+        if (entry.is_regular_file()) {
+          key_protection(d, entry.path(), "responder key");
+        }
+      }
     }
   }
 

@@ -5,9 +5,11 @@
 
 #include "cli/unknown_command.h"
 #include "signer/commands.h"
+#include "signer/process_hardening.h"
 
 int main(int argc, char** argv) {
   using namespace pkirepo::signer;
+  harden_process();
   CLI::App app{"pkirepo-signer: CA hierarchy, issuance, revocation, OCSP and CRL pre-signing"};
   app.set_version_flag(
       "--version", std::string("pkirepo-signer ") + PKIREPO_VERSION + pkirepo::clock_build_note());
@@ -26,6 +28,8 @@ int main(int argc, char** argv) {
   add_status_command(app, runner);
   add_export_command(app, runner);
   add_doctor_command(app, runner);
+  add_keys_command(app, runner);
+  add_ca_command(app, runner);
   if (auto unknown = pkirepo::unknown_command(app, argc, argv, {"-c", "--config", "--operator"})) {
     std::cerr << "pkirepo-signer: " << *unknown << "\n";
     return 2;

@@ -10,6 +10,7 @@
 #include "policy/profiles.h"
 #include "x509/der.h"
 #include "x509/key.h"
+#include "x509/key_file.h"
 
 namespace pkirepo::signer {
 

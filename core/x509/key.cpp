@@ -62,64 +62,6 @@ EvpPkeyPtr generate_key(std::string_view algorithm) {
   return EvpPkeyPtr(key);
 }
 
-void write_encrypted_key(const std::filesystem::path& path, const EVP_PKEY* key,
-                         const std::string& passphrase) {
-  if (passphrase.size() < 8) {
-    throw std::runtime_error(path.string() + ": key passphrase must be at least 8 characters");
-  }
-  BioPtr mem(BIO_new(BIO_s_mem()));
-  if (PEM_write_bio_PKCS8PrivateKey(mem.get(), key, EVP_aes_256_cbc(), passphrase.data(),
-                                    static_cast<int>(passphrase.size()), nullptr, nullptr) != 1) {
-    throw std::runtime_error(path.string() + ": cannot encrypt key: " + openssl_error());
-  }
-  char* data = nullptr;
-  long len = BIO_get_mem_data(mem.get(), &data);
-  // A key folder the signer creates is its own only (0700): the names of keys are not
-  // everyone's business either.
-  const std::filesystem::path dir = path.parent_path().empty() ? "." : path.parent_path();
-  if (!std::filesystem::exists(dir)) {
-    std::filesystem::create_directories(dir);
-    std::filesystem::permissions(dir, std::filesystem::perms::owner_all,
-                                 std::filesystem::perm_options::replace);
-  }
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    throw std::runtime_error(path.string() + ": cannot create key file: " + std::strerror(errno));
-  }
-  bool ok = ::write(fd, data, static_cast<size_t>(len)) == len;
-  ok = (::fsync(fd) == 0) && ok;
-  ok = (::close(fd) == 0) && ok;
-  if (!ok) {
-    ::unlink(path.c_str());
-    throw std::runtime_error(path.string() + ": cannot write key file");
-  }
-}
-
-EvpPkeyPtr read_encrypted_key(const std::filesystem::path& path, const std::string& passphrase) {
-  BioPtr bio(BIO_new_file(path.c_str(), "r"));
-  if (!bio) {
-    throw std::runtime_error(path.string() + ": cannot read key file: " + std::strerror(errno));
-  }
-  // An explicit passphrase callback: OpenSSL must never prompt on a terminal in a cron job.
-  struct Pass {
-    const std::string* value;
-  } pass{&passphrase};
-  auto cb = [](char* buf, int size, int, void* u) -> int {
-    const std::string& p = *static_cast<Pass*>(u)->value;
-    if (p.size() > static_cast<size_t>(size)) {
-      return -1;
-    }
-    std::memcpy(buf, p.data(), p.size());
-    return static_cast<int>(p.size());
-  };
-  EvpPkeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, cb, &pass));
-  if (!key) {
-    (void)openssl_error();
-    throw std::runtime_error(path.string() + ": wrong passphrase or not an encrypted private key");
-  }
-  return key;
-}
-
 const EVP_MD* signature_digest(const EVP_PKEY* key) {
   KeyDescription d = describe_key(key);
   if (d.type == KeyType::ed25519) {

@@ -1,5 +1,5 @@
-// Private keys: generation by algorithm name, and encrypted PKCS#8 PEM files (AES-256-CBC,
-// PBKDF2 via OpenSSL's PKCS#8 defaults). Only the signer links code that calls these.
+// Private keys: generation by algorithm name and the digest each signs with. Key files are in
+// key_file.h.
 #pragma once
 
 #include <filesystem>
@@ -14,14 +14,6 @@ namespace pkirepo {
 // but refused on OpenSSL < 3.5. Throws std::invalid_argument naming the algorithm.
 [[nodiscard]] bool is_known_key_algorithm(std::string_view algorithm, std::string& why_not);
 [[nodiscard]] EvpPkeyPtr generate_key(std::string_view algorithm);
-
-// Writes `key` encrypted under `passphrase`, mode 0600, refusing to overwrite (O_EXCL): a key
-// file is never replaced silently. Throws std::runtime_error naming the path.
-void write_encrypted_key(const std::filesystem::path& path, const EVP_PKEY* key,
-                         const std::string& passphrase);
-// Throws std::runtime_error("PATH: wrong passphrase or not an encrypted private key").
-[[nodiscard]] EvpPkeyPtr read_encrypted_key(const std::filesystem::path& path,
-                                            const std::string& passphrase);
 
 // The digest a signature with this key uses: SHA-256 for RSA and P-256, SHA-384 for P-384,
 // SHA-512 for P-521, none (nullptr) for Ed25519. Never SHA-1 (Mozilla root store policy 5.1.3).

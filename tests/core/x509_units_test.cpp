@@ -9,6 +9,7 @@
 #include "support/test_support.h"
 #include "x509/der.h"
 #include "x509/key.h"
+#include "x509/key_file.h"
 #include "x509/time.h"
 
 using namespace pkirepo;
@@ -89,4 +90,56 @@ TEST_CASE("key files: encrypted, private, never overwritten, the passphrase chec
   std::string why;
   CHECK_FALSE(is_known_key_algorithm("rsa-1024", why));
   CHECK_FALSE(why.empty());
+}
+
+TEST_CASE("key files: protection read without the passphrase, rewrite in place keeps the key",
+          "[key]") {
+  test::TempDir dir;
+  EvpPkeyPtr key = generate_key("ec-p256");
+  const auto path = dir / "k.pem";
+  write_encrypted_key(path, key.get(), "right passphrase");
+  KeyFileProtection p = inspect_key_file(path);
+  CHECK(p.encrypted);
+  CHECK(p.scheme == "PBKDF2-HMAC-SHA256");
+  CHECK(p.iterations == key_file_iterations());
+  CHECK(p.strong);
+
+  // OpenSSL's own PKCS#8 default (what older releases wrote): encrypted, but weak.
+  const auto weak = dir / "weak.pem";
+  auto r = test::run({"openssl", "pkcs8", "-topk8", "-in", path.string(), "-passin",
+                      "pass:right passphrase", "-v2", "aes-256-cbc", "-v2prf", "hmacWithSHA1",
+                      "-iter", "1000", "-passout", "pass:right passphrase", "-out", weak.string()});
+  REQUIRE(r.exit_code == 0);
+  p = inspect_key_file(weak);
+  CHECK(p.encrypted);
+  CHECK(p.scheme == "PBKDF2-HMAC-SHA1");
+  CHECK(p.iterations == 1000);
+  CHECK_FALSE(p.strong);
+  CHECK(p.describe() == "PBKDF2-HMAC-SHA1, 1000 iterations");
+  REQUIRE(::chmod(weak.c_str(), 0600) == 0);
+  EvpPkeyPtr from_weak = read_encrypted_key(weak, "right passphrase");  // still read
+  rewrite_encrypted_key(weak, from_weak.get(), "right passphrase");
+  CHECK(inspect_key_file(weak).strong);
+  CHECK(EVP_PKEY_eq(key.get(), read_encrypted_key(weak, "right passphrase").get()) == 1);
+  size_t files = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir.path())) {
+    ++files;
+  }
+  CHECK(files == 2);  // no temporary left beside them
+
+  // Refusals, each naming the file and the fix.
+  REQUIRE(::chmod(path.c_str(), 0644) == 0);
+  CHECK_THROWS_WITH(read_encrypted_key(path, "right passphrase"),
+                    Catch::Contains(path.string() + ": readable by group or others (mode 0644)") &&
+                        Catch::Contains("chmod 600"));
+  const auto clear = dir / "clear.pem";
+  REQUIRE(test::run({"openssl", "pkey", "-in", weak.string(), "-passin", "pass:right passphrase",
+                     "-out", clear.string()})
+              .exit_code == 0);
+  REQUIRE(::chmod(clear.c_str(), 0600) == 0);
+  CHECK_FALSE(inspect_key_file(clear).encrypted);
+  CHECK_THROWS_WITH(read_encrypted_key(clear, "right passphrase"),
+                    Catch::Contains("stored in clear") && Catch::Contains("keys rewrap"));
+  CHECK(EVP_PKEY_eq(key.get(), read_key_for_rewrap(clear, "ignored").get()) == 1);
+  CHECK_THROWS_WITH(inspect_key_file(dir / "missing.pem"), Catch::Contains("missing.pem"));
 }

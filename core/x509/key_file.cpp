@@ -1,0 +1,283 @@
+#include "x509/key_file.h"
+
+#include <fcntl.h>
+#include <openssl/pem.h>
+#include <openssl/pkcs12.h>
+#include <openssl/rand.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <stdexcept>
+
+#include "x509/bytes.h"
+
+namespace pkirepo {
+namespace {
+
+using Pbe2ParamPtr = std::unique_ptr<PBE2PARAM, OpenSslDeleter<PBE2PARAM_free>>;
+using Pbkdf2ParamPtr = std::unique_ptr<PBKDF2PARAM, OpenSslDeleter<PBKDF2PARAM_free>>;
+using X509SigPtr = std::unique_ptr<X509_SIG, OpenSslDeleter<X509_SIG_free>>;
+using Pkcs8Ptr = std::unique_ptr<PKCS8_PRIV_KEY_INFO, OpenSslDeleter<PKCS8_PRIV_KEY_INFO_free>>;
+
+[[noreturn]] void fail(const std::filesystem::path& path, const std::string& why) {
+  throw std::runtime_error(path.string() + ": " + why);
+}
+
+// One PEM block: its type ("ENCRYPTED PRIVATE KEY"), its headers and its DER.
+struct Pem {
+  std::string name;
+  std::string header;
+  Bytes der;
+};
+
+Pem read_pem(const std::filesystem::path& path) {
+  BioPtr bio(BIO_new_file(path.c_str(), "r"));
+  if (!bio) {
+    fail(path, std::string("cannot read key file: ") + std::strerror(errno));
+  }
+  char* name = nullptr;
+  char* header = nullptr;
+  unsigned char* data = nullptr;
+  long len = 0;
+  if (PEM_read_bio(bio.get(), &name, &header, &data, &len) != 1) {
+    (void)openssl_error();
+    fail(path, "not a PEM private key file");
+  }
+  OpenSslCharsPtr own_name(name);
+  OpenSslCharsPtr own_header(header);
+  OpenSslBytesPtr own_data(data);
+  return {name, header, Bytes(data, data + len)};
+}
+
+std::string prf_name(const X509_ALGOR* prf) {
+  switch (prf == nullptr ? NID_hmacWithSHA1 : OBJ_obj2nid(prf->algorithm)) {
+    case NID_hmacWithSHA1:
+      return "SHA1";
+    case NID_hmacWithSHA256:
+      return "SHA256";
+    case NID_hmacWithSHA384:
+      return "SHA384";
+    case NID_hmacWithSHA512:
+      return "SHA512";
+    default:
+      return "other";
+  }
+}
+
+// PBES2's key derivation, from AlgorithmIdentifier parameters (RFC 8018 A.4).
+void describe_pbes2(const X509_ALGOR* alg, KeyFileProtection& p) {
+  Pbe2ParamPtr pbe2(static_cast<PBE2PARAM*>(
+      ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBE2PARAM), alg->parameter)));
+  if (!pbe2 || pbe2->keyfunc == nullptr) {
+    p.scheme = "PBES2 (unreadable parameters)";
+    return;
+  }
+  const int kdf = OBJ_obj2nid(pbe2->keyfunc->algorithm);
+  if (kdf == NID_id_scrypt) {
+    p.scheme = "scrypt";
+    p.strong = true;
+    return;
+  }
+  Pbkdf2ParamPtr kdf_params(kdf == NID_id_pbkdf2
+                                ? static_cast<PBKDF2PARAM*>(ASN1_TYPE_unpack_sequence(
+                                      ASN1_ITEM_rptr(PBKDF2PARAM), pbe2->keyfunc->parameter))
+                                : nullptr);
+  if (!kdf_params || kdf_params->iter == nullptr) {
+    p.scheme = "PBES2 (unknown key derivation)";
+    return;
+  }
+  const std::string prf = prf_name(kdf_params->prf);
+  p.scheme = "PBKDF2-HMAC-" + prf;
+  p.iterations = ASN1_INTEGER_get(kdf_params->iter);
+  p.strong = prf.starts_with("SHA") && prf != "SHA1" && p.iterations >= key_file_iterations();
+}
+
+void check_mode(const std::filesystem::path& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    fail(path, std::string("cannot read key file: ") + std::strerror(errno));
+  }
+  if ((st.st_mode & 077) != 0) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    fail(path, std::string("readable by group or others (mode ") + mode +
+                   "); a key file must be its owner's alone: chmod 600 " + path.string());
+  }
+}
+
+// The passphrase callback: OpenSSL must never prompt on a terminal in a cron job.
+int passphrase_cb(char* buf, int size, int /*rwflag*/, void* u) {
+  const std::string& p = *static_cast<const std::string*>(u);
+  if (p.size() > static_cast<size_t>(size)) {
+    return -1;
+  }
+  std::memcpy(buf, p.data(), p.size());
+  return static_cast<int>(p.size());
+}
+
+EvpPkeyPtr decode_key(const std::filesystem::path& path, const std::string& passphrase) {
+  BioPtr bio(BIO_new_file(path.c_str(), "r"));
+  EvpPkeyPtr key(bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, passphrase_cb,
+                                               const_cast<std::string*>(&passphrase))
+                     : nullptr);
+  if (!key) {
+    (void)openssl_error();
+    fail(path, "wrong passphrase or not an encrypted private key");
+  }
+  return key;
+}
+
+// `key` as ENCRYPTED PRIVATE KEY PEM under `passphrase` (see key_file.h for the scheme).
+std::string encrypt_pem(const std::filesystem::path& path, const EVP_PKEY* key,
+                        const std::string& passphrase) {
+  if (passphrase.size() < 8) {
+    fail(path, "key passphrase must be at least 8 characters");
+  }
+  Pkcs8Ptr p8(EVP_PKEY2PKCS8(key));
+  unsigned char salt[16];
+  X509AlgorPtr pbe;
+  if (p8 && RAND_bytes(salt, sizeof salt) == 1) {
+    pbe.reset(PKCS5_pbe2_set_iv_ex(EVP_aes_256_cbc(), key_file_iterations(), salt, sizeof salt,
+                                   nullptr, NID_hmacWithSHA256, nullptr));
+  }
+  X509SigPtr sig(pbe ? PKCS8_set0_pbe_ex(passphrase.data(), static_cast<int>(passphrase.size()),
+                                         p8.get(), pbe.get(), nullptr, nullptr)
+                     : nullptr);
+  if (sig) {
+    (void)pbe.release();  // owned by `sig` now
+  }
+  BioPtr mem(BIO_new(BIO_s_mem()));
+  if (!sig || !mem || PEM_write_bio_PKCS8(mem.get(), sig.get()) != 1) {
+    fail(path, "cannot encrypt key: " + openssl_error());
+  }
+  char* data = nullptr;
+  const long len = BIO_get_mem_data(mem.get(), &data);
+  return std::string(data, static_cast<size_t>(len));
+}
+
+// Writes all of `pem` to the new file `fd` and makes it durable; false on any failure.
+bool write_all(int fd, const std::string& pem) {
+  bool ok = ::write(fd, pem.data(), pem.size()) == static_cast<ssize_t>(pem.size());
+  ok = (::fsync(fd) == 0) && ok;
+  return (::close(fd) == 0) && ok;
+}
+
+}  // namespace
+
+int key_file_iterations() {
+#ifdef PKIREPO_SIMULATED_CLOCK
+  if (const char* v = std::getenv("PKIREPO_TEST_KDF_ITERATIONS"); v != nullptr && *v != '\0') {
+    return std::atoi(v);
+  }
+#endif
+  return kKeyFileIterations;
+}
+
+std::string KeyFileProtection::describe() const {
+  return iterations > 0 ? scheme + ", " + std::to_string(iterations) + " iterations" : scheme;
+}
+
+KeyFileProtection inspect_key_file(const std::filesystem::path& path) {
+  const Pem pem = read_pem(path);
+  KeyFileProtection p;
+  if (pem.name == PEM_STRING_PKCS8) {  // "ENCRYPTED PRIVATE KEY"
+    const unsigned char* in = pem.der.data();
+    X509SigPtr sig(d2i_X509_SIG(nullptr, &in, static_cast<long>(pem.der.size())));
+    if (!sig) {
+      fail(path, "malformed encrypted private key");
+    }
+    const X509_ALGOR* alg = nullptr;
+    X509_SIG_get0(sig.get(), &alg, nullptr);
+    p.encrypted = true;
+    if (OBJ_obj2nid(alg->algorithm) == NID_pbes2) {
+      describe_pbes2(alg, p);
+    } else {
+      p.scheme = "PBES1";
+    }
+    return p;
+  }
+  if (pem.name == PEM_STRING_PKCS8INF || pem.name == PEM_STRING_ECPRIVATEKEY ||
+      pem.name == PEM_STRING_RSA) {
+    p.encrypted = pem.header.find("ENCRYPTED") != std::string::npos;
+    p.scheme = p.encrypted ? "legacy PEM encryption" : "clear";
+    return p;
+  }
+  fail(path, "not a private key file (PEM type " + pem.name + ")");
+}
+
+void write_encrypted_key(const std::filesystem::path& path, const EVP_PKEY* key,
+                         const std::string& passphrase) {
+  const std::string pem = encrypt_pem(path, key, passphrase);
+  // A key folder the signer creates is its own only (0700): the names of keys are not
+  // everyone's business either.
+  const std::filesystem::path dir = path.parent_path().empty() ? "." : path.parent_path();
+  if (!std::filesystem::exists(dir)) {
+    std::filesystem::create_directories(dir);
+    std::filesystem::permissions(dir, std::filesystem::perms::owner_all,
+                                 std::filesystem::perm_options::replace);
+  }
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    fail(path, std::string("cannot create key file: ") + std::strerror(errno));
+  }
+  if (!write_all(fd, pem)) {
+    ::unlink(path.c_str());
+    fail(path, "cannot write key file");
+  }
+}
+
+void rewrite_encrypted_key(const std::filesystem::path& path, const EVP_PKEY* key,
+                           const std::string& passphrase) {
+  const std::string pem = encrypt_pem(path, key, passphrase);
+  struct stat old {};
+  if (::stat(path.c_str(), &old) != 0) {
+    fail(path, std::string("cannot read key file: ") + std::strerror(errno));
+  }
+  const std::filesystem::path dir = path.parent_path().empty() ? "." : path.parent_path();
+  unsigned char nonce[8];
+  if (RAND_bytes(nonce, sizeof nonce) != 1) {
+    fail(path, "no randomness for a temporary name");
+  }
+  // An unpredictable name created with O_EXCL|O_NOFOLLOW: nothing planted in the folder is
+  // opened or followed.
+  const std::filesystem::path tmp =
+      dir / ("." + path.filename().string() + ".rewrap." + to_hex(ByteView(nonce, sizeof nonce)));
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    fail(tmp, std::string("cannot create key file: ") + std::strerror(errno));
+  }
+  // Keep the owner: root may run the rewrap of keys that a service user reads.
+  const bool owned = ::fchown(fd, old.st_uid, old.st_gid) == 0 || ::geteuid() == old.st_uid;
+  if (!owned || !write_all(fd, pem)) {
+    ::unlink(tmp.c_str());
+    fail(path, "cannot write the re-encrypted key beside it");
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int err = errno;
+    ::unlink(tmp.c_str());
+    fail(path, std::string("cannot replace key file: ") + std::strerror(err));
+  }
+  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    (void)::fsync(dfd);
+    ::close(dfd);
+  }
+}
+
+EvpPkeyPtr read_encrypted_key(const std::filesystem::path& path, const std::string& passphrase) {
+  check_mode(path);
+  if (!inspect_key_file(path).encrypted) {
+    fail(path, "the private key is stored in clear; encrypt it with `pkirepo-signer keys rewrap`");
+  }
+  return decode_key(path, passphrase);
+}
+
+EvpPkeyPtr read_key_for_rewrap(const std::filesystem::path& path, const std::string& passphrase) {
+  (void)inspect_key_file(path);  // a private key, clear or encrypted
+  return decode_key(path, passphrase);
+}
+
+}  // namespace pkirepo

@@ -1,0 +1,112 @@
+// `keys rewrap`: brings every key file the signer uses up to today's protection (key_file.h):
+// encrypted, PBKDF2-HMAC-SHA256 at 600,000 iterations, mode 0600. Each file is replaced
+// atomically and only after the new encryption was read back to the same key, so a crash or a
+// failure leaves every file either as it was or rewrapped, never half-written. One audit
+// record per file rewrapped (CPS 5.4.1: key lifecycle events).
+#include <iostream>
+#include <vector>
+
+#include "audit/audit_log.h"
+#include "signer/commands.h"
+#include "store/store.h"
+#include "x509/der.h"
+#include "x509/key_file.h"
+
+namespace pkirepo::signer {
+namespace {
+
+struct KeysOptions {
+  bool dry_run = false;
+  bool force = false;
+};
+
+struct KeyFile {
+  std::string whose;  // "CA tls", "CA tls's responder"
+  std::filesystem::path path;
+  ByteView cert_der;  // the certificate the key must match
+};
+
+// Every key file the store's CAs use, through the config (config.h: ca_key_path,
+// responder_key_path). A CA without a key file here (an offline root) is skipped.
+std::vector<KeyFile> key_files(const Config& cfg, const std::vector<store::CaRecord>& cas) {
+  std::vector<KeyFile> out;
+  for (const store::CaRecord& ca : cas) {
+    const auto key = cfg.ca_key_path(ca.id, ca.key_file);
+    if (std::filesystem::exists(key)) {
+      out.push_back({"CA " + ca.id, key, ca.cert_der});
+    }
+    if (!ca.responder_key_file.empty()) {
+      const auto rkey = cfg.responder_key_path(ca.id, ca.responder_key_file);
+      if (std::filesystem::exists(rkey)) {
+        out.push_back({"CA " + ca.id + "'s responder", rkey, ca.responder_cert_der});
+      }
+    }
+  }
+  return out;
+}
+
+bool mode_private(const std::filesystem::path& p) {
+  using std::filesystem::perms;
+  const perms m = std::filesystem::status(p).permissions();
+  return (m & (perms::group_all | perms::others_all)) == perms::none;
+}
+
+int run_rewrap(CommandRunner& runner, const KeysOptions& opt) {
+  Session session(runner.globals, runner.now);
+  store::WriteStore& st = session.store();
+  std::vector<store::CaRecord> cas;
+  {
+    store::ReadTxn txn = st.begin_read();
+    cas = store::list_cas(txn);
+  }
+  const std::string& passphrase = session.passphrase();
+  int rewrapped = 0;
+  for (const KeyFile& f : key_files(session.config(), cas)) {
+    const KeyFileProtection before = inspect_key_file(f.path);
+    if (before.strong && mode_private(f.path) && !opt.force) {
+      std::cout << f.path.string() << ": " << before.describe() << ", mode 0600: nothing to do\n";
+      continue;
+    }
+    EvpPkeyPtr key = read_key_for_rewrap(f.path, passphrase);
+    X509Ptr cert = parse_cert_der(f.cert_der);
+    if (!cert || X509_check_private_key(cert.get(), key.get()) != 1) {
+      throw std::runtime_error(f.path.string() + ": does not hold the key of " + f.whose +
+                               "'s certificate; nothing was rewrapped after it");
+    }
+    if (opt.dry_run) {
+      std::cout << f.path.string() << ": " << before.describe() << ": would be rewrapped\n";
+      continue;
+    }
+    rewrite_encrypted_key(f.path, key.get(), passphrase);
+    const KeyFileProtection after = inspect_key_file(f.path);
+    st.transact([&](store::WriteTxn& txn) {
+      audit::append(txn, session.now(), session.operator_name(), "key_file_rewrapped",
+                    {{"key", f.whose},
+                     {"file", f.path.string()},
+                     {"before", before.describe()},
+                     {"after", after.describe()}});
+    });
+    std::cout << f.path.string() << ": " << before.describe() << " -> " << after.describe() << "\n";
+    ++rewrapped;
+  }
+  std::cout << (opt.dry_run ? "dry run: nothing changed\n"
+                            : std::to_string(rewrapped) + " key file(s) rewrapped\n");
+  return 0;
+}
+
+}  // namespace
+
+void add_keys_command(CLI::App& app, CommandRunner& runner) {
+  auto opt = std::make_shared<KeysOptions>();
+  CLI::App* keys = app.add_subcommand("keys", "Key file maintenance");
+  keys->require_subcommand(1);
+  CLI::App* rewrap = keys->add_subcommand(
+      "rewrap",
+      "Re-encrypt every CA and responder key file with today's key derivation (PBKDF2-SHA256, "
+      "600,000 iterations) and mode 0600, each replaced atomically");
+  rewrap->add_flag("--dry-run", opt->dry_run, "Say what would be rewrapped, change nothing");
+  rewrap->add_flag("--force", opt->force, "Rewrap files that are already strong");
+  rewrap->callback([&runner, opt] { runner.exit_code = run_rewrap(runner, *opt); });
+}
+
+}  // namespace pkirepo::signer
