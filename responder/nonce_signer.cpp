@@ -9,6 +9,7 @@
 #include "x509/cert_info.h"
 #include "x509/der.h"
 #include "x509/key.h"
+#include "x509/key_file.h"
 
 namespace pkirepo::responder {
 
