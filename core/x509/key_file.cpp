@@ -17,11 +17,6 @@
 namespace pkirepo {
 namespace {
 
-using Pbe2ParamPtr = std::unique_ptr<PBE2PARAM, OpenSslDeleter<PBE2PARAM_free>>;
-using Pbkdf2ParamPtr = std::unique_ptr<PBKDF2PARAM, OpenSslDeleter<PBKDF2PARAM_free>>;
-using X509SigPtr = std::unique_ptr<X509_SIG, OpenSslDeleter<X509_SIG_free>>;
-using Pkcs8Ptr = std::unique_ptr<PKCS8_PRIV_KEY_INFO, OpenSslDeleter<PKCS8_PRIV_KEY_INFO_free>>;
-
 [[noreturn]] void fail(const std::filesystem::path& path, const std::string& why) {
   throw std::runtime_error(path.string() + ": " + why);
 }
@@ -118,8 +113,10 @@ int passphrase_cb(char* buf, int size, int /*rwflag*/, void* u) {
   return static_cast<int>(p.size());
 }
 
-EvpPkeyPtr decode_key(const std::filesystem::path& path, const std::string& passphrase) {
-  BioPtr bio(BIO_new_file(path.c_str(), "r"));
+EvpPkeyPtr decode_key(const std::filesystem::path& path, const std::string& passphrase,
+                      const std::string* pem = nullptr) {
+  BioPtr bio(pem != nullptr ? BIO_new_mem_buf(pem->data(), static_cast<int>(pem->size()))
+                            : BIO_new_file(path.c_str(), "r"));
   EvpPkeyPtr key(bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, passphrase_cb,
                                                const_cast<std::string*>(&passphrase))
                      : nullptr);
@@ -232,6 +229,10 @@ void write_encrypted_key(const std::filesystem::path& path, const EVP_PKEY* key,
 void rewrite_encrypted_key(const std::filesystem::path& path, const EVP_PKEY* key,
                            const std::string& passphrase) {
   const std::string pem = encrypt_pem(path, key, passphrase);
+  // Read back before anything is replaced: the file must open to the very same key.
+  if (EVP_PKEY_eq(decode_key(path, passphrase, &pem).get(), key) != 1) {
+    fail(path, "the re-encrypted key does not read back to the same key; nothing replaced");
+  }
   struct stat old {};
   if (::stat(path.c_str(), &old) != 0) {
     fail(path, std::string("cannot read key file: ") + std::strerror(errno));

@@ -70,6 +70,11 @@ using ExtendedKeyUsagePtr =
 using X509AlgorPtr = std::unique_ptr<X509_ALGOR, OpenSslDeleter<X509_ALGOR_free>>;
 using X509NameEntryPtr = std::unique_ptr<X509_NAME_ENTRY, OpenSslDeleter<X509_NAME_ENTRY_free>>;
 using Asn1StringPtr = std::unique_ptr<ASN1_STRING, OpenSslDeleter<ASN1_STRING_free>>;
+// Key files (PKCS#8 PBES2).
+using X509SigPtr = std::unique_ptr<X509_SIG, OpenSslDeleter<X509_SIG_free>>;
+using Pkcs8Ptr = std::unique_ptr<PKCS8_PRIV_KEY_INFO, OpenSslDeleter<PKCS8_PRIV_KEY_INFO_free>>;
+using Pbe2ParamPtr = std::unique_ptr<PBE2PARAM, OpenSslDeleter<PBE2PARAM_free>>;
+using Pbkdf2ParamPtr = std::unique_ptr<PBKDF2PARAM, OpenSslDeleter<PBKDF2PARAM_free>>;
 
 // Buffers OpenSSL allocates for the caller: i2d_* output, BN_bn2dec, ASN1_STRING_to_UTF8,
 // PEM_bytes_read_bio (OPENSSL_free is a macro, hence the functions).
