@@ -95,8 +95,14 @@ std::unique_ptr<Generation> prepare(Config config, std::shared_ptr<StoreView> vi
   g->config = std::move(config);
   ReaderPool& pool = g->view->pool;
   ReaderPool::Reader& reader = g->view->main_reader;
-  if (g->config.ocsp.nonce == NonceMode::sign) {
-    std::string passphrase = g->config.key_passphrase();
+  if (g->config.ocsp.nonce == NonceMode::sign && !g->config.has_responder_passphrase()) {
+    // The responder never takes the CA passphrase. Pre-signed answers go on; only nonces
+    // are ignored, so a config from before the split is no status outage.
+    std::cerr << "pkirepo-responder: warning: ocsp.nonce = \"sign\" needs "
+                 "ocsp.responder_passphrase_file or ocsp.responder_passphrase_env (the responder "
+                 "never takes the CA passphrase): nonces will be ignored\n";
+  } else if (g->config.ocsp.nonce == NonceMode::sign) {
+    std::string passphrase = g->config.responder_key_passphrase();
     g->nonce_signer = pool.with_snapshot(reader, [&](const store::Txn& txn) {
       return std::make_unique<NonceSigner>(txn, passphrase, g->config);
     });

@@ -193,6 +193,12 @@ int run_doctor(CommandRunner& runner) {
     d.warning("no passphrase: neither repository.passphrase_file nor $" +
               cfg.repository.passphrase_env + " is set (commands that sign will fail)");
   }
+  if (cfg.ocsp.nonce == NonceMode::sign && !cfg.has_responder_passphrase()) {
+    d.error(
+        "ocsp.nonce = \"sign\" without a responder passphrase: the responder ignores nonces "
+        "rather than take the CA passphrase",
+        "set ocsp.responder_passphrase_file, then `pkirepo-signer keys rewrap`");
+  }
 
   // What the publisher reads.
   for (const auto& [what, path] : {std::pair<std::string, fs::path>{"site.source", cfg.site.source},

@@ -53,7 +53,7 @@ ResponderIssue issue_responder_certificate(Session& session, const CaConfig& ca,
   const Config& cfg = session.config();
   EvpPkeyPtr key = generate_key(cfg.ocsp.responder_key_algorithm);
   std::string path = responder_key_path(cfg.responder_key_dir_of(ca), ca, session.now());
-  write_encrypted_key(path, key.get(), session.passphrase());
+  write_encrypted_key(path, key.get(), session.responder_passphrase());
   guard.add(path);
   // Same O/OU/C as the CA, its own CN: relying parties see whose responder this is.
   X509NamePtr subject(X509_NAME_dup(X509_get_subject_name(ca_cert)));
@@ -108,7 +108,9 @@ int run_init(CommandRunner& runner) {
                                " already exists; refusing to overwrite or adopt it");
     }
   }
-  (void)session.passphrase();  // fail before generating anything when it is missing
+  // Fail before generating anything when either is missing.
+  (void)session.passphrase();
+  (void)session.responder_passphrase();
 
   KeyFileGuard guard;
   std::vector<NewCa> created;

@@ -1,5 +1,6 @@
 // `keys rewrap`: brings every key file the signer uses up to today's protection (key_file.h):
-// encrypted, PBKDF2-HMAC-SHA256 at 600,000 iterations, mode 0600. Each file is replaced
+// encrypted, PBKDF2-HMAC-SHA256 at 600,000 iterations, mode 0600, and responder keys under
+// their own passphrase when ocsp.responder_passphrase_* is set. Each file is replaced
 // atomically and only after the new encryption was read back to the same key, so a crash or a
 // failure leaves every file either as it was or rewrapped, never half-written. One audit
 // record per file rewrapped (CPS 5.4.1: key lifecycle events).
@@ -24,6 +25,7 @@ struct KeyFile {
   std::string whose;  // "CA tls", "CA tls's responder"
   std::filesystem::path path;
   ByteView cert_der;  // the certificate the key must match
+  bool responder = false;
 };
 
 // Every key file the store's CAs use, through the config (config.h: ca_key_path,
@@ -38,7 +40,7 @@ std::vector<KeyFile> key_files(const Config& cfg, const std::vector<store::CaRec
     if (!ca.responder_key_file.empty()) {
       const auto rkey = cfg.responder_key_path(ca.id, ca.responder_key_file);
       if (std::filesystem::exists(rkey)) {
-        out.push_back({"CA " + ca.id + "'s responder", rkey, ca.responder_cert_der});
+        out.push_back({"CA " + ca.id + "'s responder", rkey, ca.responder_cert_der, true});
       }
     }
   }
@@ -60,14 +62,28 @@ int run_rewrap(CommandRunner& runner, const KeysOptions& opt) {
     cas = store::list_cas(txn);
   }
   const std::string& passphrase = session.passphrase();
+  const bool split = session.config().has_responder_passphrase();
   int rewrapped = 0;
   for (const KeyFile& f : key_files(session.config(), cas)) {
     const KeyFileProtection before = inspect_key_file(f.path);
-    if (before.strong && mode_private(f.path) && !opt.force) {
+    const std::string& target = f.responder ? session.responder_passphrase() : passphrase;
+    EvpPkeyPtr key;
+    bool under_target = true;
+    if (f.responder && split && before.encrypted) {
+      // Which passphrase opens it is known only by trying: the target first, then the CA's.
+      try {
+        key = read_key_for_rewrap(f.path, target);
+      } catch (const std::runtime_error&) {
+        under_target = false;
+      }
+    }
+    if (before.strong && mode_private(f.path) && under_target && !opt.force) {
       std::cout << f.path.string() << ": " << before.describe() << ", mode 0600: nothing to do\n";
       continue;
     }
-    EvpPkeyPtr key = read_key_for_rewrap(f.path, passphrase);
+    if (!key) {
+      key = read_key_for_rewrap(f.path, passphrase);
+    }
     X509Ptr cert = parse_cert_der(f.cert_der);
     if (!cert || X509_check_private_key(cert.get(), key.get()) != 1) {
       throw std::runtime_error(f.path.string() + ": does not hold the key of " + f.whose +
@@ -77,16 +93,19 @@ int run_rewrap(CommandRunner& runner, const KeysOptions& opt) {
       std::cout << f.path.string() << ": " << before.describe() << ": would be rewrapped\n";
       continue;
     }
-    rewrite_encrypted_key(f.path, key.get(), passphrase);
+    rewrite_encrypted_key(f.path, key.get(), target);
     const KeyFileProtection after = inspect_key_file(f.path);
     st.transact([&](store::WriteTxn& txn) {
       audit::append(txn, session.now(), session.operator_name(), "key_file_rewrapped",
                     {{"key", f.whose},
                      {"file", f.path.string()},
                      {"before", before.describe()},
-                     {"after", after.describe()}});
+                     {"after", after.describe()},
+                     {"passphrase", f.responder && split ? "ocsp.responder_passphrase"
+                                                         : "repository.passphrase"}});
     });
-    std::cout << f.path.string() << ": " << before.describe() << " -> " << after.describe() << "\n";
+    std::cout << f.path.string() << ": " << before.describe() << " -> " << after.describe()
+              << (under_target ? "" : ", now under ocsp.responder_passphrase") << "\n";
     ++rewrapped;
   }
   std::cout << (opt.dry_run ? "dry run: nothing changed\n"

@@ -60,8 +60,30 @@ const std::string& Session::passphrase() {
   return passphrase_;
 }
 
+const std::string& Session::responder_passphrase() {
+  if (responder_passphrase_.empty()) {
+    responder_passphrase_ = config_.responder_key_passphrase();
+  }
+  return responder_passphrase_;
+}
+
 EvpPkeyPtr Session::load_key(const std::filesystem::path& file) {
   return read_encrypted_key(file, passphrase());
+}
+
+EvpPkeyPtr Session::load_responder_key_file(const std::filesystem::path& file) {
+  if (!config_.has_responder_passphrase()) {
+    return load_key(file);
+  }
+  try {
+    return read_encrypted_key(file, responder_passphrase());
+  } catch (const std::runtime_error&) {
+    EvpPkeyPtr key = load_key(file);  // throws the CA passphrase's error when that fails too
+    std::cerr << "pkirepo-signer: warning: " << file.string()
+              << " is still encrypted under the CA passphrase, not "
+                 "ocsp.responder_passphrase_*: run `pkirepo-signer keys rewrap`\n";
+    return key;
+  }
 }
 
 namespace {
@@ -87,7 +109,7 @@ EvpPkeyPtr Session::load_ca_key(const store::CaRecord& record) {
 EvpPkeyPtr Session::load_responder_key(const store::CaRecord& record) {
   const std::filesystem::path file =
       config_.responder_key_path(record.id, record.responder_key_file);
-  return matching(load_key(file), record.responder_cert_der, file,
+  return matching(load_responder_key_file(file), record.responder_cert_der, file,
                   "CA " + record.id + "'s responder");
 }
 

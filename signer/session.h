@@ -32,6 +32,11 @@ class Session {
   // newest audit record (audit::check_clock): every command that writes comes through here.
   [[nodiscard]] store::WriteStore& store();
   [[nodiscard]] const std::string& passphrase();
+  // The responder keys' passphrase (Config::responder_key_passphrase), read on first use.
+  [[nodiscard]] const std::string& responder_passphrase();
+  // A responder key file: under the responder passphrase, or, while `keys rewrap` has not yet
+  // moved it, under the CA passphrase (with a warning on stderr naming the fix).
+  [[nodiscard]] EvpPkeyPtr load_responder_key_file(const std::filesystem::path& file);
   // The private key of a CA or responder key file; throws naming the file on a wrong
   // passphrase. Keys stay in memory for the command only.
   [[nodiscard]] EvpPkeyPtr load_key(const std::filesystem::path& file);
@@ -48,6 +53,7 @@ class Session {
   std::string operator_;
   std::unique_ptr<store::WriteStore> store_;
   std::string passphrase_;
+  std::string responder_passphrase_;
 };
 
 // BR 6.3.2 by date (policy::profile_date_findings): prints each finding on stderr as a

@@ -463,22 +463,45 @@ std::vector<const CaConfig*> Config::cas_parent_first() const {
   return out;
 }
 
-std::string Config::key_passphrase() const {
-  if (!repository.passphrase_file.empty()) {
-    std::ifstream in(repository.passphrase_file);
+namespace {
+
+// A passphrase from the first line of `file` (when set) or the environment variable `env`.
+std::string read_passphrase(const std::filesystem::path& file, const std::string& env,
+                            const std::string& file_key, const std::string& env_key,
+                            const std::filesystem::path& config) {
+  if (!file.empty()) {
+    std::ifstream in(file);
     std::string line;
     if (!in || !std::getline(in, line) || line.empty()) {
-      throw ConfigError(repository.passphrase_file.string() +
-                        ": cannot read the key passphrase (repository.passphrase_file)");
+      throw ConfigError(file.string() + ": cannot read the key passphrase (" + file_key + ")");
     }
     return line;
   }
-  const char* v = std::getenv(repository.passphrase_env.c_str());
+  const char* v = std::getenv(env.c_str());
   if (v == nullptr || *v == '\0') {
-    throw ConfigError(file.string() + ": repository.passphrase_env: environment variable " +
-                      repository.passphrase_env + " is not set (it holds the key passphrase)");
+    throw ConfigError(config.string() + ": " + env_key + ": environment variable " + env +
+                      " is not set (it holds the key passphrase)");
   }
   return v;
+}
+
+}  // namespace
+
+std::string Config::key_passphrase() const {
+  return read_passphrase(repository.passphrase_file, repository.passphrase_env,
+                         "repository.passphrase_file", "repository.passphrase_env", file);
+}
+
+bool Config::has_responder_passphrase() const {
+  return !ocsp.responder_passphrase_file.empty() || !ocsp.responder_passphrase_env.empty();
+}
+
+std::string Config::responder_key_passphrase() const {
+  if (!has_responder_passphrase()) {
+    return key_passphrase();
+  }
+  return read_passphrase(ocsp.responder_passphrase_file, ocsp.responder_passphrase_env,
+                         "ocsp.responder_passphrase_file", "ocsp.responder_passphrase_env", file);
 }
 
 std::string Config::ocsp_url() const {

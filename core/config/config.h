@@ -95,6 +95,11 @@ struct OcspConfig {
   // folder); empty: the folder of the CA's key. The signer must be able to write it: `run`
   // creates each new responder key there.
   std::filesystem::path responder_key_dir;
+  // The passphrase of the delegated responder keys, apart from the CA keys' one: the
+  // responder (nonce = "sign") gets this and never the CA passphrase. Both empty: responder
+  // keys share the repository passphrase and the responder signs no nonces.
+  std::string responder_passphrase_env;
+  std::filesystem::path responder_passphrase_file;
 };
 
 struct CrlConfig {
@@ -159,6 +164,11 @@ struct Config {
   // The passphrase for key files, from repository.passphrase_env or passphrase_file. Throws
   // ConfigError when neither yields one.
   [[nodiscard]] std::string key_passphrase() const;
+  // Whether ocsp.responder_passphrase_env or _file is set.
+  [[nodiscard]] bool has_responder_passphrase() const;
+  // The responder keys' passphrase: ocsp.responder_passphrase_file or _env when set, else
+  // key_passphrase(). Throws ConfigError when the configured source yields none.
+  [[nodiscard]] std::string responder_key_passphrase() const;
 
   // Key files are found through the config on every command, never through a path frozen in
   // the store: the store keeps the certificates, which say whose key a file must hold.

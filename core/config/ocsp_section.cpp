@@ -102,6 +102,10 @@ void read_ocsp_table(TableReader& r, Config& cfg) {
   if (auto d = r.string("responder_key_dir")) {
     o.responder_key_dir = cfg.dir / *d;
   }
+  o.responder_passphrase_env = r.string("responder_passphrase_env").value_or("");
+  if (auto pf = r.string("responder_passphrase_file")) {
+    o.responder_passphrase_file = cfg.dir / *pf;
+  }
   o.path = r.string("path").value_or(o.path);
   if (!o.path.starts_with("/")) {
     r.fail(r.node("path"), "path", "must start with /");

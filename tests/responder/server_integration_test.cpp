@@ -33,7 +33,9 @@ struct Repo {
   std::map<std::string, std::string> env = signer_env();
   std::map<std::string, std::string> serial;  // "tls/good", "tls/revoked", ...
 
-  explicit Repo(const std::string& extra = "") {
+  explicit Repo(const std::string& extra = "",
+                const std::map<std::string, std::string>& more_env = {}) {
+    env.insert(more_env.begin(), more_env.end());
     env["PKIREPO_NOW"] = rfc3339(static_cast<UnixTime>(std::time(nullptr)));
     config = write_demo_config(dir.path(), fixture("ca-tls-rsa.toml") + extra);
     must(signer({"init"}));
@@ -270,10 +272,32 @@ TEST_CASE("bad input over HTTP: each answered, the responder stays up",
   CHECK(p.stop() == 0);
 }
 
+namespace {
+
+// nonce = "sign" with the responder keys under their own passphrase, and the environment of a
+// responder that holds only that one: the CA passphrase variable is empty (unset for us).
+const std::string kNonceSign =
+    "\n[ocsp]\nnonce = \"sign\"\nresponder_passphrase_env = "
+    "\"PKIREPO_TEST_RESPONDER_PASSPHRASE\"\n";
+
+std::map<std::string, std::string> responder_only_env(std::map<std::string, std::string> env) {
+  env["PKIREPO_TEST_PASSPHRASE"] = "";
+  return env;
+}
+
+// A Repo whose signer knows both passphrases from the start (init writes the responder keys).
+struct NonceRepo : Repo {
+  NonceRepo()
+      : Repo(kNonceSign,
+             {{"PKIREPO_TEST_RESPONDER_PASSPHRASE", "responder keys only, not the CA's"}}) {}
+};
+
+}  // namespace
+
 TEST_CASE("nonce = sign: openssl's nonce is echoed by the delegated responder, SIGHUP reloads",
           "[responder][integration][nonce]") {
-  Repo repo("\n[ocsp]\nnonce = \"sign\"\n");
-  ResponderProcess p(repo.config, repo.env);
+  NonceRepo repo;
+  ResponderProcess p(repo.config, responder_only_env(repo.env));
   repo.fetch_ca_pems(p);
   for (const std::string ca : {"tls", "tls-rsa"}) {
     RunResult r = repo.ocsp(p, ca, "good", {"-sha256"});
@@ -349,8 +373,8 @@ TEST_CASE("a store directory swapped under the same path is served after SIGHUP"
 
 TEST_CASE("nonce = sign: after run rotates a responder certificate the responder loads its key",
           "[responder][integration][nonce][rotation]") {
-  Repo repo("\n[ocsp]\nnonce = \"sign\"\n");
-  ResponderProcess p(repo.config, repo.env);
+  NonceRepo repo;
+  ResponderProcess p(repo.config, responder_only_env(repo.env));
   repo.fetch_ca_pems(p);
   // Responder certificates live 90 days and rotate twice the 4-day OCSP validity before their
   // end: a run 82 days on rotates them and re-signs every response with the new keys.
@@ -386,5 +410,40 @@ TEST_CASE("nonce = sign: after run rotates a responder certificate the responder
   CHECK(contains(r.out, "good\n\tThis Update"));
   CHECK(contains(r.err, "Response verify OK"));
   CHECK_FALSE(contains(r.err + r.out, "WARNING: no nonce"));
+  CHECK(p.stop() == 0);
+}
+
+TEST_CASE("nonce = sign: the responder holds only the responder passphrase, never the CA's",
+          "[responder][integration][nonce]") {
+  NonceRepo repo;
+  // The key files say so themselves: the CA passphrase opens no responder key, the responder
+  // passphrase no CA key.
+  const auto keys = repo.dir / "keys";
+  for (const auto& e : std::filesystem::directory_iterator(keys)) {
+    const bool responder = e.path().filename().string().find("-ocsp-") != std::string::npos;
+    auto with_ca = run({"openssl", "pkey", "-in", e.path().string(), "-noout", "-passin",
+                        "env:PKIREPO_TEST_PASSPHRASE"},
+                       repo.env);
+    auto with_responder = run({"openssl", "pkey", "-in", e.path().string(), "-noout", "-passin",
+                               "env:PKIREPO_TEST_RESPONDER_PASSPHRASE"},
+                              repo.env);
+    INFO(e.path());
+    CHECK((with_ca.exit_code == 0) == !responder);
+    CHECK((with_responder.exit_code == 0) == responder);
+  }
+
+  // The same config without a responder passphrase: the responder keeps answering with the
+  // pre-signed responses and ignores nonces rather than take the CA passphrase.
+  std::string text = slurp(repo.config);
+  text.replace(text.find("responder_passphrase_env"), 24, "# responder_passphrase_env");
+  write_text(repo.config, text);
+  ResponderProcess p(repo.config, repo.env);
+  repo.fetch_ca_pems(p);
+  REQUIRE(p.wait_for_output("nonces will be ignored", 10000));
+  RunResult r = repo.ocsp(p, "tls", "good");
+  CHECK(contains(r.out, ": good"));
+  CHECK(contains(r.err + r.out, "WARNING: no nonce in response"));
+  auto doctor = repo.signer({"doctor"});
+  CHECK(contains(doctor.out, "ocsp.nonce = \"sign\" without a responder passphrase"));
   CHECK(p.stop() == 0);
 }

@@ -195,3 +195,36 @@ TEST_CASE("ca list and ca show hand out the CA certificates from the store", "[s
   auto both = pki.signer({"ca", "show", "tls", "--pem", "--der"});
   CHECK(both.exit_code == 2);
 }
+
+TEST_CASE(
+    "a responder passphrase added later: run still signs, keys rewrap moves the responder "
+    "keys onto it",
+    "[signer][keys]") {
+  TestPki pki;
+  REQUIRE(pki.signer({"init"}).exit_code == 0);  // responder keys under the CA passphrase
+  {
+    std::ofstream cfg(pki.config, std::ios::app);
+    cfg << "\n[ocsp]\nresponder_passphrase_env = \"PKIREPO_TEST_RESPONDER_PASSPHRASE\"\n";
+  }
+  pki.env["PKIREPO_TEST_RESPONDER_PASSPHRASE"] = "responder keys only";
+  auto ran = pki.signer({"run", "--force"});
+  INFO(ran.err);
+  REQUIRE(ran.exit_code == 0);
+  CHECK_THAT(ran.err, Catch::Contains("still encrypted under the CA passphrase"));
+
+  auto rewrap = pki.signer({"keys", "rewrap"});
+  INFO(rewrap.err);
+  REQUIRE(rewrap.exit_code == 0);
+  CHECK_THAT(rewrap.out, Catch::Contains("now under ocsp.responder_passphrase"));
+  for (const auto& key : key_files(pki)) {
+    const bool responder = key.filename().string().find("-ocsp-") != std::string::npos;
+    INFO(key);
+    auto opened = run({"openssl", "pkey", "-in", key.string(), "-noout", "-passin",
+                       "env:PKIREPO_TEST_RESPONDER_PASSPHRASE"},
+                      pki.env);
+    CHECK((opened.exit_code == 0) == responder);
+  }
+  ran = pki.signer({"run", "--force"});
+  CHECK(ran.exit_code == 0);
+  CHECK_THAT(ran.err, !Catch::Contains("still encrypted under the CA passphrase"));
+}
