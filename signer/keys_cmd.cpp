@@ -3,7 +3,8 @@
 // their own passphrase when ocsp.responder_passphrase_* is set. Each file is replaced
 // atomically and only after the new encryption was read back to the same key, so a crash or a
 // failure leaves every file either as it was or rewrapped, never half-written. One audit
-// record per file rewrapped (CPS 5.4.1: key lifecycle events).
+// record per file rewrapped (CPS 5.4.1: key lifecycle events). Every file is opened and
+// checked before the first is replaced: a wrong passphrase or a foreign key changes nothing.
 #include <iostream>
 #include <vector>
 
@@ -63,8 +64,17 @@ int run_rewrap(CommandRunner& runner, const KeysOptions& opt) {
   }
   const std::string& passphrase = session.passphrase();
   const bool split = session.config().has_responder_passphrase();
-  int rewrapped = 0;
-  for (const KeyFile& f : key_files(session.config(), cas)) {
+  // First every file is opened and checked against its certificate, so that a wrong
+  // passphrase or a foreign key refuses the command before any file or record changes.
+  struct Pending {
+    const KeyFile* file;
+    EvpPkeyPtr key;
+    KeyFileProtection before;
+    bool moves_passphrase;
+  };
+  const std::vector<KeyFile> files = key_files(session.config(), cas);
+  std::vector<Pending> pending;
+  for (const KeyFile& f : files) {
     const KeyFileProtection before = inspect_key_file(f.path);
     const std::string& target = f.responder ? session.responder_passphrase() : passphrase;
     EvpPkeyPtr key;
@@ -87,25 +97,32 @@ int run_rewrap(CommandRunner& runner, const KeysOptions& opt) {
     X509Ptr cert = parse_cert_der(f.cert_der);
     if (!cert || X509_check_private_key(cert.get(), key.get()) != 1) {
       throw std::runtime_error(f.path.string() + ": does not hold the key of " + f.whose +
-                               "'s certificate; nothing was rewrapped after it");
+                               "'s certificate; no key file was rewrapped");
     }
+    pending.push_back({&f, std::move(key), before, !under_target});
+  }
+  // Then each file is replaced on its own (atomically) and recorded at once.
+  int rewrapped = 0;
+  for (const Pending& p : pending) {
+    const KeyFile& f = *p.file;
     if (opt.dry_run) {
-      std::cout << f.path.string() << ": " << before.describe() << ": would be rewrapped\n";
+      std::cout << f.path.string() << ": " << p.before.describe() << ": would be rewrapped\n";
       continue;
     }
-    rewrite_encrypted_key(f.path, key.get(), target);
+    rewrite_encrypted_key(f.path, p.key.get(),
+                          f.responder ? session.responder_passphrase() : passphrase);
     const KeyFileProtection after = inspect_key_file(f.path);
     st.transact([&](store::WriteTxn& txn) {
       audit::append(txn, session.now(), session.operator_name(), "key_file_rewrapped",
                     {{"key", f.whose},
                      {"file", f.path.string()},
-                     {"before", before.describe()},
+                     {"before", p.before.describe()},
                      {"after", after.describe()},
                      {"passphrase", f.responder && split ? "ocsp.responder_passphrase"
                                                          : "repository.passphrase"}});
     });
-    std::cout << f.path.string() << ": " << before.describe() << " -> " << after.describe()
-              << (under_target ? "" : ", now under ocsp.responder_passphrase") << "\n";
+    std::cout << f.path.string() << ": " << p.before.describe() << " -> " << after.describe()
+              << (p.moves_passphrase ? ", now under ocsp.responder_passphrase" : "") << "\n";
     ++rewrapped;
   }
   std::cout << (opt.dry_run ? "dry run: nothing changed\n"

@@ -228,3 +228,33 @@ TEST_CASE(
   CHECK(ran.exit_code == 0);
   CHECK_THAT(ran.err, !Catch::Contains("still encrypted under the CA passphrase"));
 }
+
+TEST_CASE("keys rewrap refuses a key file that holds another key before touching any file",
+          "[signer][keys]") {
+  TestPki pki;
+  REQUIRE(pki.signer({"init"}).exit_code == 0);  // 2,048 iterations: every file needs a rewrap
+  std::filesystem::path responder;
+  for (const auto& key : key_files(pki)) {
+    if (key.filename().string().starts_with("tls-ocsp-")) {
+      responder = key;
+    }
+  }
+  REQUIRE_FALSE(responder.empty());
+  std::filesystem::copy_file(pki.dir / "keys/root.pem", responder,
+                             std::filesystem::copy_options::overwrite_existing);
+  std::map<std::filesystem::path, std::string> old;
+  for (const auto& key : key_files(pki)) {
+    old[key] = read_text_file(key);
+  }
+  const auto before = snapshot(pki.dir / "store");
+  pki.env[kKdf] = "";
+  auto rewrap = pki.signer({"keys", "rewrap"});
+  CHECK(rewrap.exit_code == 1);
+  CHECK_THAT(rewrap.err, Catch::Contains(responder.string() + ": does not hold the key of CA "
+                                                              "tls's responder's certificate"));
+  for (const auto& key : key_files(pki)) {
+    INFO(key);
+    CHECK(read_text_file(key) == old[key]);
+  }
+  CHECK(snapshot(pki.dir / "store") == before);
+}
