@@ -21,7 +21,7 @@ cat "$root/tests/fixtures/pki.toml" >"$work/pkirepo.toml"
 "$signer" -c "$work/pkirepo.toml" --operator bench init >/dev/null
 "$build/examples/demo/tools/pkirepo-demo-csrs" "$work/csr" "$((2 * REPEAT))" ec-p256 >/dev/null
 mapfile -t csrs < <(ls "$work/csr"/*.csr)
-keys=("$work/keys/tls.pem" "$(ls "$work/keys"/tls-responder*.pem | head -1)")
+keys=("$work/keys/tls.pem" "$(ls "$work/keys"/tls-ocsp-*.pem | head -1)")
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 now() { date +%s.%N; }
