@@ -1,7 +1,6 @@
 // `ca list` and `ca show`: the CA certificates straight from the store, for relying parties,
 // root programs and the operator, without building the site (after `init` the root to hand
 // out is here). Reads only: no signer lock, no key.
-#include <cctype>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -21,18 +20,6 @@ struct CaOptions {
   bool chain = false;
 };
 
-// As `openssl x509 -fingerprint` and the root programs print it: "AB:CD:…".
-std::string fingerprint_text(ByteView digest) {
-  std::string out;
-  for (size_t i = 0; i < digest.size(); ++i) {
-    out += (i ? ":" : "") + to_hex(digest.subspan(i, 1));
-  }
-  for (char& c : out) {
-    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  }
-  return out;
-}
-
 nlohmann::json describe(const store::Txn& txn, const store::CaRecord& ca, UnixTime now) {
   X509Ptr cert = parse_cert_der(ca.cert_der);
   if (!cert) {
@@ -41,6 +28,7 @@ nlohmann::json describe(const store::Txn& txn, const store::CaRecord& ca, UnixTi
   const Sha256Digest sha256 = fingerprint_sha256(cert.get());
   const Sha1Digest sha1 = fingerprint_sha1(cert.get());
   const std::optional<std::string> unusable = ca_unusable_reason(txn, ca.id, now);
+  // As `openssl x509 -fingerprint` and the root programs print them: "AB:CD:…".
   return {{"id", ca.id},
           {"role", ca_role_name(ca.role)},
           {"parent", ca.parent},
@@ -50,8 +38,8 @@ nlohmann::json describe(const store::Txn& txn, const store::CaRecord& ca, UnixTi
           {"not_after", rfc3339(not_after(cert.get()))},
           {"state", unusable ? "unusable" : "active"},
           {"state_reason", unusable.value_or("")},
-          {"sha256_fingerprint", fingerprint_text(sha256)},
-          {"sha1_fingerprint", fingerprint_text(sha1)}};
+          {"sha256_fingerprint", to_hex(sha256, true, ':')},
+          {"sha1_fingerprint", to_hex(sha1, true, ':')}};
 }
 
 const store::CaRecord& find(const std::vector<store::CaRecord>& cas, const std::string& id) {
