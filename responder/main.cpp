@@ -95,16 +95,18 @@ std::unique_ptr<Generation> prepare(Config config, std::shared_ptr<StoreView> vi
   g->config = std::move(config);
   ReaderPool& pool = g->view->pool;
   ReaderPool::Reader& reader = g->view->main_reader;
-  if (g->config.ocsp.nonce == NonceMode::sign && !g->config.has_responder_passphrase()) {
+  const bool token = g->config.responder_keys_in_token();
+  if (g->config.ocsp.nonce == NonceMode::sign && !g->config.has_responder_passphrase() && !token) {
     // The responder never takes the CA passphrase. Pre-signed answers go on; only nonces
     // are ignored, so a config from before the split is no status outage.
     std::cerr << "pkirepo-responder: warning: ocsp.nonce = \"sign\" needs "
                  "ocsp.responder_passphrase_file or ocsp.responder_passphrase_env (the responder "
                  "never takes the CA passphrase): nonces will be ignored\n";
   } else if (g->config.ocsp.nonce == NonceMode::sign) {
-    std::string passphrase = g->config.responder_key_passphrase();
+    // The responder token's PIN, or the responder keys' passphrase: never the CA's.
+    std::string secret = token ? g->config.responder_pin() : g->config.responder_key_passphrase();
     g->nonce_signer = pool.with_snapshot(reader, [&](const store::Txn& txn) {
-      return std::make_unique<NonceSigner>(txn, passphrase, g->config);
+      return std::make_unique<NonceSigner>(txn, secret, g->config);
     });
     if (g->nonce_signer->key_count() == 0) {
       std::cerr << "pkirepo-responder: warning: ocsp.nonce = \"sign\" but the store holds no "

@@ -3,8 +3,11 @@
 #include <openssl/ocsp.h>
 
 #include <cstring>
+#include <iostream>
 #include <stdexcept>
 
+#include "pkcs11/engine_key.h"
+#include "pkcs11/token_uri.h"
 #include "store/store.h"
 #include "x509/cert_info.h"
 #include "x509/der.h"
@@ -13,8 +16,7 @@
 
 namespace pkirepo::responder {
 
-NonceSigner::NonceSigner(const store::Txn& txn, const std::string& passphrase,
-                         const Config& config) {
+NonceSigner::NonceSigner(const store::Txn& txn, const std::string& secret, const Config& config) {
   for (const store::CaRecord& ca : store::list_cas(txn)) {
     if (ca.responder_cert_der.empty() || ca.responder_key_file.empty()) {
       continue;
@@ -23,11 +25,27 @@ NonceSigner::NonceSigner(const store::Txn& txn, const std::string& passphrase,
     if (!cert) {
       throw std::runtime_error("cas/" + ca.id + ": responder certificate does not parse");
     }
-    const std::filesystem::path file = config.responder_key_path(ca.id, ca.responder_key_file);
-    EvpPkeyPtr key = read_encrypted_key(file, passphrase);
+    const bool in_token = pkcs11::is_token_reference(ca.responder_key_file);
+    if (in_token != config.responder_keys_in_token()) {
+      std::cerr << "pkirepo-responder: warning: CA " << ca.id << "'s responder key "
+                << ca.responder_key_file << " is "
+                << (in_token ? "in a token but ocsp.responder_pkcs11 is not set"
+                             : "a file but ocsp.responder_pkcs11 puts responder keys in a token")
+                << ": its nonces are ignored until the next rotation\n";
+      continue;
+    }
+    std::string where;
+    EvpPkeyPtr key;
+    if (in_token) {
+      where = ca.responder_key_file;
+      key = pkcs11::load_token_key(config.pkcs11_module,
+                                   pkcs11::parse_token_uri(ca.responder_key_file, true), secret);
+    } else {
+      where = config.responder_key_path(ca.id, ca.responder_key_file).string();
+      key = read_encrypted_key(where, secret);
+    }
     if (X509_check_private_key(cert.get(), key.get()) != 1) {
-      throw std::runtime_error(file.string() + ": does not match CA " + ca.id +
-                               "'s responder certificate");
+      throw std::runtime_error(where + ": does not match CA " + ca.id + "'s responder certificate");
     }
     add(std::move(cert), std::move(key));
   }

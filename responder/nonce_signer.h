@@ -19,10 +19,13 @@ namespace pkirepo::responder {
 
 class NonceSigner {
  public:
-  // Loads every responder key named in the store's `cas` records (encrypted PEM, `passphrase`
-  // from Config::key_passphrase()). Throws std::runtime_error naming the file on failure.
-  // Key files are where the config says (Config::responder_key_path).
-  NonceSigner(const store::Txn& txn, const std::string& passphrase, const Config& config);
+  // Loads every responder key named in the store's `cas` records: key files (encrypted PEM,
+  // where Config::responder_key_path says) with `secret` as the passphrase, or, with
+  // ocsp.responder_pkcs11, token keys with `secret` as the token's PIN. A key of the other kind
+  // (one made before the config moved responder keys into or out of a token) is skipped with
+  // a warning: that CA's nonces are ignored until its next rotation. Throws
+  // std::runtime_error naming the file or URI when a key cannot be opened.
+  NonceSigner(const store::Txn& txn, const std::string& secret, const Config& config);
   // For tests: one responder certificate and its key.
   NonceSigner(X509Ptr cert, EvpPkeyPtr key);
 

@@ -12,6 +12,8 @@
 #include <sstream>
 
 #include "audit/audit_log.h"
+#include "pkcs11/token.h"
+#include "pkcs11/token_uri.h"
 #include "signer/commands.h"
 #include "signer/process_hardening.h"
 #include "store/store.h"
@@ -105,6 +107,26 @@ void key_protection(Doctor& d, const fs::path& key, const std::string& what) {
   }
 }
 
+// A token key (key.pkcs11): the token is there, the PIN opens it, the key is in it and cannot
+// leave it. Read-only: nothing is generated and nothing is written to the audit log.
+void token_key(Doctor& d, const Config& cfg, const CaConfig& ca) {
+  const std::string what = "CA " + ca.id + " key " + ca.key.pkcs11;
+  try {
+    const pkcs11::TokenUri uri = pkcs11::parse_token_uri(ca.key.pkcs11, true);
+    pkcs11::TokenSession token(cfg.pkcs11_module, uri.token, cfg.key_pin(ca.key, ca.id));
+    if (!token.has_private_key(uri.object)) {
+      d.error(what + ": the token holds no such key", "run pkirepo-signer init, or fix key.pkcs11");
+    } else if (token.private_key_extractable(uri.object)) {
+      d.error(what + ": the key may leave the token (extractable or not sensitive)",
+              "generate a new CA key inside the token");
+    } else {
+      d.ok(what + ": in the token, not extractable");
+    }
+  } catch (const std::exception& e) {
+    d.error(what + ": " + e.what(), "check [pkcs11] module, the token and its PIN source");
+  }
+}
+
 int run_doctor(CommandRunner& runner) {
   const Config cfg = load_config(runner.globals.config_path);
   Doctor d;
@@ -147,6 +169,10 @@ int run_doctor(CommandRunner& runner) {
 
   // Keys: present and private; an offline root's key is expected to be absent.
   for (const CaConfig& ca : cfg.cas) {
+    if (ca.key.in_token()) {
+      token_key(d, cfg, ca);
+      continue;
+    }
     const fs::path key = ca.key.file;
     if (!fs::exists(key)) {
       if (ca.role == CaRole::root) {
@@ -193,7 +219,8 @@ int run_doctor(CommandRunner& runner) {
     d.warning("no passphrase: neither repository.passphrase_file nor $" +
               cfg.repository.passphrase_env + " is set (commands that sign will fail)");
   }
-  if (cfg.ocsp.nonce == NonceMode::sign && !cfg.has_responder_passphrase()) {
+  if (cfg.ocsp.nonce == NonceMode::sign && !cfg.has_responder_passphrase() &&
+      !cfg.responder_keys_in_token()) {
     d.error(
         "ocsp.nonce = \"sign\" without a responder passphrase: the responder ignores nonces "
         "rather than take the CA passphrase",

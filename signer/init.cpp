@@ -7,6 +7,7 @@
 #include "signer/ca_setup.h"
 #include "signer/cert_builder.h"
 #include "signer/commands.h"
+#include "signer/token_keys.h"
 #include "x509/cert_info.h"
 #include "x509/der.h"
 #include "x509/key.h"
@@ -31,10 +32,11 @@ void throw_on_errors(const std::vector<policy::Finding>& findings, const std::st
   }
 }
 
-std::string responder_key_path(const std::filesystem::path& dir, const CaConfig& ca, UnixTime now) {
+// "20261203T101500Z": names a responder key by the moment it was made.
+std::string key_stamp(UnixTime now) {
   std::string stamp = rfc3339(now);
   std::erase_if(stamp, [](char c) { return c == '-' || c == ':'; });
-  return (dir / (ca.id + "-ocsp-" + stamp + ".pem")).string();
+  return stamp;
 }
 
 struct NewCa {
@@ -51,10 +53,20 @@ ResponderIssue issue_responder_certificate(Session& session, const CaConfig& ca,
                                            const X509* ca_cert, EVP_PKEY* ca_key,
                                            KeyFileGuard& guard) {
   const Config& cfg = session.config();
-  EvpPkeyPtr key = generate_key(cfg.ocsp.responder_key_algorithm);
-  std::string path = responder_key_path(cfg.responder_key_dir_of(ca), ca, session.now());
-  write_encrypted_key(path, key.get(), session.responder_passphrase());
-  guard.add(path);
+  EvpPkeyPtr key;
+  std::string path;
+  if (cfg.responder_keys_in_token()) {
+    path = responder_token_key_uri(cfg, ca.id, key_stamp(session.now()));
+    key = ensure_token_key(session, path, cfg.ocsp.responder_key_algorithm, session.responder_pin(),
+                           "CA " + ca.id + "'s responder")
+              .key;
+  } else {
+    key = generate_key(cfg.ocsp.responder_key_algorithm);
+    path = (cfg.responder_key_dir_of(ca) / (ca.id + "-ocsp-" + key_stamp(session.now()) + ".pem"))
+               .string();
+    write_encrypted_key(path, key.get(), session.responder_passphrase());
+    guard.add(path);
+  }
   // Same O/OU/C as the CA, its own CN: relying parties see whose responder this is.
   X509NamePtr subject(X509_NAME_dup(X509_get_subject_name(ca_cert)));
   for (int i = X509_NAME_get_index_by_NID(subject.get(), NID_commonName, -1); i >= 0;
@@ -102,15 +114,30 @@ int run_init(CommandRunner& runner) {
               << ": every CA of the config is already initialized; nothing changed\n";
     return 1;
   }
+  // Fail before generating anything when a key file is in the way or a secret is missing. A
+  // token key that already exists is used (a key generated in the token at a ceremony).
+  bool file_keys = false;
+  bool responders = false;
   for (const CaConfig* ca : todo) {
+    responders = responders || ca->ocsp;
+    if (ca->key.in_token()) {
+      (void)cfg.key_pin(ca->key, ca->id);
+      continue;
+    }
+    file_keys = true;
     if (std::filesystem::exists(ca->key.file)) {
       throw std::runtime_error(ca->key.file.string() + ": key file for CA " + ca->id +
                                " already exists; refusing to overwrite or adopt it");
     }
   }
-  // Fail before generating anything when either is missing.
-  (void)session.passphrase();
-  (void)session.responder_passphrase();
+  if (file_keys) {
+    (void)session.passphrase();
+  }
+  if (responders && cfg.responder_keys_in_token()) {
+    (void)session.responder_pin();
+  } else if (responders) {
+    (void)session.responder_passphrase();
+  }
 
   KeyFileGuard guard;
   std::vector<NewCa> created;
@@ -125,7 +152,10 @@ int run_init(CommandRunner& runner) {
 
   for (const CaConfig* ca : todo) {
     NewCa n;
-    n.key = generate_key(ca->key.algorithm);
+    n.key = ca->key.in_token() ? ensure_token_key(session, ca->key.pkcs11, ca->key.algorithm,
+                                                  cfg.key_pin(ca->key, ca->id), "CA " + ca->id)
+                                     .key
+                               : generate_key(ca->key.algorithm);
     n.key_algorithm = ca->key.algorithm;
     // Parent: created in this run, or already in the store (its key read from its file).
     X509Ptr parent_cert;
@@ -166,8 +196,10 @@ int run_init(CommandRunner& runner) {
     throw_on_errors(
         policy::lint_certificate(n.cert.get(), parent_cert ? parent_cert.get() : n.cert.get()),
         "CA " + ca->id);
-    write_encrypted_key(ca->key.file, n.key.get(), session.passphrase());
-    guard.add(ca->key.file);
+    if (!ca->key.in_token()) {
+      write_encrypted_key(ca->key.file, n.key.get(), session.passphrase());
+      guard.add(ca->key.file);
+    }
 
     // A CRL-only CA signs no OCSP and needs no responder (ocsp_key_material.h issues one should
     // a certificate of its ever carry an OCSP URL).
@@ -179,7 +211,7 @@ int run_init(CommandRunner& runner) {
     n.record.role = ca->role;
     n.record.parent = ca->parent;
     n.record.cert_der = to_der(n.cert.get());
-    n.record.key_file = ca->key.file.string();
+    n.record.key_file = ca->key.in_token() ? ca->key.pkcs11 : ca->key.file.string();
     n.record.responder_cert_der = resp.cert_der;
     n.record.responder_key_file = resp.key_file;
     n.record.created = session.now();

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "audit/audit_log.h"
+#include "pkcs11/token_uri.h"
 #include "signer/commands.h"
 #include "store/store.h"
 #include "x509/der.h"
@@ -34,11 +35,12 @@ struct KeyFile {
 std::vector<KeyFile> key_files(const Config& cfg, const std::vector<store::CaRecord>& cas) {
   std::vector<KeyFile> out;
   for (const store::CaRecord& ca : cas) {
+    // Token keys are not files: nothing to rewrap.
     const auto key = cfg.ca_key_path(ca.id, ca.key_file);
-    if (std::filesystem::exists(key)) {
+    if (!pkcs11::is_token_reference(ca.key_file) && std::filesystem::exists(key)) {
       out.push_back({"CA " + ca.id, key, ca.cert_der});
     }
-    if (!ca.responder_key_file.empty()) {
+    if (!ca.responder_key_file.empty() && !pkcs11::is_token_reference(ca.responder_key_file)) {
       const auto rkey = cfg.responder_key_path(ca.id, ca.responder_key_file);
       if (std::filesystem::exists(rkey)) {
         out.push_back({"CA " + ca.id + "'s responder", rkey, ca.responder_cert_der, true});

@@ -52,7 +52,7 @@ std::optional<OcspKeyMaterial> load_ocsp_signer(Session& session, CaContext& ca,
                              " but the CA is no longer in the config");
           return std::nullopt;
         } else if (const auto ca_key_file = cfg.ca_key_path(ca.record.id, ca.record.key_file);
-                   !std::filesystem::exists(ca_key_file)) {
+                   !ca.config->key.in_token() && !std::filesystem::exists(ca_key_file)) {
           problems.push_back("CA " + ca.record.id + ": " + need + " but the CA key " +
                              ca_key_file.string() + " is offline; bring it online and run again");
           if (none) {

@@ -7,6 +7,9 @@
 #include <iostream>
 
 #include "audit/audit_log.h"
+#include "pkcs11/engine_key.h"
+#include "pkcs11/token.h"
+#include "pkcs11/token_uri.h"
 #include "policy/profiles.h"
 #include "x509/der.h"
 #include "x509/key.h"
@@ -89,12 +92,13 @@ EvpPkeyPtr Session::load_responder_key_file(const std::filesystem::path& file) {
 namespace {
 
 // `key` from `file`, if it is the private key of `cert_der`'s public key.
-EvpPkeyPtr matching(EvpPkeyPtr key, ByteView cert_der, const std::filesystem::path& file,
+// `where` is the key's file or token URI.
+EvpPkeyPtr matching(EvpPkeyPtr key, ByteView cert_der, const std::filesystem::path& where,
                     const std::string& whose) {
   X509Ptr cert = parse_cert_der(cert_der);
   if (!cert || X509_check_private_key(cert.get(), key.get()) != 1) {
-    throw std::runtime_error(file.string() + ": does not hold the key of " + whose +
-                             "'s certificate (check key.file in the config)");
+    throw std::runtime_error(where.string() + ": does not hold the key of " + whose +
+                             "'s certificate (check key.file or key.pkcs11 in the config)");
   }
   return key;
 }
@@ -102,15 +106,81 @@ EvpPkeyPtr matching(EvpPkeyPtr key, ByteView cert_der, const std::filesystem::pa
 }  // namespace
 
 EvpPkeyPtr Session::load_ca_key(const store::CaRecord& record) {
+  const std::string whose = "CA " + record.id;
+  if (const CaConfig* ca = config_.find_ca(record.id); ca != nullptr && ca->key.in_token()) {
+    return matching(open_token_key(ca->key.pkcs11, config_.key_pin(ca->key, ca->id), whose),
+                    record.cert_der, ca->key.pkcs11, whose);
+  }
+  if (pkcs11::is_token_reference(record.key_file) && config_.find_ca(record.id) == nullptr) {
+    throw std::runtime_error(whose + ": its key is in a token (" + record.key_file +
+                             ") but the CA is no longer in the config, which names its PIN");
+  }
   const std::filesystem::path file = config_.ca_key_path(record.id, record.key_file);
-  return matching(load_key(file), record.cert_der, file, "CA " + record.id);
+  return matching(load_key(file), record.cert_der, file, whose);
 }
 
 EvpPkeyPtr Session::load_responder_key(const store::CaRecord& record) {
+  const std::string whose = "CA " + record.id + "'s responder";
+  if (pkcs11::is_token_reference(record.responder_key_file)) {
+    return matching(open_token_key(record.responder_key_file, responder_pin(), whose),
+                    record.responder_cert_der, record.responder_key_file, whose);
+  }
   const std::filesystem::path file =
       config_.responder_key_path(record.id, record.responder_key_file);
-  return matching(load_responder_key_file(file), record.responder_cert_der, file,
-                  "CA " + record.id + "'s responder");
+  return matching(load_responder_key_file(file), record.responder_cert_der, file, whose);
+}
+
+const std::string& Session::responder_pin() {
+  if (responder_pin_.empty()) {
+    if (!config_.responder_keys_in_token()) {
+      throw ConfigError(config_.file.string() +
+                        ": a responder key is in a token but ocsp.responder_pkcs11 and its "
+                        "responder_pin_file or responder_pin_env are not set");
+    }
+    responder_pin_ = config_.responder_pin();
+  }
+  return responder_pin_;
+}
+
+void Session::record_key_event(const std::string& event,
+                               const std::map<std::string, std::string>& fields) {
+  store().transact(
+      [&](store::WriteTxn& txn) { audit::append(txn, now_, operator_, event, fields); });
+}
+
+EvpPkeyPtr Session::open_token_key(const std::string& uri_text, const std::string& pin,
+                                   const std::string& whose) {
+  pkcs11::TokenUri uri;
+  try {
+    uri = pkcs11::parse_token_uri(uri_text, true);
+  } catch (const std::invalid_argument& e) {
+    throw std::runtime_error(whose + ": " + uri_text + ": " + e.what());
+  }
+  const std::string& module = config_.pkcs11_module;
+  EvpPkeyPtr key;
+  try {
+    // The token's own answers first: the engine cannot tell a missing token from a wrong PIN.
+    {
+      pkcs11::TokenSession session(module, uri.token, pin);
+      if (!session.has_private_key(uri.object)) {
+        throw pkcs11::TokenError(
+            pkcs11::TokenError::Kind::key_missing,
+            "token \"" + uri.token + "\" holds no private key labelled \"" + uri.object + "\"");
+      }
+    }
+    key = pkcs11::load_token_key(module, uri, pin);
+  } catch (const pkcs11::TokenError& e) {
+    record_key_event(pkcs11::token_error_event(e.kind()),
+                     {{"key", whose}, {"uri", uri_text}, {"error", e.what()}});
+    throw std::runtime_error(whose + ": " + e.what());
+  } catch (const std::runtime_error& e) {
+    record_key_event("token_failed", {{"key", whose}, {"uri", uri_text}, {"error", e.what()}});
+    throw std::runtime_error(whose + ": " + e.what());
+  }
+  if (opened_tokens_keys_.insert(uri_text).second) {
+    record_key_event("token_key_opened", {{"key", whose}, {"uri", uri_text}});
+  }
+  return key;
 }
 
 }  // namespace pkirepo::signer

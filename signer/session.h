@@ -4,7 +4,9 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <memory>
+#include <set>
 #include <string>
 
 #include "config/config.h"
@@ -40,12 +42,23 @@ class Session {
   // The private key of a CA or responder key file; throws naming the file on a wrong
   // passphrase. Keys stay in memory for the command only.
   [[nodiscard]] EvpPkeyPtr load_key(const std::filesystem::path& file);
-  // The key of the CA of `record`, from where the config says it is (Config::ca_key_path);
-  // throws naming the file when it does not hold the key of the CA's certificate.
+  // The key of the CA of `record`, from where the config says it is: its token (key.pkcs11)
+  // or its file (Config::ca_key_path). Throws naming the file or URI when it does not hold the
+  // key of the CA's certificate.
   [[nodiscard]] EvpPkeyPtr load_ca_key(const store::CaRecord& record);
-  // The key of the CA's current delegated responder certificate (Config::responder_key_path);
-  // throws naming the file when it does not hold that certificate's key.
+  // The key of the CA's current delegated responder certificate: in the token its URI names,
+  // or in its file (Config::responder_key_path). Throws like load_ca_key.
   [[nodiscard]] EvpPkeyPtr load_responder_key(const store::CaRecord& record);
+  // A token key, logged in with `pin`. Every token event is an audit record in a transaction
+  // of its own, also when the command then fails: the first use of each key in a command
+  // (`token_key_opened`), a missing token, a wrong or locked PIN, a missing key. Throws
+  // std::runtime_error starting with `whose`.
+  [[nodiscard]] EvpPkeyPtr open_token_key(const std::string& uri, const std::string& pin,
+                                          const std::string& whose);
+  // A key event as an audit record in a transaction of its own (see open_token_key).
+  void record_key_event(const std::string& event, const std::map<std::string, std::string>& fields);
+  // The responder token's PIN (ocsp.responder_pin_*), read on first use.
+  [[nodiscard]] const std::string& responder_pin();
 
  private:
   Config config_;
@@ -54,6 +67,8 @@ class Session {
   std::unique_ptr<store::WriteStore> store_;
   std::string passphrase_;
   std::string responder_passphrase_;
+  std::string responder_pin_;
+  std::set<std::string> opened_tokens_keys_;  // URIs whose first use is on record
 };
 
 // BR 6.3.2 by date (policy::profile_date_findings): prints each finding on stderr as a

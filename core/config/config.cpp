@@ -51,32 +51,6 @@ void check_oids(TableReader& r, std::string_view key, const std::vector<std::str
   }
 }
 
-KeyConfig read_key(TableReader& parent, const std::string& file, const std::filesystem::path& dir) {
-  const toml::table* t = parent.subtable("key");
-  if (t == nullptr) {
-    parent.fail(nullptr, "key", "required key is missing");
-  }
-  TableReader r(*t, file, parent.prefix() + "key.");
-  KeyConfig k;
-  k.algorithm = *r.string("algorithm", true);
-  std::string why;
-  if (!is_known_key_algorithm(k.algorithm, why)) {
-    r.fail(r.node("algorithm"), "algorithm", "\"" + k.algorithm + "\": " + why);
-  }
-  auto f = r.string("file");
-  auto p11 = r.string("pkcs11");
-  if (f.has_value() == p11.has_value()) {
-    r.fail(nullptr, "file", "give exactly one of key.file and key.pkcs11");
-  }
-  if (p11) {
-    // Present in the schema so configs are forward-compatible; the engine path is not built.
-    r.fail(r.node("pkcs11"), "pkcs11", "PKCS#11 keys are not supported yet; use key.file");
-  }
-  k.file = dir / *f;
-  r.finish();
-  return k;
-}
-
 bool has(const std::vector<std::string>& items, std::string_view item) {
   return std::find(items.begin(), items.end(), item) != items.end();
 }
@@ -315,6 +289,13 @@ Config parse_config(std::string_view text, const std::filesystem::path& path) {
     r.finish();
   }
 
+  // [pkcs11]
+  if (const toml::table* t = top.subtable("pkcs11")) {
+    TableReader r(*t, file, "pkcs11.");
+    read_pkcs11_table(r, cfg);
+    r.finish();
+  }
+
   // [crl]
   if (const toml::table* t = top.subtable("crl")) {
     TableReader r(*t, file, "crl.");
@@ -461,47 +442,6 @@ std::vector<const CaConfig*> Config::cas_parent_first() const {
     }
   }
   return out;
-}
-
-namespace {
-
-// A passphrase from the first line of `file` (when set) or the environment variable `env`.
-std::string read_passphrase(const std::filesystem::path& file, const std::string& env,
-                            const std::string& file_key, const std::string& env_key,
-                            const std::filesystem::path& config) {
-  if (!file.empty()) {
-    std::ifstream in(file);
-    std::string line;
-    if (!in || !std::getline(in, line) || line.empty()) {
-      throw ConfigError(file.string() + ": cannot read the key passphrase (" + file_key + ")");
-    }
-    return line;
-  }
-  const char* v = std::getenv(env.c_str());
-  if (v == nullptr || *v == '\0') {
-    throw ConfigError(config.string() + ": " + env_key + ": environment variable " + env +
-                      " is not set (it holds the key passphrase)");
-  }
-  return v;
-}
-
-}  // namespace
-
-std::string Config::key_passphrase() const {
-  return read_passphrase(repository.passphrase_file, repository.passphrase_env,
-                         "repository.passphrase_file", "repository.passphrase_env", file);
-}
-
-bool Config::has_responder_passphrase() const {
-  return !ocsp.responder_passphrase_file.empty() || !ocsp.responder_passphrase_env.empty();
-}
-
-std::string Config::responder_key_passphrase() const {
-  if (!has_responder_passphrase()) {
-    return key_passphrase();
-  }
-  return read_passphrase(ocsp.responder_passphrase_file, ocsp.responder_passphrase_env,
-                         "ocsp.responder_passphrase_file", "ocsp.responder_passphrase_env", file);
 }
 
 std::string Config::ocsp_url() const {

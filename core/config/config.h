@@ -23,7 +23,13 @@ class ConfigError : public std::runtime_error {
 struct KeyConfig {
   std::string algorithm;       // "ec-p384", "rsa-4096", ...
   std::filesystem::path file;  // encrypted PKCS#8 PEM, resolved against the config's folder
-  std::string pkcs11;          // "pkcs11:..." URI; empty for a file key
+  // A token key instead: "pkcs11:token=NAME;object=LABEL" (RFC 7512), its user PIN in the first
+  // line of pin_file or in the environment variable pin_env.
+  std::string pkcs11;
+  std::filesystem::path pin_file;
+  std::string pin_env;
+
+  [[nodiscard]] bool in_token() const;
 };
 
 struct CaConfig {
@@ -100,6 +106,11 @@ struct OcspConfig {
   // keys share the repository passphrase and the responder signs no nonces.
   std::string responder_passphrase_env;
   std::filesystem::path responder_passphrase_file;
+  // Responder keys in a token instead of files: "pkcs11:token=NAME" (each key is labelled
+  // "<ca>-ocsp-<time>" inside it), with the token's PIN in responder_pin_file or _env.
+  std::string responder_pkcs11;
+  std::filesystem::path responder_pin_file;
+  std::string responder_pin_env;
 };
 
 struct CrlConfig {
@@ -154,6 +165,10 @@ struct Config {
   CrlConfig crl;
   SiteConfig site;
   ResponderConfig responder;
+  // [pkcs11] module: the PKCS#11 module that reaches the tokens of token keys. The default,
+  // p11-kit's proxy, reaches every module registered with p11-kit (SoftHSM2 and most HSM
+  // packages register themselves).
+  std::string pkcs11_module = "p11-kit-proxy.so";
 
   [[nodiscard]] const CaConfig* find_ca(std::string_view id) const;
   [[nodiscard]] const ProfileConfig* find_profile(std::string_view id) const;
@@ -169,6 +184,12 @@ struct Config {
   // The responder keys' passphrase: ocsp.responder_passphrase_file or _env when set, else
   // key_passphrase(). Throws ConfigError when the configured source yields none.
   [[nodiscard]] std::string responder_key_passphrase() const;
+  // The user PIN of the token holding `key` (of CA `ca_id`, for the message). Throws
+  // ConfigError when its pin_file or pin_env yields none.
+  [[nodiscard]] std::string key_pin(const KeyConfig& key, std::string_view ca_id) const;
+  // Whether ocsp.responder_pkcs11 puts the responder keys in a token.
+  [[nodiscard]] bool responder_keys_in_token() const;
+  [[nodiscard]] std::string responder_pin() const;
 
   // Key files are found through the config on every command, never through a path frozen in
   // the store: the store keeps the certificates, which say whose key a file must hold.

@@ -106,6 +106,7 @@ void read_ocsp_table(TableReader& r, Config& cfg) {
   if (auto pf = r.string("responder_passphrase_file")) {
     o.responder_passphrase_file = cfg.dir / *pf;
   }
+  check_responder_token(r, o, cfg.dir);
   o.path = r.string("path").value_or(o.path);
   if (!o.path.starts_with("/")) {
     r.fail(r.node("path"), "path", "must start with /");

@@ -102,7 +102,14 @@ void check_rsa(const EVP_PKEY* key, std::vector<Finding>& out) {
 }
 
 void check_ec_point(const EVP_PKEY* key, std::vector<Finding>& out) {
-  EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, const_cast<EVP_PKEY*>(key), nullptr));
+  // The public half as a relying party receives it (SubjectPublicKeyInfo): a token key's
+  // EVP_PKEY belongs to the pkcs11 engine, which has no public-key check of its own.
+  unsigned char* der = nullptr;
+  const int len = i2d_PUBKEY(key, &der);
+  const unsigned char* p = der;
+  EvpPkeyPtr pub(len > 0 ? d2i_PUBKEY(nullptr, &p, len) : nullptr);
+  OPENSSL_free(der);
+  EvpPkeyCtxPtr ctx(pub ? EVP_PKEY_CTX_new_from_pkey(nullptr, pub.get(), nullptr) : nullptr);
   // Partial validation (SP 800-56A 5.6.2.3.4: on the curve, not at infinity) is complete for the
   // prime-order P-curves; the full check's extra scalar multiplication adds nothing there.
   if (!ctx || EVP_PKEY_public_check_quick(ctx.get()) != 1) {
