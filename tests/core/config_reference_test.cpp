@@ -30,7 +30,7 @@ TEST_CASE("docs/configuration.md lists exactly the keys the config reader knows"
   }
   std::set<std::string> read_keys;
   static const std::regex call(
-      R"re(\b(?:r|tr)\.(?:string|duration|boolean|integer|strings|date)\("([a-z_]+)")re");
+      R"re(\b(?:r|tr)\.(?:string|duration|boolean|integer|strings|date)\("([a-z_0-9]+)")re");
   for (auto it = std::sregex_iterator(reader.begin(), reader.end(), call);
        it != std::sregex_iterator(); ++it) {
     read_keys.insert((*it)[1]);
@@ -44,7 +44,7 @@ TEST_CASE("docs/configuration.md lists exactly the keys the config reader knows"
 
   const std::string doc = slurp_text(source_dir() / "docs/configuration.md");
   std::set<std::string> documented;
-  static const std::regex row(R"re(\n\| `([a-z_]+(?:\.[a-z_]+)+)` \|)re");
+  static const std::regex row(R"re(\n\| `([a-z_0-9]+(?:\.[a-z_0-9]+)+)` \|)re");
   for (auto it = std::sregex_iterator(doc.begin(), doc.end(), row); it != std::sregex_iterator();
        ++it) {
     const std::string full = (*it)[1];

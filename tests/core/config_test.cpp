@@ -136,6 +136,57 @@ TEST_CASE("config errors name file, line and key", "[config]") {
   }
 }
 
+TEST_CASE("token keys: the config shape, and what is refused at load", "[config][pkcs11]") {
+  auto with_root_key = [](const std::string& key) {
+    std::string t = kBase;
+    const std::string file_key = "key = { algorithm = \"ec-p384\", file = \"keys/root.pem\" }";
+    t.replace(t.find(file_key), file_key.size(), key);
+    return t;
+  };
+  const Config cfg = parse_config(
+      with_root_key("key = { algorithm = \"ec-p384\", pkcs11 = \"pkcs11:token=root;object=r\", "
+                    "pin_file = \"secrets/root.pin\" }") +
+          "\n[pkcs11]\nmodule = \"/usr/lib/softhsm/libsofthsm2.so\"\n"
+          "\n[ocsp]\nresponder_pkcs11 = \"pkcs11:token=ocsp\"\nresponder_pin_env = \"OCSP_PIN\"\n",
+      "/etc/pkirepo/pkirepo.toml");
+  const CaConfig& root = *cfg.find_ca("root");
+  CHECK(root.key.in_token());
+  CHECK(root.key.pin_file == "/etc/pkirepo/secrets/root.pin");
+  CHECK_FALSE(cfg.find_ca("tls")->key.in_token());
+  CHECK(cfg.pkcs11_module == "/usr/lib/softhsm/libsofthsm2.so");
+  CHECK(cfg.responder_keys_in_token());
+  CHECK(parse_config(kBase, "pkirepo.toml").pkcs11_module == "p11-kit-proxy.so");
+
+  const std::pair<std::string, std::string> refused[] = {
+      {with_root_key("key = { algorithm = \"ec-p384\", pkcs11 = \"pkcs11:token=root;object=r\" }"),
+       "ca[0].key.pin_file: a token key needs exactly one of pin_file and pin_env"},
+      {with_root_key("key = { algorithm = \"ed25519\", pkcs11 = \"pkcs11:token=root;object=r\", "
+                     "pin_env = \"P\" }"),
+       "ca[0].key.algorithm: \"ed25519\" cannot be used in a PKCS#11 token"},
+      {with_root_key("key = { algorithm = \"ec-p384\", pkcs11 = \"pkcs11:token=root\", "
+                     "pin_env = \"P\" }"),
+       "ca[0].key.pkcs11: \"pkcs11:token=root\": the URI names no key (add object=LABEL)"},
+      {with_root_key("key = { algorithm = \"ec-p384\", file = \"r.pem\", pin_env = \"P\" }"),
+       "ca[0].key.pin_env: a PIN belongs to a key.pkcs11 token key"},
+      {with_root_key("key = { algorithm = \"ec-p384\", file = \"r.pem\", pkcs11 = "
+                     "\"pkcs11:token=root;object=r\", pin_env = \"P\" }"),
+       "give exactly one of key.file and key.pkcs11"},
+      {kBase + "\n[ocsp]\nresponder_pkcs11 = \"pkcs11:token=ocsp;object=x\"\n"
+               "responder_pin_env = \"P\"\n",
+       "ocsp.responder_pkcs11: \"pkcs11:token=ocsp;object=x\": name the token only"},
+      {kBase + "\n[ocsp]\nresponder_pkcs11 = \"pkcs11:token=ocsp\"\nresponder_pin_env = "
+               "\"P\"\nresponder_key_dir = \"rk\"\n",
+       "ocsp.responder_key_dir: responder keys are in the token of ocsp.responder_pkcs11"},
+      {kBase + "\n[ocsp]\nresponder_pin_env = \"P\"\n",
+       "ocsp.responder_pin_env: belongs to ocsp.responder_pkcs11"},
+      {kBase + "\n[pkcs11]\nmodul = \"x.so\"\n", "pkcs11.modul: unknown key"},
+  };
+  for (const auto& [text, expected] : refused) {
+    INFO(text);
+    CHECK_THAT(error_of(text), Catch::Contains(expected));
+  }
+}
+
 TEST_CASE("a cycle in the CA hierarchy is refused", "[config]") {
   std::string text = "[repository]\nname = \"T\"\nstore = \"s\"\nbase_url = \"http://x.test\"\n" +
                      test::ca_toml({.id = "a", .role = "intermediate", .parent = "b", .eku = {}}) +
