@@ -202,6 +202,16 @@ void ca_day(Keys keys) {
     CHECK(count(events, "token_key_generated") == 4);
     CHECK(count(events, "token_key_opened") >= 4);
     CHECK_FALSE(std::filesystem::exists(repo.dir / "keys"));
+    RunResult doctor = repo.signer({"doctor"});
+    CHECK_THAT(doctor.out, Catch::Contains("CA root key pkcs11:token=root;object=root-2026: in "
+                                           "the token, not extractable"));
+    // 83 days on, the responder certificates rotate: new keys generated in the token.
+    repo.env["PKIREPO_NOW"] = rfc3339(*parse_rfc3339(repo.env.at("PKIREPO_NOW")) + 83 * 86400);
+    RunResult rotated = repo.signer({"run"});
+    INFO(rotated.out << rotated.err);
+    CHECK(rotated.exit_code == 0);
+    CHECK(contains(rotated.out, "rotated the responder certificate of CA tls"));
+    CHECK(count(repo.audit_events(), "token_key_generated") == 6);
     const auto found = private_key_files(repo.dir.path());
     INFO(::Catch::Detail::stringify(found));
     CHECK(found.empty());
