@@ -24,7 +24,8 @@ void add_run_command(CLI::App& app, CommandRunner& runner);     // run (OCSP + C
 void add_status_command(CLI::App& app, CommandRunner& runner);  // status (monitoring probe)
 void add_export_command(CLI::App& app, CommandRunner& runner);  // export (compacted copy)
 void add_doctor_command(CLI::App& app, CommandRunner& runner);  // doctor (deployment checks)
-void add_keys_command(CLI::App& app, CommandRunner& runner);    // keys rewrap
-void add_ca_command(CLI::App& app, CommandRunner& runner);      // ca list|show
+void add_keys_command(CLI::App& app, CommandRunner& runner);    // keys rewrap|block
+void add_keys_block_command(CLI::App& keys, CommandRunner& runner);
+void add_ca_command(CLI::App& app, CommandRunner& runner);  // ca list|show
 
 }  // namespace pkirepo::signer

@@ -21,6 +21,7 @@
 #include "signer/csr_spool.h"
 #include "signer/first_responses.h"
 #include "signer/ocsp_tally.h"
+#include "store/blocked_keys.h"
 #include "x509/cert_info.h"
 #include "x509/der.h"
 
@@ -56,6 +57,9 @@ struct IssuingContext {
   policy::NameRules name_rules;
   // OCSP at issuance (first_responses.h); null when responses wait for the next `run`.
   const FirstResponses* first_responses = nullptr;
+  // Compromised keys (store/blocked_keys.h), read once: a request for one is refused before
+  // anything is signed. The signer lock keeps the list from changing under the command.
+  std::map<Sha256Digest, store::BlockedKey> blocked_keys;
   // The profile's extensions depend only on the CRL shard and on whether the subject key is
   // RSA (keyEncipherment): built once per command, index shard * 2 + (RSA ? 1 : 0).
   std::vector<std::vector<X509ExtensionPtr>> extensions;
@@ -150,6 +154,15 @@ void decide(const IssuingContext& ctx, const SigningTemplate* signing, Outcome& 
   if (!csr->signature_verifies()) {
     out.refusal = "the request's signature does not verify (proof of possession, CPS 3.2.1)";
     return;
+  }
+  if (!ctx.blocked_keys.empty()) {
+    const Sha256Digest spki = spki_sha256(pub);
+    if (auto it = ctx.blocked_keys.find(spki); it != ctx.blocked_keys.end()) {
+      out.refusal = "the request's public key (SPKI SHA-256 " + to_hex(spki) +
+                    ") is blocked as compromised " + store::describe(it->second) +
+                    " (CPS 4.9.12, BR 6.1.1.3)";
+      return;
+    }
   }
   const X509_NAME* subject = csr->subject();
   out.subject = name_to_string(subject);
@@ -319,12 +332,14 @@ int run_issue(CommandRunner& runner, const IssueOptions& opt) {
   store::WriteStore& st = session.store();
   std::optional<store::CaRecord> ca_record;
   std::optional<std::string> unusable;
+  std::map<Sha256Digest, store::BlockedKey> blocked_keys;
   {
     store::ReadTxn txn = st.begin_read();
     ca_record = store::get_ca(txn, ca.id);
     if (ca_record) {
       unusable = ca_unusable_reason(txn, ca.id, session.now());
     }
+    blocked_keys = store::all_blocked_keys(txn);
   }
   if (!ca_record) {
     throw std::runtime_error("CA " + ca.id + " is not initialized (run pkirepo-signer init)");
@@ -340,6 +355,7 @@ int run_issue(CommandRunner& runner, const IssueOptions& opt) {
   ctx.ca_cert = ca_cert.get();
   ctx.ca_key = ca_key.get();
   ctx.now = session.now();
+  ctx.blocked_keys = std::move(blocked_keys);
   if (unusable) {
     ctx.ca_unusable = "CA " + ca.id + " issues nothing: " + *unusable;
   } else {

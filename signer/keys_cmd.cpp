@@ -136,7 +136,7 @@ int run_rewrap(CommandRunner& runner, const KeysOptions& opt) {
 
 void add_keys_command(CLI::App& app, CommandRunner& runner) {
   auto opt = std::make_shared<KeysOptions>();
-  CLI::App* keys = app.add_subcommand("keys", "Key file maintenance");
+  CLI::App* keys = app.add_subcommand("keys", "Key file maintenance and compromised keys");
   keys->require_subcommand(1);
   CLI::App* rewrap = keys->add_subcommand(
       "rewrap",
@@ -145,6 +145,7 @@ void add_keys_command(CLI::App& app, CommandRunner& runner) {
   rewrap->add_flag("--dry-run", opt->dry_run, "Say what would be rewrapped, change nothing");
   rewrap->add_flag("--force", opt->force, "Rewrap files that are already strong");
   rewrap->callback([&runner, opt] { runner.exit_code = run_rewrap(runner, *opt); });
+  add_keys_block_command(*keys, runner);
 }
 
 }  // namespace pkirepo::signer

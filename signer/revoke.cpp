@@ -8,6 +8,7 @@
 #include "signer/commands.h"
 #include "signer/revocation.h"
 #include "signer/revocation_publisher.h"
+#include "store/blocked_keys.h"
 #include "x509/cert_info.h"
 #include "x509/der.h"
 
@@ -122,6 +123,22 @@ RevocationResult record_revocation(Session& session, store::WriteTxn& txn,
   }
   store::put_cert(txn, key_id, serial, *rec);
   X509Ptr cert = parse_cert_der(rec->der);
+  // CPS 4.9.12: a compromised key is certified never again (issue refuses it from now on).
+  bool key_blocked = false;
+  if (reason == CrlReason::key_compromise && cert) {
+    const Sha256Digest spki = spki_sha256(cert.get());
+    key_blocked = store::block_key(
+        txn, spki,
+        {session.now(), "keyCompromise of CA " + req.ca_id + " serial " + to_hex(serial),
+         session.operator_name()});
+    if (key_blocked) {
+      audit::append(txn, session.now(), session.operator_name(), "key_blocked",
+                    {{"spki_sha256", to_hex(spki)},
+                     {"ca", req.ca_id},
+                     {"serial", to_hex(serial)},
+                     {"source", "certificate_revoked"}});
+    }
+  }
   audit::append(txn, session.now(), session.operator_name(),
                 upgrade ? "revocation_reason_changed" : "certificate_revoked",
                 {{"ca", req.ca_id},

@@ -37,6 +37,8 @@ const char* db_name(Db db) {
       return "audit";
     case Db::revocations:
       return "revocations";
+    case Db::blocked_keys:
+      return "blocked_keys";
     case Db::count_:
       break;
   }
@@ -122,7 +124,8 @@ Env::Env(const std::filesystem::path& dir, OpenMode mode, size_t initial_map_siz
   for (unsigned i = 0; i < static_cast<unsigned>(Db::count_); ++i) {
     rc = mdb_dbi_open(txn, db_name(static_cast<Db>(i)),
                       mode == OpenMode::read_only ? 0u : unsigned{MDB_CREATE}, &dbis_[i]);
-    if (rc == MDB_NOTFOUND && static_cast<Db>(i) == Db::revocations) {
+    if (rc == MDB_NOTFOUND &&
+        (static_cast<Db>(i) == Db::revocations || static_cast<Db>(i) == Db::blocked_keys)) {
       continue;  // an older store: readers see the database as empty
     }
     present_[i] = rc == 0;

@@ -23,9 +23,21 @@
 namespace pkirepo::store {
 
 // The named databases; their layouts are in schema.h.
-// `revocations` came after the first release: a store written before it lacks the database,
-// and a read-only Env then treats it as empty (has() is false) instead of failing to open.
-enum class Db : unsigned { meta, cas, certs, by_expiry, ocsp, crls, audit, revocations, count_ };
+// `revocations` and `blocked_keys` came after the first release: a store written before it lacks
+// the database, and a read-only Env then treats it as empty (has() is false) instead of failing to
+// open.
+enum class Db : unsigned {
+  meta,
+  cas,
+  certs,
+  by_expiry,
+  ocsp,
+  crls,
+  audit,
+  revocations,
+  blocked_keys,
+  count_
+};
 [[nodiscard]] const char* db_name(Db db);
 
 class StoreError : public std::runtime_error {

@@ -16,6 +16,8 @@
 //                                                                   CRL URLs (entries = count)
 //  audit      sequence number (u64 BE, from 1)                       audit record JSON (audit/)
 //  revocations  the certs key of a revoked certificate                RevocationRecord
+//  blocked_keys SHA-256 of a SubjectPublicKeyInfo (32 B)              BlockedKey JSON
+//               (store/blocked_keys.h)
 //
 // meta keys and their values: store/meta_keys.h (the only place a meta key is named).
 #pragma once

@@ -119,9 +119,26 @@ Sha1Digest fingerprint_sha1(const X509* cert) {
 }
 
 Sha256Digest spki_sha256(const X509* cert) {
-  Sha256Digest d;
-  unsigned int len = 0;
-  X509_pubkey_digest(cert, EVP_sha256(), d.data(), &len);
+  // The whole SubjectPublicKeyInfo DER, as crt.sh and the CCADB hash it (X509_pubkey_digest
+  // would hash only the key's BIT STRING).
+  unsigned char* der = nullptr;
+  const int len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert), &der);
+  if (len <= 0) {
+    throw std::runtime_error("cannot encode a certificate's public key: " + openssl_error());
+  }
+  const Sha256Digest d = sha256(ByteView(der, static_cast<size_t>(len)));
+  OPENSSL_free(der);
+  return d;
+}
+
+Sha256Digest spki_sha256(const EVP_PKEY* key) {
+  unsigned char* der = nullptr;
+  const int len = i2d_PUBKEY(key, &der);
+  if (len <= 0) {
+    throw std::runtime_error("cannot encode a public key: " + openssl_error());
+  }
+  const Sha256Digest d = sha256(ByteView(der, static_cast<size_t>(len)));
+  OPENSSL_free(der);
   return d;
 }
 

@@ -43,6 +43,8 @@ enum class CertIdHash : uint8_t { sha1 = 1, sha256 = 2 };
 [[nodiscard]] Sha256Digest fingerprint_sha256(const X509* cert);
 [[nodiscard]] Sha1Digest fingerprint_sha1(const X509* cert);
 [[nodiscard]] Sha256Digest spki_sha256(const X509* cert);
+// The same for a bare public key (a CSR's): the SHA-256 of its SubjectPublicKeyInfo DER.
+[[nodiscard]] Sha256Digest spki_sha256(const EVP_PKEY* key);
 
 // RFC 2253-style, most-specific first ("CN=Example Root,O=Example,C=US").
 [[nodiscard]] std::string name_to_string(const X509_NAME* name);
