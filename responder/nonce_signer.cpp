@@ -24,7 +24,8 @@ NonceSigner::NonceSigner(const store::Txn& txn, const std::string& passphrase,
       throw std::runtime_error("cas/" + ca.id + ": responder certificate does not parse");
     }
     const std::filesystem::path file = config.responder_key_path(ca.id, ca.responder_key_file);
-    EvpPkeyPtr key = read_encrypted_key(file, passphrase);
+    EvpPkeyPtr key =
+        read_encrypted_key(file, passphrase, KeyFileAccess::responder(config.repository.store));
     if (X509_check_private_key(cert.get(), key.get()) != 1) {
       throw std::runtime_error(file.string() + ": does not match CA " + ca.id +
                                "'s responder certificate");

@@ -53,7 +53,11 @@ ResponderIssue issue_responder_certificate(Session& session, const CaConfig& ca,
   const Config& cfg = session.config();
   EvpPkeyPtr key = generate_key(cfg.ocsp.responder_key_algorithm);
   std::string path = responder_key_path(cfg.responder_key_dir_of(ca), ca, session.now());
-  write_encrypted_key(path, key.get(), session.responder_passphrase());
+  // Under its own passphrase the key is for the responder's group too (key_file.h).
+  write_encrypted_key(path, key.get(), session.responder_passphrase(),
+                      cfg.has_responder_passphrase()
+                          ? KeyFileAccess::responder(cfg.repository.store)
+                          : KeyFileAccess::ca());
   guard.add(path);
   // Same O/OU/C as the CA, its own CN: relying parties see whose responder this is.
   X509NamePtr subject(X509_NAME_dup(X509_get_subject_name(ca_cert)));
