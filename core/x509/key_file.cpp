@@ -115,6 +115,9 @@ void check_mode(const std::filesystem::path& path, const KeyFileAccess& access) 
   }
 }
 
+// The group a (re)written key file should have: a setgid folder's for a file its group may
+// read (the package's responder-keys folder hands out the responder's group that way), else
+// `current`.
 gid_t wanted_group(const std::filesystem::path& dir, gid_t current, const KeyFileAccess& access) {
   struct stat st {};
   if (access.group_may_read && ::stat(dir.c_str(), &st) == 0 && (st.st_mode & S_ISGID) != 0) {

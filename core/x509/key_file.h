@@ -3,10 +3,9 @@
 // figure for PBKDF2-SHA256). A CA key file is the signer's alone: mode 0600, in a 0700 folder.
 // A delegated responder key file may also be read by its group (0640), the responder's own
 // group (KeyFileAccess below). Reading refuses a key in clear and a file whose mode breaks
-// that rule; a file protected by
-// a weaker derivation (OpenSSL's PKCS#8 default of 2,048 iterations, PBKDF2-SHA1, PBES1) is
-// still read, so that an upgrade never stops signing, and reported by inspect_key_file for
-// `doctor` until `keys rewrap` re-encrypts it.
+// that rule; a file protected by a weaker derivation (OpenSSL's PKCS#8 default of 2,048
+// iterations, PBKDF2-SHA1, PBES1) is still read, so that an upgrade never stops signing, and
+// reported by inspect_key_file for `doctor` until `keys rewrap` re-encrypts it.
 #pragma once
 
 #include <sys/types.h>
