@@ -42,7 +42,7 @@ NonceSigner::NonceSigner(const store::Txn& txn, const std::string& secret, const
                                    pkcs11::parse_token_uri(ca.responder_key_file, true), secret);
     } else {
       where = config.responder_key_path(ca.id, ca.responder_key_file).string();
-      key = read_encrypted_key(where, secret);
+      key = read_encrypted_key(where, secret, KeyFileAccess::responder(config.repository.store));
     }
     if (X509_check_private_key(cert.get(), key.get()) != 1) {
       throw std::runtime_error(where + ": does not match CA " + ca.id + "'s responder certificate");

@@ -15,6 +15,7 @@
 #include "pkcs11/token.h"
 #include "pkcs11/token_uri.h"
 #include "signer/commands.h"
+#include "signer/key_access_checks.h"
 #include "signer/process_hardening.h"
 #include "store/store.h"
 #include "x509/key_file.h"
@@ -187,21 +188,21 @@ int run_doctor(CommandRunner& runner) {
     d.private_path(key, "CA " + ca.id + " key", 0600);
     key_protection(d, key, "CA " + ca.id + " key");
   }
+  // Who can read the keys: the responder key folder its group's, the CA's the signer's alone.
   const fs::path responder_dir = cfg.ocsp.responder_key_dir;
-  if (!responder_dir.empty()) {
-    if (!fs::is_directory(responder_dir)) {
-      d.error("ocsp.responder_key_dir " + responder_dir.string() + " does not exist",
-              "install -d -m 0700 -o pkirepo-signer it");
-    } else if (::access(responder_dir.c_str(), W_OK) != 0) {
-      d.error("ocsp.responder_key_dir " + responder_dir.string() +
-                  " is not writable: responder-certificate rotation would fail",
-              "chown it to the signer's user");
+  for (const DoctorFinding& f : check_key_access(cfg, ::geteuid())) {
+    if (f.level == DoctorFinding::Level::error) {
+      d.error(f.what, f.fix);
+    } else if (f.level == DoctorFinding::Level::warning) {
+      d.warning(f.what);
     } else {
-      d.private_path(responder_dir, "ocsp.responder_key_dir", 0700);
-      for (const auto& entry : fs::directory_iterator(responder_dir)) {
-        if (entry.is_regular_file()) {
-          key_protection(d, entry.path(), "responder key");
-        }
+      d.ok(f.what);
+    }
+  }
+  if (!responder_dir.empty() && ::access(responder_dir.c_str(), R_OK | X_OK) == 0) {
+    for (const auto& entry : fs::directory_iterator(responder_dir)) {
+      if (entry.is_regular_file()) {
+        key_protection(d, entry.path(), "responder key");
       }
     }
   }

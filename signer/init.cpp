@@ -64,7 +64,11 @@ ResponderIssue issue_responder_certificate(Session& session, const CaConfig& ca,
     key = generate_key(cfg.ocsp.responder_key_algorithm);
     path = (cfg.responder_key_dir_of(ca) / (ca.id + "-ocsp-" + key_stamp(session.now()) + ".pem"))
                .string();
-    write_encrypted_key(path, key.get(), session.responder_passphrase());
+    // Under its own passphrase the key is for the responder's group too (key_file.h).
+    write_encrypted_key(path, key.get(), session.responder_passphrase(),
+                        cfg.has_responder_passphrase()
+                            ? KeyFileAccess::responder(cfg.repository.store)
+                            : KeyFileAccess::ca());
     guard.add(path);
   }
   // Same O/OU/C as the CA, its own CN: relying parties see whose responder this is.

@@ -1,10 +1,14 @@
 // `keys rewrap`: brings every key file the signer uses up to today's protection (key_file.h):
 // encrypted, PBKDF2-HMAC-SHA256 at 600,000 iterations, mode 0600, and responder keys under
-// their own passphrase when ocsp.responder_passphrase_* is set. Each file is replaced
-// atomically and only after the new encryption was read back to the same key, so a crash or a
-// failure leaves every file either as it was or rewrapped, never half-written. One audit
-// record per file rewrapped (CPS 5.4.1: key lifecycle events). Every file is opened and
+// their own passphrase when ocsp.responder_passphrase_* is set (then mode 0640 when their
+// group is the responder's, not the store's: KeyFileAccess in key_file.h). Each file is
+// replaced atomically and only after the new encryption was read back to the same key, so a
+// crash or a failure leaves every file either as it was or rewrapped, never half-written. One
+// audit record per file rewrapped (CPS 5.4.1: key lifecycle events). Every file is opened and
 // checked before the first is replaced: a wrong passphrase or a foreign key changes nothing.
+#include <sys/stat.h>
+
+#include <cstdio>
 #include <iostream>
 #include <vector>
 
@@ -50,10 +54,22 @@ std::vector<KeyFile> key_files(const Config& cfg, const std::vector<store::CaRec
   return out;
 }
 
-bool mode_private(const std::filesystem::path& p) {
-  using std::filesystem::perms;
-  const perms m = std::filesystem::status(p).permissions();
-  return (m & (perms::group_all | perms::others_all)) == perms::none;
+// The access rule a rewrapped file is written under (key_file.h): a responder key under the
+// responder's own passphrase may be its group's too, everything else is the signer's alone.
+KeyFileAccess access_of(const KeyFile& f, const Config& cfg) {
+  return f.responder && cfg.has_responder_passphrase()
+             ? KeyFileAccess::responder(cfg.repository.store)
+             : KeyFileAccess::ca();
+}
+
+// "0640": the mode of `p`, for the "nothing to do" line.
+std::string mode_of(const std::filesystem::path& p) {
+  struct stat st {};
+  char text[8] = "?";
+  if (::stat(p.c_str(), &st) == 0) {
+    std::snprintf(text, sizeof text, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+  }
+  return text;
 }
 
 int run_rewrap(CommandRunner& runner, const KeysOptions& opt) {
@@ -89,8 +105,12 @@ int run_rewrap(CommandRunner& runner, const KeysOptions& opt) {
         under_target = false;
       }
     }
-    if (before.strong && mode_private(f.path) && under_target && !opt.force) {
-      std::cout << f.path.string() << ": " << before.describe() << ", mode 0600: nothing to do\n";
+    // A responder key the responder's group should read and cannot (0600 from before the
+    // split, or the wrong group) is rewritten too.
+    const bool as_written = key_file_as_written(f.path, access_of(f, session.config()));
+    if (before.strong && as_written && under_target && !opt.force) {
+      std::cout << f.path.string() << ": " << before.describe() << ", mode " << mode_of(f.path)
+                << ": nothing to do\n";
       continue;
     }
     if (!key) {
@@ -112,7 +132,8 @@ int run_rewrap(CommandRunner& runner, const KeysOptions& opt) {
       continue;
     }
     rewrite_encrypted_key(f.path, p.key.get(),
-                          f.responder ? session.responder_passphrase() : passphrase);
+                          f.responder ? session.responder_passphrase() : passphrase,
+                          access_of(f, session.config()));
     const KeyFileProtection after = inspect_key_file(f.path);
     st.transact([&](store::WriteTxn& txn) {
       audit::append(txn, session.now(), session.operator_name(), "key_file_rewrapped",
@@ -141,7 +162,8 @@ void add_keys_command(CLI::App& app, CommandRunner& runner) {
   CLI::App* rewrap = keys->add_subcommand(
       "rewrap",
       "Re-encrypt every CA and responder key file with today's key derivation (PBKDF2-SHA256, "
-      "600,000 iterations) and mode 0600, each replaced atomically");
+      "600,000 iterations) and mode 0600 (0640 for responder keys the responder's group reads), "
+      "each replaced atomically");
   rewrap->add_flag("--dry-run", opt->dry_run, "Say what would be rewrapped, change nothing");
   rewrap->add_flag("--force", opt->force, "Rewrap files that are already strong");
   rewrap->callback([&runner, opt] { runner.exit_code = run_rewrap(runner, *opt); });

@@ -78,10 +78,13 @@ EvpPkeyPtr Session::load_responder_key_file(const std::filesystem::path& file) {
   if (!config_.has_responder_passphrase()) {
     return load_key(file);
   }
+  // With a passphrase of its own a responder key may be the responder's group's too (0640).
+  const KeyFileAccess access = KeyFileAccess::responder(config_.repository.store);
   try {
-    return read_encrypted_key(file, responder_passphrase());
+    return read_encrypted_key(file, responder_passphrase(), access);
   } catch (const std::runtime_error&) {
-    EvpPkeyPtr key = load_key(file);  // throws the CA passphrase's error when that fails too
+    // Throws the CA passphrase's error when that fails too.
+    EvpPkeyPtr key = read_encrypted_key(file, passphrase(), access);
     std::cerr << "pkirepo-signer: warning: " << file.string()
               << " is still encrypted under the CA passphrase, not "
                  "ocsp.responder_passphrase_*: run `pkirepo-signer keys rewrap`\n";

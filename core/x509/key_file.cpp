@@ -1,6 +1,7 @@
 #include "x509/key_file.h"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <openssl/pem.h>
 #include <openssl/pkcs12.h>
 #include <openssl/rand.h>
@@ -11,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <stdexcept>
+#include <vector>
 
 #include "x509/bytes.h"
 
@@ -90,17 +92,49 @@ void describe_pbes2(const X509_ALGOR* alg, KeyFileProtection& p) {
   p.strong = prf.starts_with("SHA") && prf != "SHA1" && p.iterations >= key_file_iterations();
 }
 
-void check_mode(const std::filesystem::path& path) {
+std::string mode_text(mode_t mode) {
+  char text[8];
+  std::snprintf(text, sizeof text, "%04o", static_cast<unsigned>(mode & 07777));
+  return text;
+}
+
+// "pkirepo" or, for a group without a name, "gid 1234".
+std::string group_name(gid_t gid) {
+  group entry{};
+  group* found = nullptr;
+  std::vector<char> buf(16384);
+  if (::getgrgid_r(gid, &entry, buf.data(), buf.size(), &found) == 0 && found != nullptr) {
+    return found->gr_name;
+  }
+  return "gid " + std::to_string(gid);
+}
+
+void check_mode(const std::filesystem::path& path, const KeyFileAccess& access) {
+  if (auto p = key_file_access_problem(path, access)) {
+    fail(path, p->problem + ": " + p->fix);
+  }
+}
+
+// The group a (re)written key file should have: a setgid folder's for a file its group may
+// read (the package's responder-keys folder hands out the responder's group that way), else
+// `current`.
+gid_t wanted_group(const std::filesystem::path& dir, gid_t current, const KeyFileAccess& access) {
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) {
-    fail(path, std::string("cannot read key file: ") + std::strerror(errno));
+  if (access.group_may_read && ::stat(dir.c_str(), &st) == 0 && (st.st_mode & S_ISGID) != 0) {
+    return st.st_gid;
   }
-  if ((st.st_mode & 077) != 0) {
-    char mode[8];
-    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
-    fail(path, std::string("readable by group or others (mode ") + mode +
-                   "); a key file must be its owner's alone: chmod 600 " + path.string());
+  return current;
+}
+
+// Gives the new key file open as `fd` the mode `access` wants for its group (the folder's
+// when the folder is setgid): open() made it 0600 at most, fchmod ignores the umask.
+bool set_mode(int fd, const KeyFileAccess& access) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    return false;
   }
+  const mode_t want = access.mode_for(st.st_gid);
+  return (st.st_mode & 0777) == want || ::fchmod(fd, want) == 0;
 }
 
 // The passphrase callback: OpenSSL must never prompt on a terminal in a cron job.
@@ -173,6 +207,79 @@ int key_file_iterations() {
   return kKeyFileIterations;
 }
 
+KeyFileAccess KeyFileAccess::responder(const std::filesystem::path& store_dir) {
+  KeyFileAccess a;
+  a.group_may_read = true;
+  struct stat st {};
+  if (::stat(store_dir.c_str(), &st) == 0) {
+    a.store_group = st.st_gid;
+  }
+  return a;
+}
+
+mode_t KeyFileAccess::mode_for(gid_t file_group) const {
+  const bool group_reads = group_may_read && store_group && file_group != *store_group;
+  return group_reads ? 0640 : 0600;
+}
+
+std::optional<KeyFileAccessProblem> key_file_access_problem(const std::filesystem::path& path,
+                                                            const KeyFileAccess& access) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    fail(path, std::string("cannot read key file: ") + std::strerror(errno));
+  }
+  const mode_t perm = st.st_mode & 0777;
+  const std::string mode = "(mode " + mode_text(st.st_mode) + ")";
+  if (!access.group_may_read) {
+    if ((perm & 077) != 0) {
+      return KeyFileAccessProblem{
+          "readable by group or others " + mode + "; a key file must be its owner's alone",
+          "chmod 600 " + path.string()};
+    }
+    return std::nullopt;
+  }
+  const std::string target = access.mode_for(st.st_gid) == 0640 ? "640 " : "600 ";
+  if ((perm & 007) != 0) {
+    return KeyFileAccessProblem{
+        "readable by others " + mode + "; only its owner and the responder's group may read it",
+        "chmod " + target + path.string()};
+  }
+  if ((perm & 030) != 0) {
+    return KeyFileAccessProblem{
+        "writable or executable by its group " + mode + "; the responder's group may only read it",
+        "chmod " + target + path.string()};
+  }
+  if ((perm & 040) != 0 && access.mode_for(st.st_gid) != 0640) {
+    if (!access.store_group) {
+      return KeyFileAccessProblem{"readable by group " + group_name(st.st_gid) + " " + mode +
+                                      ", and the store folder's group is unknown",
+                                  "chmod 600 " + path.string()};
+    }
+    return KeyFileAccessProblem{
+        "readable by group " + group_name(st.st_gid) + " " + mode +
+            ", the store's group (the publisher is in it too); only the responder's own group "
+            "may read it",
+        "chgrp pkirepo-ocsp " + path.string() +
+            " (the responder's group in the package), or chmod 600 " + path.string()};
+  }
+  return std::nullopt;
+}
+
+bool key_file_as_written(const std::filesystem::path& path, const KeyFileAccess& access) {
+  if (key_file_access_problem(path, access)) {
+    return false;
+  }
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    fail(path, std::string("cannot read key file: ") + std::strerror(errno));
+  }
+  const std::filesystem::path dir = path.parent_path().empty() ? "." : path.parent_path();
+  const gid_t group = wanted_group(dir, st.st_gid, access);
+  const mode_t want = access.mode_for(group);
+  // 0400 is as good as 0600: only a file its group should read and cannot is rewritten.
+  return group == st.st_gid && (want == 0600 || (st.st_mode & 0777) == want);
+}
+
 std::string KeyFileProtection::describe() const {
   return iterations > 0 ? scheme + ", " + std::to_string(iterations) + " iterations" : scheme;
 }
@@ -206,7 +313,7 @@ KeyFileProtection inspect_key_file(const std::filesystem::path& path) {
 }
 
 void write_encrypted_key(const std::filesystem::path& path, const EVP_PKEY* key,
-                         const std::string& passphrase) {
+                         const std::string& passphrase, const KeyFileAccess& access) {
   const std::string pem = encrypt_pem(path, key, passphrase);
   // A key folder the signer creates is its own only (0700): the names of keys are not
   // everyone's business either.
@@ -220,6 +327,12 @@ void write_encrypted_key(const std::filesystem::path& path, const EVP_PKEY* key,
   if (fd < 0) {
     fail(path, std::string("cannot create key file: ") + std::strerror(errno));
   }
+  if (!set_mode(fd, access)) {
+    const int err = errno;
+    ::close(fd);
+    ::unlink(path.c_str());
+    fail(path, std::string("cannot set the key file's mode: ") + std::strerror(err));
+  }
   if (!write_all(fd, pem)) {
     ::unlink(path.c_str());
     fail(path, "cannot write key file");
@@ -227,7 +340,7 @@ void write_encrypted_key(const std::filesystem::path& path, const EVP_PKEY* key,
 }
 
 void rewrite_encrypted_key(const std::filesystem::path& path, const EVP_PKEY* key,
-                           const std::string& passphrase) {
+                           const std::string& passphrase, const KeyFileAccess& access) {
   const std::string pem = encrypt_pem(path, key, passphrase);
   // Read back before anything is replaced: the file must open to the very same key.
   if (EVP_PKEY_eq(decode_key(path, passphrase, &pem).get(), key) != 1) {
@@ -250,9 +363,17 @@ void rewrite_encrypted_key(const std::filesystem::path& path, const EVP_PKEY* ke
   if (fd < 0) {
     fail(tmp, std::string("cannot create key file: ") + std::strerror(errno));
   }
-  // Keep the owner: root may run the rewrap of keys that a service user reads.
-  const bool owned = ::fchown(fd, old.st_uid, old.st_gid) == 0 || ::geteuid() == old.st_uid;
-  if (!owned || !write_all(fd, pem)) {
+  // Keep the owner: root may run the rewrap of keys that a service user reads. A file that
+  // its group may read takes the group of a setgid folder (the responder's), so a rewrap also
+  // repairs a responder key that ended up in another group.
+  const bool owned = ::fchown(fd, old.st_uid, wanted_group(dir, old.st_gid, access)) == 0 ||
+                     ::geteuid() == old.st_uid;
+  if (!owned || !set_mode(fd, access)) {
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    fail(path, "cannot give the re-encrypted key its owner and mode beside it");
+  }
+  if (!write_all(fd, pem)) {
     ::unlink(tmp.c_str());
     fail(path, "cannot write the re-encrypted key beside it");
   }
@@ -268,8 +389,9 @@ void rewrite_encrypted_key(const std::filesystem::path& path, const EVP_PKEY* ke
   }
 }
 
-EvpPkeyPtr read_encrypted_key(const std::filesystem::path& path, const std::string& passphrase) {
-  check_mode(path);
+EvpPkeyPtr read_encrypted_key(const std::filesystem::path& path, const std::string& passphrase,
+                              const KeyFileAccess& access) {
+  check_mode(path, access);
   if (!inspect_key_file(path).encrypted) {
     fail(path, "the private key is stored in clear; encrypt it with `pkirepo-signer keys rewrap`");
   }

@@ -7,14 +7,11 @@ namespace pkirepo::test {
 
 ResponderProcess::ResponderProcess(const std::filesystem::path& config,
                                    const std::map<std::string, std::string>& env,
-                                   const std::vector<std::string>& extra_args) {
-  std::vector<std::string> args = {binary("pkirepo-responder").string(),
-                                   "-c",
-                                   config.string(),
-                                   "--listen",
-                                   "127.0.0.1:0",
-                                   "--threads",
-                                   "2"};
+                                   const std::vector<std::string>& extra_args,
+                                   const std::vector<std::string>& run_as) {
+  std::vector<std::string> args = run_as;
+  args.insert(args.end(), {binary("pkirepo-responder").string(), "-c", config.string(), "--listen",
+                           "127.0.0.1:0", "--threads", "2"});
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   server_ = std::make_unique<ServerProcess>(args, env);
   if (!server_->wait_for_output("listening on", 20000)) {

@@ -17,9 +17,12 @@ namespace pkirepo::test {
 class ResponderProcess {
  public:
   // Throws std::runtime_error when the responder does not print its port within 20 s.
+  // `run_as`: an argv prefix the responder runs under, e.g. {"setpriv", "--reuid=…", "--"}
+  // to start it as another user.
   ResponderProcess(const std::filesystem::path& config,
                    const std::map<std::string, std::string>& env,
-                   const std::vector<std::string>& extra_args = {});
+                   const std::vector<std::string>& extra_args = {},
+                   const std::vector<std::string>& run_as = {});
   ~ResponderProcess();
   ResponderProcess(const ResponderProcess&) = delete;
   ResponderProcess& operator=(const ResponderProcess&) = delete;

@@ -91,3 +91,66 @@ TEST_CASE("a reader without write access to lock.mdb is told which file and why"
   CHECK_THAT(r.err, Catch::Contains((pki.dir / "store/lock.mdb").string() +
                                     ": permission denied for this user"));
 }
+
+// Who can read the keys (docs/operations.md, "Users, groups and modes"; signer/
+// key_access_checks.cpp). The folders here all have this process's group, which is also the
+// store's: the checks that need a second group and other users are in
+// tests/responder/separation_test.cpp (root only).
+TEST_CASE("doctor checks who can read the CA keys, the responder keys and their passphrase",
+          "[signer][doctor][keys]") {
+  TestPki pki(
+      "\n[ocsp]\nnonce = \"sign\"\nresponder_key_dir = \"responder-keys\"\n"
+      "responder_passphrase_env = \"PKIREPO_TEST_RESPONDER_PASSPHRASE\"\n");
+  pki.env["PKIREPO_TEST_RESPONDER_PASSPHRASE"] = "responder keys only, not the CA's";
+  REQUIRE(pki.signer({"init"}).exit_code == 0);
+  std::filesystem::create_directories(pki.dir / "site");
+  std::filesystem::create_directories(pki.dir / "site-templates");
+  const std::string keys = (pki.dir / "keys").string();
+  const std::string rkeys = (pki.dir / "responder-keys").string();
+  RunResult r = pki.signer({"doctor"});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.out,
+             Catch::Contains("ok: CA key folder " + keys + ": the signer's alone (mode 700)"));
+  // Only the signer's user can read the responder keys: fine for one user, a warning for nonces.
+  CHECK_THAT(r.out, Catch::Contains("warning: ocsp.responder_key_dir " + rkeys +
+                                    " is the signer's alone (mode 700)"));
+
+  SECTION("a CA key folder others can enter") {
+    REQUIRE(::chmod(keys.c_str(), 0755) == 0);
+    r = pki.signer({"doctor"});
+    CHECK(r.exit_code == 1);
+    CHECK_THAT(r.out, Catch::Contains("error: CA key folder " + keys +
+                                      " is open to others (mode 755): the responder's user can "
+                                      "enter it (fix: chmod 700 " +
+                                      keys + ")"));
+  }
+  SECTION("a responder key folder open to the store's group") {
+    REQUIRE(::chmod(rkeys.c_str(), 02750) == 0);
+    r = pki.signer({"doctor"});
+    CHECK(r.exit_code == 1);
+    CHECK_THAT(r.out,
+               Catch::Contains("error: ocsp.responder_key_dir " + rkeys + " is open to group ") &&
+                   Catch::Contains("(mode 2750), the store's group: the publisher could "
+                                   "read responder keys (fix: chgrp pkirepo-ocsp " +
+                                   rkeys + " && chmod 2750 " + rkeys + ")"));
+  }
+  SECTION("a responder key others can read") {
+    std::filesystem::path key;
+    for (const auto& e : std::filesystem::directory_iterator(rkeys)) {
+      key = e.path();
+    }
+    REQUIRE(::chmod(key.c_str(), 0644) == 0);
+    r = pki.signer({"doctor"});
+    CHECK(r.exit_code == 1);
+    CHECK_THAT(r.out, Catch::Contains("error: responder key " + key.string() +
+                                      " is readable by others (mode 0644)") &&
+                          Catch::Contains("(fix: chmod 600 " + key.string() + ")"));
+  }
+  SECTION("the responder passphrase is the CA passphrase") {
+    pki.env["PKIREPO_TEST_RESPONDER_PASSPHRASE"] = pki.env.at("PKIREPO_TEST_PASSPHRASE");
+    r = pki.signer({"doctor"});
+    CHECK(r.exit_code == 1);
+    CHECK_THAT(r.out, Catch::Contains("error: the responder passphrase is the CA passphrase"));
+  }
+}
