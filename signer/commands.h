@@ -25,6 +25,9 @@ void add_status_command(CLI::App& app, CommandRunner& runner);  // status (monit
 void add_export_command(CLI::App& app, CommandRunner& runner);  // export (compacted copy)
 void add_doctor_command(CLI::App& app, CommandRunner& runner);  // doctor (deployment checks)
 void add_keys_command(CLI::App& app, CommandRunner& runner);    // keys rewrap
-void add_ca_command(CLI::App& app, CommandRunner& runner);      // ca list|show
+void add_ca_command(CLI::App& app, CommandRunner& runner);      // ca list|show|request
+void add_ca_request_command(CLI::App* ca, CommandRunner& runner);  // ca request (ca_request.cpp)
+void add_ceremony_command(CLI::App& app, CommandRunner& runner);  // ceremony (offline CA machine)
+void add_import_command(CLI::App& app, CommandRunner& runner);    // import FILE (ceremony bundle)
 
 }  // namespace pkirepo::signer

@@ -86,10 +86,11 @@ int run_init(CommandRunner& runner) {
     store::ReadTxn txn = st.begin_read();
     for (const CaConfig* ca : cfg.cas_parent_first()) {
       if (!store::get_ca(txn, ca->id)) {
-        // Under an offline parent already in the store the parent key is not here: the online
-        // host makes the key and request (`ca request`), a ceremony signs the certificate.
+        // init never signs with an offline CA's key (only a new root's self-signature): the
+        // host that will use a subordinate makes its key and request (`ca request`), and the
+        // parent's ceremony signs the certificate.
         const CaConfig* parent = ca->parent.empty() ? nullptr : cfg.find_ca(ca->parent);
-        if (parent != nullptr && parent->offline && store::get_ca(txn, parent->id)) {
+        if (parent != nullptr && parent->offline) {
           std::cerr << "pkirepo-signer: init: CA " << ca->id << ": parent " << parent->id
                     << " is offline; create it with `pkirepo-signer ca request " << ca->id
                     << "` and a ceremony (docs/operations.md)\n";

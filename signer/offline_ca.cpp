@@ -40,6 +40,18 @@ std::vector<IssuedCertificate> issued_certificates(const store::Txn& txn,
   return out;
 }
 
+IssuedCertificate issued_ca_certificate(const X509* cert, const std::string& parent) {
+  IssuedCertificate out;
+  out.serial = serial_bytes(cert);
+  out.record.ca_id = parent;
+  out.record.not_before = not_before(cert);
+  out.record.not_after = not_after(cert);
+  out.record.profile = "ca";
+  out.record.ocsp_url = has_ocsp_url(cert);
+  out.record.crl_dp = has_crl_distribution_point(cert);
+  return out;
+}
+
 bool on_crl(const Config& cfg, const IssuedCertificate& c, UnixTime now) {
   return c.record.status == store::CertStatus::revoked &&
          crl_keeps(crl_entry(cfg, c.serial, c.record), now);
@@ -47,6 +59,16 @@ bool on_crl(const Config& cfg, const IssuedCertificate& c, UnixTime now) {
 
 bool needs_response(const IssuedCertificate& c, UnixTime now) {
   return c.record.ocsp_url && !store::certificate_expired(c.record.not_after, now);
+}
+
+std::optional<uint64_t> crl_number_of(const X509_CRL* crl) {
+  Asn1IntegerPtr number(static_cast<ASN1_INTEGER*>(
+      X509_CRL_get_ext_d2i(crl, NID_crl_number, nullptr, nullptr)));
+  uint64_t n = 0;
+  if (!number || ASN1_INTEGER_get_uint64(&n, number.get()) != 1) {
+    return std::nullopt;
+  }
+  return n;
 }
 
 std::vector<Bytes> crl_serials(const X509_CRL* crl) {

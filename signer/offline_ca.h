@@ -48,10 +48,17 @@ struct IssuedCertificate {
 [[nodiscard]] std::vector<IssuedCertificate> issued_certificates(const store::Txn& txn,
                                                                  const Sha1Digest& key_id);
 
+// The record a new subordinate CA certificate `cert` of `parent` has once stored
+// (ca_certificate.h record_ca_certificate): good, profile "ca".
+[[nodiscard]] IssuedCertificate issued_ca_certificate(const X509* cert, const std::string& parent);
+
 // Whether an offline CA must state the status of `c` on its CRL (revoked and kept until its
 // retention ends) and in OCSP (not expired and carrying an OCSP URL) at `now`.
 [[nodiscard]] bool on_crl(const Config& cfg, const IssuedCertificate& c, UnixTime now);
 [[nodiscard]] bool needs_response(const IssuedCertificate& c, UnixTime now);
+
+// The cRLNumber of a CRL; nullopt when it has none or it does not fit 64 bits.
+[[nodiscard]] std::optional<uint64_t> crl_number_of(const X509_CRL* crl);
 
 // The serials (magnitude, big-endian) a CRL lists.
 [[nodiscard]] std::vector<Bytes> crl_serials(const X509_CRL* crl);
