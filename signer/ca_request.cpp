@@ -89,9 +89,10 @@ int run_ca_request(CommandRunner& runner, const CaRequestOptions& opt) {
     key = generate_key(ca->key.algorithm);
   }
   // CPS 6.1.5 before anything is written: a weak key would only be refused at the ceremony.
-  throw_on_lint_errors(policy::check_public_key(key.get(), policy::cert_type_of(ca->role),
-                                                session.now(), session.now() + ca->validity.seconds),
-                       "CA " + ca->id);
+  throw_on_lint_errors(
+      policy::check_public_key(key.get(), policy::cert_type_of(ca->role), session.now(),
+                               session.now() + ca->validity.seconds),
+      "CA " + ca->id);
   if (!reused) {
     write_encrypted_key(ca->key.file, key.get(), session.passphrase());
     guard.add(ca->key.file);
@@ -120,10 +121,10 @@ int run_ca_request(CommandRunner& runner, const CaRequestOptions& opt) {
   });
   guard.keep();
   std::cout << "CA " << ca->id << ": " << (reused ? "reused" : "generated") << " key "
-            << ca->key.file.string() << " (SPKI SHA-256 " << to_hex(sha256(public_key_der(key.get())), true, ':')
-            << "); request " << opt.out << " for the ceremony of " << parent->id
-            << " (`pkirepo-signer ceremony --ca " << parent->id << " --new-ca " << ca->id
-            << " --csr FILE`)\n";
+            << ca->key.file.string() << " (SPKI SHA-256 "
+            << to_hex(sha256(public_key_der(key.get())), true, ':') << "); request " << opt.out
+            << " for the ceremony of " << parent->id << " (`pkirepo-signer ceremony --ca "
+            << parent->id << " --new-ca " << ca->id << " --csr FILE`)\n";
   return 0;
 }
 

@@ -19,13 +19,13 @@
 #include "signer/ca_certificate.h"
 #include "signer/ca_context.h"
 #include "signer/ca_lifecycle.h"
-#include "signer/cert_records.h"
 #include "signer/ceremony_bundle.h"
+#include "signer/cert_records.h"
 #include "signer/certificate_request.h"
 #include "signer/commands.h"
 #include "signer/crl_signing.h"
-#include "signer/offline_ca.h"
 #include "signer/ocsp_signing.h"
+#include "signer/offline_ca.h"
 #include "store/meta_keys.h"
 #include "store/store.h"
 #include "x509/cert_info.h"
@@ -112,12 +112,12 @@ Bytes sign_crl(const Config& cfg, const CaContext& ca, EVP_PKEY* ca_key, const s
   next.this_update = spec.this_update;
   next.next_update = spec.next_update;
   next.der = to_der(crl.get());
-  const std::string problem = check_crl_safety(
-      previous ? &*previous : nullptr, next, ca.cert.get(), spec.entries,
-      [&](ByteView serial) -> std::optional<UnixTime> {
-        auto rec = store::get_cert(txn, ca.key_id, serial);
-        return rec ? std::optional<UnixTime>(rec->not_after) : std::nullopt;
-      });
+  const std::string problem =
+      check_crl_safety(previous ? &*previous : nullptr, next, ca.cert.get(), spec.entries,
+                       [&](ByteView serial) -> std::optional<UnixTime> {
+                         auto rec = store::get_cert(txn, ca.key_id, serial);
+                         return rec ? std::optional<UnixTime>(rec->not_after) : std::nullopt;
+                       });
   if (!problem.empty()) {
     throw std::runtime_error("CA " + ca.record.id + ": CRL refused: " + problem);
   }
@@ -148,12 +148,11 @@ std::vector<Bytes> sign_responses(const Config& cfg, const CaContext& ca, EVP_PK
           this_update + std::min(ca.crl_validity, kOfflineMaxValidity), not_after(ca.cert.get()));
       store::OcspRecord record;
       std::string error;
-      if (next_update <= this_update ||
-          !context.sign(h, c.serial, ocsp_status(c.record), this_update, next_update, record,
-                        error)) {
-        throw std::runtime_error("CA " + ca.record.id + ": OCSP response for serial " +
-                                 to_hex(c.serial) + " not signed: " +
-                                 (error.empty() ? "the CA certificate expires first" : error));
+      if (next_update <= this_update || !context.sign(h, c.serial, ocsp_status(c.record),
+                                                      this_update, next_update, record, error)) {
+        throw std::runtime_error(
+            "CA " + ca.record.id + ": OCSP response for serial " + to_hex(c.serial) +
+            " not signed: " + (error.empty() ? "the CA certificate expires first" : error));
       }
       out.push_back(std::move(record.der));
     }
@@ -166,9 +165,9 @@ int run_ceremony(CommandRunner& runner, const CeremonyOptions& opt) {
   const Config& cfg = session.config();
   const UnixTime now = session.now();
   if (opt.new_cas.size() != opt.csrs.size()) {
-    throw std::runtime_error("--new-ca and --csr come in pairs: " +
-                             std::to_string(opt.new_cas.size()) + " --new-ca, " +
-                             std::to_string(opt.csrs.size()) + " --csr");
+    throw std::runtime_error(
+        "--new-ca and --csr come in pairs: " + std::to_string(opt.new_cas.size()) + " --new-ca, " +
+        std::to_string(opt.csrs.size()) + " --csr");
   }
   if (std::set<std::string>(opt.new_cas.begin(), opt.new_cas.end()).size() != opt.new_cas.size()) {
     throw std::runtime_error("--new-ca: a CA is named twice");
@@ -176,9 +175,10 @@ int run_ceremony(CommandRunner& runner, const CeremonyOptions& opt) {
   const CaConfig* ca_config = cfg.find_ca(opt.ca);
   if (ca_config == nullptr || !ca_config->offline) {
     throw std::runtime_error("--ca " + opt.ca +
-                             (ca_config == nullptr ? ": unknown CA (not in " + cfg.file.string() + ")"
-                                                   : ": not offline (offline = true in the config); "
-                                                     "its status is signed by `run`"));
+                             (ca_config == nullptr
+                                  ? ": unknown CA (not in " + cfg.file.string() + ")"
+                                  : ": not offline (offline = true in the config); "
+                                    "its status is signed by `run`"));
   }
   if (std::filesystem::exists(opt.out)) {
     throw std::runtime_error("--out " + opt.out + ": already exists; refusing to overwrite it");
@@ -224,8 +224,8 @@ int run_ceremony(CommandRunner& runner, const CeremonyOptions& opt) {
   for (const BundleCaCertificate& c : bundle.ca_certificates) {
     X509Ptr cert = parse_cert_der(c.der);
     std::cout << "  new CA " << c.ca_id << ": " << subject_string(cert.get()) << " serial "
-              << serial_hex(cert.get()) << " until " << rfc3339(not_after(cert.get()))
-              << " sha256 " << to_hex(fingerprint_sha256(cert.get()), true, ':') << "\n";
+              << serial_hex(cert.get()) << " until " << rfc3339(not_after(cert.get())) << " sha256 "
+              << to_hex(fingerprint_sha256(cert.get()), true, ':') << "\n";
   }
   X509CrlPtr crl = parse_crl_der(bundle.crl_der);
   std::cout << "  CRL number " << crl_number_of(crl.get()).value_or(0) << ", entries "
@@ -235,8 +235,7 @@ int run_ceremony(CommandRunner& runner, const CeremonyOptions& opt) {
   std::cout << "  OCSP responses " << bundle.ocsp_responses.size()
             << " for the certificates it issued\n";
   std::cout << "bundle " << opt.out << " sha256 " << to_hex(sha256(as_bytes(text)), true, ':')
-            << ": carry it to the online host and run `pkirepo-signer import " << opt.out
-            << "`\n";
+            << ": carry it to the online host and run `pkirepo-signer import " << opt.out << "`\n";
   return 0;
 }
 

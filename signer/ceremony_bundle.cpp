@@ -16,7 +16,9 @@ namespace {
 
 using json = nlohmann::json;
 
-std::string sha256_hex(ByteView der) { return to_hex(sha256(der)); }
+std::string sha256_hex(ByteView der) {
+  return to_hex(sha256(der));
+}
 
 // The descriptive fields of one response (for people; import reads only "der").
 json describe_response(const Bytes& der) {
@@ -114,12 +116,9 @@ bool base64_decode(std::string_view text, Bytes& out) {
 }
 
 std::string encode_bundle(const CeremonyBundle& b) {
-  json j = {{"format", kBundleFormat},
-            {"ca", b.ca_id},
-            {"signed_at", rfc3339(b.signed_at)},
-            {"operator", b.operator_name},
-            {"ca_certificates", json::array()},
-            {"ocsp", json::array()}};
+  json j = {{"format", kBundleFormat},           {"ca", b.ca_id},
+            {"signed_at", rfc3339(b.signed_at)}, {"operator", b.operator_name},
+            {"ca_certificates", json::array()},  {"ocsp", json::array()}};
   for (const BundleCaCertificate& c : b.ca_certificates) {
     X509Ptr cert = parse_cert_der(c.der);
     if (!cert) {
@@ -175,7 +174,8 @@ CeremonyBundle decode_bundle(std::string_view text) {
   }
   for (size_t i = 0; i < certs.size(); ++i) {
     const std::string where = "ca_certificates[" + std::to_string(i) + "]";
-    b.ca_certificates.push_back({string_member(certs[i], "ca", where), der_member(certs[i], where)});
+    b.ca_certificates.push_back(
+        {string_member(certs[i], "ca", where), der_member(certs[i], where)});
   }
   b.crl_der = der_member(member(j, "crl", "bundle"), "crl");
   for (size_t i = 0; i < ocsp.size(); ++i) {

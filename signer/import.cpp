@@ -68,8 +68,8 @@ int run_import(CommandRunner& runner, const std::string& file) {
   const Bytes bytes = read_file(file);
   CeremonyBundle bundle;
   try {
-    bundle = decode_bundle(std::string_view(reinterpret_cast<const char*>(bytes.data()),
-                                            bytes.size()));
+    bundle =
+        decode_bundle(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
   } catch (const std::exception& e) {
     throw std::runtime_error(file + ": " + e.what());
   }

@@ -13,8 +13,8 @@
 #include "signer/cert_records.h"
 #include "signer/crl_signing.h"
 #include "signer/due.h"
-#include "signer/offline_ca.h"
 #include "signer/ocsp_signing.h"
+#include "signer/offline_ca.h"
 #include "store/meta_keys.h"
 #include "store/store.h"
 #include "x509/cert_info.h"
@@ -68,15 +68,16 @@ store::CaRecord check_new_ca(Session& session, const store::Txn& txn, const CaCo
     refuse(object, "not a DER certificate");
   }
   if (X509_check_issued(ca.cert.get(), cert.get()) != X509_V_OK) {
-    refuse(object, "not issued by CA " + ca.record.id + " (issuer " + issuer_string(cert.get()) +
-                       ")");
+    refuse(object,
+           "not issued by CA " + ca.record.id + " (issuer " + issuer_string(cert.get()) + ")");
   }
   if (X509_verify(cert.get(), X509_get0_pubkey(ca.cert.get())) != 1) {
     refuse(object, "the signature does not verify with CA " + ca.record.id + "'s key");
   }
   X509NamePtr subject = parse_name(sub->subject);
   if (X509_NAME_cmp(X509_get_subject_name(cert.get()), subject.get()) != 0) {
-    refuse(object, "subject " + subject_string(cert.get()) + " is not the config's " + sub->subject);
+    refuse(object,
+           "subject " + subject_string(cert.get()) + " is not the config's " + sub->subject);
   }
   if (not_before(cert.get()) > session.now()) {
     refuse(object, "notBefore " + rfc3339(not_before(cert.get())) + " is in the future");
@@ -125,8 +126,8 @@ void check_crl(const Config& cfg, const store::Txn& txn, const CaContext& ca,
   const auto meta_number = store::get_meta_u64(txn, store::meta::crl_number(ca.record.id, 0));
   const uint64_t last = std::max(meta_number.value_or(0), previous ? previous->crl_number : 0);
   if ((previous || meta_number) && *number <= last) {
-    refuse(object, "cRLNumber " + std::to_string(*number) +
-                       " is not greater than the store's " + std::to_string(last) +
+    refuse(object, "cRLNumber " + std::to_string(*number) + " is not greater than the store's " +
+                       std::to_string(last) +
                        " (RFC 5280 5.2.3: strictly increasing; an old bundle?)");
   }
   const auto this_update = to_unix(X509_CRL_get0_lastUpdate(crl.get()));
@@ -160,12 +161,12 @@ void check_crl(const Config& cfg, const store::Txn& txn, const CaContext& ca,
   plan.crl.etag = "\"" + to_hex(sha256(der)) + "\"";
   // The run's own checks too: thisUpdate later than the stored CRL's, nothing it listed
   // dropped before its certificate expired, the 10 MB cap.
-  const std::string problem = check_crl_safety(
-      previous ? &*previous : nullptr, plan.crl, ca.cert.get(), entries,
-      [&](ByteView serial) -> std::optional<UnixTime> {
-        auto rec = store::get_cert(txn, ca.key_id, serial);
-        return rec ? std::optional<UnixTime>(rec->not_after) : std::nullopt;
-      });
+  const std::string problem =
+      check_crl_safety(previous ? &*previous : nullptr, plan.crl, ca.cert.get(), entries,
+                       [&](ByteView serial) -> std::optional<UnixTime> {
+                         auto rec = store::get_cert(txn, ca.key_id, serial);
+                         return rec ? std::optional<UnixTime>(rec->not_after) : std::nullopt;
+                       });
   if (!problem.empty()) {
     refuse(object, problem);
   }
@@ -220,8 +221,8 @@ void check_responses(const Config& cfg, const store::Txn& txn, const CaContext& 
       refuse(object, "not signed by CA " + ca.record.id + "'s key");
     }
     if (OCSP_resp_count(basic.get()) != 1) {
-      refuse(object, "holds " + std::to_string(OCSP_resp_count(basic.get())) +
-                         " SingleResponses, not one");
+      refuse(object,
+             "holds " + std::to_string(OCSP_resp_count(basic.get())) + " SingleResponses, not one");
     }
     OCSP_SINGLERESP* single = OCSP_resp_get0(basic.get(), 0);
     ASN1_OCTET_STRING* name_hash = nullptr;
@@ -248,8 +249,8 @@ void check_responses(const Config& cfg, const store::Txn& txn, const CaContext& 
                          ca.record.id + " with an OCSP URL");
     }
     ExpectedResponse& want = it->second;
-    const std::string what = object + " (serial " + to_hex(serial_b) + ", " +
-                             cert_id_hash_name(*hash) + ")";
+    const std::string what =
+        object + " (serial " + to_hex(serial_b) + ", " + cert_id_hash_name(*hash) + ")";
     if (want.seen) {
       refuse(what, "a second response for the same CertID");
     }

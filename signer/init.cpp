@@ -70,7 +70,7 @@ ResponderIssue issue_responder_certificate(Session& session, const CaConfig& ca,
   spec.extensions = policy::responder_extensions();
   X509Ptr cert = build_certificate(spec);
   throw_on_lint_errors(policy::lint_certificate(cert.get(), ca_cert),
-                  "responder certificate for CA " + ca.id);
+                       "responder certificate for CA " + ca.id);
   return {to_der(cert.get()), path, serial_hex(cert.get()), spec.not_after};
 }
 

@@ -62,8 +62,8 @@ bool needs_response(const IssuedCertificate& c, UnixTime now) {
 }
 
 std::optional<uint64_t> crl_number_of(const X509_CRL* crl) {
-  Asn1IntegerPtr number(static_cast<ASN1_INTEGER*>(
-      X509_CRL_get_ext_d2i(crl, NID_crl_number, nullptr, nullptr)));
+  Asn1IntegerPtr number(
+      static_cast<ASN1_INTEGER*>(X509_CRL_get_ext_d2i(crl, NID_crl_number, nullptr, nullptr)));
   uint64_t n = 0;
   if (!number || ASN1_INTEGER_get_uint64(&n, number.get()) != 1) {
     return std::nullopt;
@@ -98,15 +98,18 @@ OfflineCaReport check_offline_ca(const store::Txn& txn, const Config& cfg,
                                  const store::CaRecord& ca, UnixTime now) {
   OfflineCaReport report;
   const std::string who = "offline CA " + ca.id;
-  auto add = [&](OfflineSeverity s, std::string m) { report.findings.push_back({s, std::move(m)}); };
+  auto add = [&](OfflineSeverity s, std::string m) {
+    report.findings.push_back({s, std::move(m)});
+  };
   X509Ptr ca_cert = parse_cert_der(ca.cert_der);
   if (!ca_cert) {
     add(OfflineSeverity::error, who + ": the stored CA certificate does not parse");
     return report;
   }
   if (auto unusable = ca_unusable_reason(txn, ca.id, now)) {
-    add(OfflineSeverity::error, *unusable + ": " + who + " issues nothing and signs no new "
-                                                          "\"good\" status");
+    add(OfflineSeverity::error, *unusable + ": " + who +
+                                    " issues nothing and signs no new "
+                                    "\"good\" status");
   }
   const Sha1Digest key_id = key_id_sha1(ca_cert.get());
   const std::vector<IssuedCertificate> issued = issued_certificates(txn, key_id);
@@ -126,14 +129,15 @@ OfflineCaReport check_offline_ca(const store::Txn& txn, const Config& cfg,
     const UnixTime next = report.crl->next_update;
     report.earliest_next_update = next;
     if (now >= next) {
-      add(OfflineSeverity::error,
-          who + ": CRL number " + std::to_string(report.crl->crl_number) + " ran out at " +
-              rfc3339(next) + "; relying parties reject it: sign one at a ceremony now");
+      add(OfflineSeverity::error, who + ": CRL number " + std::to_string(report.crl->crl_number) +
+                                      " ran out at " + rfc3339(next) +
+                                      "; relying parties reject it: sign one at a ceremony now");
     } else if (now >= next - kOfflineWarnAhead) {
       add(OfflineSeverity::warning, who + ": CRL next update " + rfc3339(next) + " (in " +
                                         days_until(next, now) + "); sign at a ceremony before");
     } else {
-      add(OfflineSeverity::note, who + ": CRL next update " + rfc3339(next) + "; sign at a ceremony");
+      add(OfflineSeverity::note,
+          who + ": CRL next update " + rfc3339(next) + "; sign at a ceremony");
     }
   }
   for (const IssuedCertificate& c : issued) {
@@ -141,11 +145,11 @@ OfflineCaReport check_offline_ca(const store::Txn& txn, const Config& cfg,
       continue;
     }
     const UnixTime deadline = c.record.revocation_time + kCaRevocationDeadline;
-    add(OfflineSeverity::error,
-        who + ": serial " + to_hex(c.serial) + " was revoked at " +
-            rfc3339(c.record.revocation_time) + " and is not on its CRL: a ceremony must " +
-            "re-sign it by " + rfc3339(deadline) +
-            (now >= deadline ? " (passed; BR 4.9.7)" : " (BR 4.9.7)"));
+    add(OfflineSeverity::error, who + ": serial " + to_hex(c.serial) + " was revoked at " +
+                                    rfc3339(c.record.revocation_time) +
+                                    " and is not on its CRL: a ceremony must " + "re-sign it by " +
+                                    rfc3339(deadline) +
+                                    (now >= deadline ? " (passed; BR 4.9.7)" : " (BR 4.9.7)"));
   }
 
   // The responses for the certificates it issued: one per CertID hash, status as stored.
@@ -159,8 +163,8 @@ OfflineCaReport check_offline_ca(const store::Txn& txn, const Config& cfg,
                                         issuer_key_hash(ca_cert.get(), h), c.serial);
       auto v = txn.get(store::Db::ocsp, key);
       store::OcspView view;
-      const std::string what = who + ": OCSP response (" + cert_id_hash_name(h) + ") for serial " +
-                               to_hex(c.serial);
+      const std::string what =
+          who + ": OCSP response (" + cert_id_hash_name(h) + ") for serial " + to_hex(c.serial);
       if (!v || !store::decode_view(*v, view)) {
         ++missing;
         continue;
@@ -168,10 +172,10 @@ OfflineCaReport check_offline_ca(const store::Txn& txn, const Config& cfg,
       report.earliest_next_update = std::min(report.earliest_next_update, view.next_update);
       if (view.status != c.record.status) {
         const UnixTime deadline = c.record.revocation_time + kCaRevocationDeadline;
-        add(OfflineSeverity::error, what + " says good but the certificate was revoked at " +
-                                        rfc3339(c.record.revocation_time) +
-                                        ": a ceremony must re-sign it by " + rfc3339(deadline) +
-                                        (now >= deadline ? " (passed; BR 4.9.10)" : " (BR 4.9.10)"));
+        add(OfflineSeverity::error,
+            what + " says good but the certificate was revoked at " +
+                rfc3339(c.record.revocation_time) + ": a ceremony must re-sign it by " +
+                rfc3339(deadline) + (now >= deadline ? " (passed; BR 4.9.10)" : " (BR 4.9.10)"));
       } else if (now >= view.next_update) {
         add(OfflineSeverity::error,
             what + " ran out at " + rfc3339(view.next_update) + "; sign one at a ceremony now");

@@ -31,8 +31,7 @@ void report_offline_ca(store::WriteStore& st, const Config& cfg, const store::Ca
   store::ReadTxn txn = st.begin_read();
   const OfflineCaReport report = check_offline_ca(txn, cfg, ca, now);
   for (const OfflineFinding& f : report.findings) {
-    (f.severity == OfflineSeverity::error ? summary.problems : summary.notes)
-        .push_back(f.message);
+    (f.severity == OfflineSeverity::error ? summary.problems : summary.notes).push_back(f.message);
   }
   if (report.earliest_next_update != kNever) {
     summary.saw_next_update(report.earliest_next_update);
