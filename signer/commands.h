@@ -19,15 +19,18 @@ void add_issue_command(CLI::App& app, CommandRunner& runner);
 void add_revoke_command(CLI::App& app, CommandRunner& runner);
 void add_inspect_commands(CLI::App& app, CommandRunner& runner);  // list, show
 void add_lint_command(CLI::App& app, CommandRunner& runner);
-void add_audit_command(CLI::App& app, CommandRunner& runner);      // audit verify|export
-void add_run_command(CLI::App& app, CommandRunner& runner);        // run (OCSP + CRL signing)
-void add_status_command(CLI::App& app, CommandRunner& runner);     // status (monitoring probe)
-void add_export_command(CLI::App& app, CommandRunner& runner);     // export (compacted copy)
-void add_doctor_command(CLI::App& app, CommandRunner& runner);     // doctor (deployment checks)
-void add_keys_command(CLI::App& app, CommandRunner& runner);       // keys rewrap
-void add_ca_command(CLI::App& app, CommandRunner& runner);         // ca list|show|request
-void add_ca_request_command(CLI::App* ca, CommandRunner& runner);  // ca request (ca_request.cpp)
-void add_ceremony_command(CLI::App& app, CommandRunner& runner);   // ceremony (offline CA machine)
-void add_import_command(CLI::App& app, CommandRunner& runner);     // import FILE (ceremony bundle)
+void add_audit_command(CLI::App& app, CommandRunner& runner);   // audit verify|export
+void add_run_command(CLI::App& app, CommandRunner& runner);     // run (OCSP + CRL signing)
+void add_status_command(CLI::App& app, CommandRunner& runner);  // status (monitoring probe)
+void add_export_command(CLI::App& app, CommandRunner& runner);  // export (compacted copy)
+void add_doctor_command(CLI::App& app, CommandRunner& runner);  // doctor (deployment checks)
+void add_keys_command(CLI::App& app, CommandRunner& runner);    // keys rewrap
+void add_ca_command(CLI::App& app, CommandRunner& runner);      // ca list|show
+
+// Offline CAs (offline_ca.h): `ca request ID` under `ca`, `ceremony` on the offline machine,
+// `import FILE` of its bundle online.
+void add_ca_request_command(CLI::App* ca, CommandRunner& runner);
+void add_ceremony_command(CLI::App& app, CommandRunner& runner);
+void add_import_command(CLI::App& app, CommandRunner& runner);
 
 }  // namespace pkirepo::signer
