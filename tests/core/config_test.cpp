@@ -119,7 +119,7 @@ TEST_CASE("config errors name file, line and key", "[config]") {
                "subject = \"CN=C\"\nkey = { algorithm = \"ec-p384\", file = \"c.pem\" }\n"
                "validity = \"5y\"\nprofiles = [\"tls-server\"]\neku = [\"serverAuth\"]\n"
                "offline = true\n",
-       "ca[off].offline: only a root or intermediate CA that issues no subscriber certificates "
+       "ca[2].offline: only a root or intermediate CA that issues no subscriber certificates "
        "can be offline"},
       {kBase + "\n[[profile]]\nid = \"p\"\nvaldity = \"30d\"\n",
        "profile[1].valdity: unknown key, did you mean \"validity\"?"},
