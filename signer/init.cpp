@@ -82,6 +82,7 @@ int run_init(CommandRunner& runner) {
   check_profile_dates(cfg, session.now(), true);
   store::WriteStore& st = session.store();
   std::vector<const CaConfig*> todo;
+  size_t under_offline = 0;
   {
     store::ReadTxn txn = st.begin_read();
     for (const CaConfig* ca : cfg.cas_parent_first()) {
@@ -94,11 +95,17 @@ int run_init(CommandRunner& runner) {
           std::cerr << "pkirepo-signer: init: CA " << ca->id << ": parent " << parent->id
                     << " is offline; create it with `pkirepo-signer ca request " << ca->id
                     << "` and a ceremony (docs/operations.md)\n";
+          ++under_offline;
           continue;
         }
         todo.push_back(ca);
       }
     }
+  }
+  if (todo.empty() && under_offline > 0) {
+    std::cerr << "pkirepo-signer: init: nothing to create here: the CAs not yet in the store are "
+                 "under an offline CA; nothing changed\n";
+    return 1;
   }
   if (todo.empty()) {
     std::cerr << "pkirepo-signer: init: " << cfg.repository.store.string()

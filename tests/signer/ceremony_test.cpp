@@ -374,3 +374,54 @@ TEST_CASE("status warns 30 days before an offline CA's CRL runs out and errors a
     CHECK_THAT(run_out.out + run_out.err, Catch::Contains("offline CA root: CRL"));
   }
 }
+
+TEST_CASE("ca request and ceremony refuse what is not theirs to sign, writing nothing",
+          "[signer][ceremony][offline]") {
+  TwoMachines m;
+  m.at("2026-11-22T00:00:00Z");
+  m.create_root();
+
+  // init online creates nothing under the offline root.
+  RunResult init = m.online.signer({"init"});
+  CHECK(init.exit_code == 1);
+  CHECK_THAT(init.err, Catch::Contains("init: CA tls: parent root is offline; create it with "
+                                       "`pkirepo-signer ca request tls` and a ceremony"));
+  CHECK_FALSE(std::filesystem::exists(m.online.dir / "keys" / "tls.pem"));
+
+  // ca request: only under an offline parent, only for a CA not yet in the store.
+  RunResult root_request =
+      m.online.signer({"ca", "request", "root", "--out", (m.online.dir / "root.csr").string()});
+  CHECK(root_request.exit_code == 1);
+  CHECK(root_request.err ==
+        "pkirepo-signer: ca request root: only a CA whose parent is offline is requested; "
+        "`pkirepo-signer init` creates this one\n");
+
+  // ceremony: --ca must be offline; a request must carry the config's subject.
+  m.at("2026-11-22T01:00:00Z");
+  const auto out = m.offline.dir / "refused.json";
+  const Unchanged unchanged(m.offline);
+  const std::string stray = m.offline.csr("www.example.com").string();
+  struct Case {
+    std::vector<std::string> args;
+    std::string message;
+  };
+  for (const Case& c :
+       {Case{{"--ca", "tls"}, "--ca tls: not offline (offline = true in the config)"},
+        Case{{"--ca", "root", "--new-ca", "tls", "--csr", stray},
+             "--csr " + stray +
+                 ": subject CN=www.example.com is not CA tls's subject CN=Test TLS Issuing "
+                 "CA,O=Test,C=US (the request of another CA?)"},
+        Case{{"--ca", "root", "--new-ca", "root", "--csr", stray},
+             "--new-ca root: its parent in the config is \"\", not root"},
+        Case{{"--ca", "root", "--new-ca", "tls"},
+             "--new-ca and --csr come in pairs: 1 --new-ca, 0 --csr"}}) {
+    std::vector<std::string> args = {"ceremony", "--out", out.string()};
+    args.insert(args.end(), c.args.begin(), c.args.end());
+    RunResult r = m.offline.signer(args);
+    INFO(r.err);
+    CHECK(r.exit_code == 1);
+    CHECK_THAT(r.err, Catch::StartsWith("pkirepo-signer: " + c.message));
+    CHECK_FALSE(std::filesystem::exists(out));
+  }
+  unchanged.check();
+}
