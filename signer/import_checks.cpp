@@ -3,6 +3,7 @@
 
 #include <openssl/ocsp.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <stdexcept>
@@ -234,8 +235,9 @@ void check_responses(const Config& cfg, const store::Txn& txn, const CaContext& 
       refuse(object, "unreadable CertID");
     }
     const auto hash = cert_id_hash_from_nid(OBJ_obj2nid(md));
-    if (!hash) {
-      refuse(object, "CertID hash algorithm not supported");
+    const std::vector<CertIdHash> hashes = ocsp_cert_id_hashes(cfg);
+    if (!hash || std::find(hashes.begin(), hashes.end(), *hash) == hashes.end()) {
+      refuse(object, "its CertID hash is not one of ocsp.cert_id_hashes");
     }
     const Bytes serial_b = serial_bytes(serial);
     const Bytes key = store::ocsp_key(*hash, octets(name_hash), octets(key_hash), serial_b);
