@@ -3,7 +3,8 @@
 // ignored), and every refusal is one line naming the object and the reason:
 //   - new CA certificates: for a [[ca]] of the config whose parent is the bundle's CA and that
 //     the store does not have; issued and signed by the CA (name chaining, AKI, signature);
-//     the config's subject; the issuance lint; its key file here holds its key;
+//     the config's subject; the issuance lint; its key file here holds its key (unless the
+//     new CA is offline itself);
 //   - the CRL: issuer byte-identical to the CA's subject, signature by the CA's key, cRLNumber
 //     above every number the store has seen, thisUpdate not in the future and later than the
 //     stored CRL's, nextUpdate after now and at most 12 months on, every revoked certificate
