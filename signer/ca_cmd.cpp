@@ -114,6 +114,7 @@ void add_ca_command(CLI::App& app, CommandRunner& runner) {
   pem->excludes(der)->excludes(chain);
   der->excludes(chain);
   show->callback([&runner, opt] { runner.exit_code = run_show(runner, *opt); });
+  add_ca_request_command(ca, runner);
 }
 
 }  // namespace pkirepo::signer

@@ -28,4 +28,10 @@ void add_keys_command(CLI::App& app, CommandRunner& runner);    // keys rewrap|b
 void add_keys_block_command(CLI::App& keys, CommandRunner& runner);
 void add_ca_command(CLI::App& app, CommandRunner& runner);  // ca list|show
 
+// Offline CAs (offline_ca.h): `ca request ID` under `ca`, `ceremony` on the offline machine,
+// `import FILE` of its bundle online.
+void add_ca_request_command(CLI::App* ca, CommandRunner& runner);
+void add_ceremony_command(CLI::App& app, CommandRunner& runner);
+void add_import_command(CLI::App& app, CommandRunner& runner);
+
 }  // namespace pkirepo::signer

@@ -175,10 +175,21 @@ int run_doctor(CommandRunner& runner) {
       continue;
     }
     const fs::path key = ca.key.file;
+    if (ca.offline) {
+      // offline = true: the key belongs on the ceremony machine only (offline_ca.h).
+      if (fs::exists(key)) {
+        d.warning("CA " + ca.id + ": key " + key.string() +
+                  " is on this host although the CA is offline (the online signer never uses it)");
+      } else {
+        d.ok("CA " + ca.id + ": offline; its key is not here, as it should be");
+      }
+      continue;
+    }
     if (!fs::exists(key)) {
       if (ca.role == CaRole::root) {
         d.warning("CA " + ca.id + ": key " + key.string() +
-                  " is not here (an offline root: bring it for ceremonies only)");
+                  " is not here (an offline root: bring it for ceremonies only; mark it "
+                  "offline = true)");
       } else {
         d.error("CA " + ca.id + ": key " + key.string() + " is missing",
                 "restore it from the key backup, or fix key.file");

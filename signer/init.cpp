@@ -4,6 +4,7 @@
 #include "audit/audit_log.h"
 #include "policy/profiles.h"
 #include "policy/rules.h"
+#include "signer/ca_certificate.h"
 #include "signer/ca_setup.h"
 #include "signer/cert_builder.h"
 #include "signer/commands.h"
@@ -23,14 +24,6 @@ KeyFileGuard::~KeyFileGuard() {
 }
 
 namespace {
-
-void throw_on_errors(const std::vector<policy::Finding>& findings, const std::string& what) {
-  for (const auto& f : findings) {
-    if (f.severity == policy::Severity::error) {
-      throw std::runtime_error(what + ": " + f.rule + ": " + f.message);
-    }
-  }
-}
 
 // "20261203T101500Z": names a responder key by the moment it was made.
 std::string key_stamp(UnixTime now) {
@@ -92,8 +85,8 @@ ResponderIssue issue_responder_certificate(Session& session, const CaConfig& ca,
   spec.signing_key = ca_key;
   spec.extensions = policy::responder_extensions();
   X509Ptr cert = build_certificate(spec);
-  throw_on_errors(policy::lint_certificate(cert.get(), ca_cert),
-                  "responder certificate for CA " + ca.id);
+  throw_on_lint_errors(policy::lint_certificate(cert.get(), ca_cert),
+                       "responder certificate for CA " + ca.id);
   return {to_der(cert.get()), path, serial_hex(cert.get()), spec.not_after};
 }
 
@@ -105,13 +98,30 @@ int run_init(CommandRunner& runner) {
   check_profile_dates(cfg, session.now(), true);
   store::WriteStore& st = session.store();
   std::vector<const CaConfig*> todo;
+  size_t under_offline = 0;
   {
     store::ReadTxn txn = st.begin_read();
     for (const CaConfig* ca : cfg.cas_parent_first()) {
       if (!store::get_ca(txn, ca->id)) {
+        // init never signs with an offline CA's key (only a new root's self-signature): the
+        // host that will use a subordinate makes its key and request (`ca request`), and the
+        // parent's ceremony signs the certificate.
+        const CaConfig* parent = ca->parent.empty() ? nullptr : cfg.find_ca(ca->parent);
+        if (parent != nullptr && parent->offline) {
+          std::cerr << "pkirepo-signer: init: CA " << ca->id << ": parent " << parent->id
+                    << " is offline; create it with `pkirepo-signer ca request " << ca->id
+                    << "` and a ceremony (docs/operations.md)\n";
+          ++under_offline;
+          continue;
+        }
         todo.push_back(ca);
       }
     }
+  }
+  if (todo.empty() && under_offline > 0) {
+    std::cerr << "pkirepo-signer: init: nothing to create here: the CAs not yet in the store are "
+                 "under an offline CA; nothing changed\n";
+    return 1;
   }
   if (todo.empty()) {
     std::cerr << "pkirepo-signer: init: " << cfg.repository.store.string()
@@ -123,7 +133,7 @@ int run_init(CommandRunner& runner) {
   bool file_keys = false;
   bool responders = false;
   for (const CaConfig* ca : todo) {
-    responders = responders || ca->ocsp;
+    responders = responders || (ca->ocsp && !ca->offline);
     if (ca->key.in_token()) {
       (void)cfg.key_pin(ca->key, ca->id);
       continue;
@@ -179,36 +189,18 @@ int run_init(CommandRunner& runner) {
         parent_key = session.load_ca_key(*rec);
       }
     }
-    X509NamePtr subject = parse_name(ca->subject);
-    CertSpec spec;
-    spec.subject = subject.get();
-    spec.public_key = n.key.get();
-    spec.not_before = session.now();
-    spec.not_after = session.now() + ca->validity.seconds;
-    spec.serial = random_serial();
-    spec.issuer = parent_cert.get();
-    spec.signing_key = parent_cert ? parent_key.get() : n.key.get();
-    spec.extensions = policy::ca_extensions(cfg, *ca);
-    policy::CertType type = policy::cert_type_of(ca->role);
-    throw_on_errors(policy::check_public_key(n.key.get(), type, spec.not_before, spec.not_after),
-                    "CA " + ca->id);
-    if (parent_cert && spec.not_after > not_after(parent_cert.get())) {
-      throw std::runtime_error("CA " + ca->id + ": validity " + ca->validity.text +
-                               " would end after its parent " + ca->parent + " (CPS 6.3.2)");
-    }
-    n.cert = build_certificate(spec);
-    throw_on_errors(
-        policy::lint_certificate(n.cert.get(), parent_cert ? parent_cert.get() : n.cert.get()),
-        "CA " + ca->id);
+    n.cert = build_ca_certificate(cfg, *ca, n.key.get(), parent_cert.get(),
+                                  parent_cert ? parent_key.get() : n.key.get(), session.now());
     if (!ca->key.in_token()) {
       write_encrypted_key(ca->key.file, n.key.get(), session.passphrase());
       guard.add(ca->key.file);
     }
 
     // A CRL-only CA signs no OCSP and needs no responder (ocsp_key_material.h issues one should
-    // a certificate of its ever carry an OCSP URL).
+    // a certificate of its ever carry an OCSP URL); an offline CA's responses are signed with
+    // its own key at ceremonies.
     ResponderIssue resp;
-    if (ca->ocsp) {
+    if (ca->ocsp && !ca->offline) {
       resp = issue_responder_certificate(session, *ca, n.cert.get(), n.key.get(), guard);
     }
     n.record.id = ca->id;
@@ -226,36 +218,13 @@ int run_init(CommandRunner& runner) {
   st.transact([&](store::WriteTxn& txn) {
     for (const NewCa& n : created) {
       X509* cert = n.cert.get();
-      const std::string fp = to_hex(fingerprint_sha256(cert));
       audit::append(txn, session.now(), session.operator_name(), "ca_key_generated",
                     {{"ca", n.record.id},
                      {"algorithm", n.key_algorithm},
                      {"key_file", n.record.key_file},
                      {"spki_sha256", to_hex(spki_sha256(cert))}});
-      store::put_ca(txn, n.record);
-      if (!n.record.parent.empty()) {
-        // The parent's status services cover this CA certificate (CA CRL, OCSP for the CA).
-        X509Ptr parent = parse_cert_der(store::get_ca(txn, n.record.parent)->cert_der);
-        store::CertRecord cr;
-        cr.ca_id = n.record.parent;
-        cr.not_before = not_before(cert);
-        cr.not_after = not_after(cert);
-        cr.issued_at = session.now();
-        cr.profile = "ca";
-        cr.ocsp_url = has_ocsp_url(cert);
-        cr.crl_dp = has_crl_distribution_point(cert);
-        cr.der = n.record.cert_der;
-        store::put_cert(txn, key_id_sha1(parent.get()), serial_bytes(cert), cr);
-      }
-      audit::append(txn, session.now(), session.operator_name(), "ca_certificate_issued",
-                    {{"ca", n.record.id},
-                     {"role", ca_role_name(n.record.role)},
-                     {"parent", n.record.parent},
-                     {"subject", subject_string(cert)},
-                     {"serial", serial_hex(cert)},
-                     {"not_before", rfc3339(not_before(cert))},
-                     {"not_after", rfc3339(not_after(cert))},
-                     {"sha256", fp}});
+      // The parent's status services cover a subordinate's certificate (CA CRL, OCSP).
+      record_ca_certificate(txn, n.record, session.now(), session.operator_name());
       if (!n.responder_serial.empty()) {
         audit::append(txn, session.now(), session.operator_name(), "responder_certificate_issued",
                       {{"ca", n.record.id},

@@ -30,6 +30,8 @@ int main(int argc, char** argv) {
   add_doctor_command(app, runner);
   add_keys_command(app, runner);
   add_ca_command(app, runner);
+  add_ceremony_command(app, runner);
+  add_import_command(app, runner);
   if (auto unknown = pkirepo::unknown_command(app, argc, argv, {"-c", "--config", "--operator"})) {
     std::cerr << "pkirepo-signer: " << *unknown << "\n";
     return 2;

@@ -6,6 +6,7 @@
 #include "audit/audit_log.h"
 #include "policy/rules.h"
 #include "signer/commands.h"
+#include "signer/offline_ca.h"
 #include "signer/revocation.h"
 #include "signer/revocation_publisher.h"
 #include "store/blocked_keys.h"
@@ -160,7 +161,10 @@ int run_revoke(CommandRunner& runner, const RevocationRequest& req, bool publish
   // --publish: keys are loaded first; the revocation, its OCSP responses and its CRL shard
   // then commit in one transaction (CPS 4.9.7), or nothing does.
   std::unique_ptr<RevocationPublisher> publisher;
-  if (publish) {
+  // An offline CA's key is not here: the revocation is recorded, its CRL and response come from
+  // a ceremony (offline_ca.h; `status` shows the 24-hour deadline until they are imported).
+  const bool offline = is_offline(session.config(), req.ca_id);
+  if (publish && !offline) {
     publisher = std::make_unique<RevocationPublisher>(session, req.ca_id);
   }
   RevocationPublisher::Outcome published;
@@ -173,6 +177,12 @@ int run_revoke(CommandRunner& runner, const RevocationRequest& req, bool publish
   std::cout << "revoked serial " << result.serial_hex << " of CA " << req.ca_id << " ("
             << policy::reason_name(result.record.reason) << ") at "
             << rfc3339(result.record.revocation_time) << "\n";
+  if (offline) {
+    std::cout << "CA " << req.ca_id << " is offline: the revocation is recorded; its CRL and OCSP "
+              << "response must be re-signed at a ceremony and imported by "
+              << rfc3339(result.record.revocation_time + kCaRevocationDeadline)
+              << " (24 hours, BR 4.9.7)" << (publish ? "; --publish signed nothing" : "") << "\n";
+  }
   if (publisher) {
     std::cout << "published: " << published.responses << " OCSP responses and CRL shard "
               << published.shard << " number " << published.crl_number << " (thisUpdate "

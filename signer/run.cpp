@@ -14,12 +14,31 @@
 #include "signer/ca_run.h"
 #include "signer/commands.h"
 #include "signer/due.h"
+#include "signer/offline_ca.h"
 #include "signer/run_meta.h"
 #include "signer/worker_pool.h"
 #include "store/meta_keys.h"
 #include "store/store.h"
 
 namespace pkirepo::signer {
+
+namespace {
+
+// An offline CA: its key stays where it is; what it needs goes into the summary (a failure
+// only once something ran out or a revocation waits for the 24-hour rule).
+void report_offline_ca(store::WriteStore& st, const Config& cfg, const store::CaRecord& ca,
+                       UnixTime now, RunSummary& summary) {
+  store::ReadTxn txn = st.begin_read();
+  const OfflineCaReport report = check_offline_ca(txn, cfg, ca, now);
+  for (const OfflineFinding& f : report.findings) {
+    (f.severity == OfflineSeverity::error ? summary.problems : summary.notes).push_back(f.message);
+  }
+  if (report.earliest_next_update != kNever) {
+    summary.saw_next_update(report.earliest_next_update);
+  }
+}
+
+}  // namespace
 
 RunSummary run_signing(Session& session, const RunOptions& options) {
   const Config& cfg = session.config();
@@ -49,6 +68,10 @@ RunSummary run_signing(Session& session, const RunOptions& options) {
   std::unique_ptr<WorkerPool> pool;
   bool wrote = false;
   for (size_t i = 0; i < cas.size(); ++i) {
+    if (is_offline(cfg, cas[i].id)) {
+      report_offline_ca(st, cfg, cas[i], now, summary);
+      continue;
+    }
     const auto& state = states[i];
     if (unchanged && !options.force && state && state->config == hash && now < state->due) {
       ++summary.cas_unchanged;
@@ -98,6 +121,9 @@ int run_command(CommandRunner& runner, const RunOptions& options) {
   }
   if (options.quiet && !s.failed()) {
     return 0;
+  }
+  for (const auto& n : s.notes) {
+    std::cout << n << "\n";
   }
   std::cout << "run: OCSP " << s.ocsp_signed << " signed, " << s.ocsp_not_due << " not due, "
             << s.ocsp_expired << " expired certificates skipped, " << s.ocsp_failed << " failed, "

@@ -2,7 +2,8 @@
 // `revoke --publish`'s immediate re-signing of one certificate's status, by the same rules, is
 // in revocation_publisher.h.
 //
-// What a run does, per CA in the store:
+// What a run does, per CA in the store (an offline CA, offline_ca.h: nothing but a report of
+// when its next ceremony is due; its key is never opened):
 //   1. rotates the delegated responder certificate when it comes within twice ocsp.validity of
 //      its notAfter (or reports that rotation is needed when the CA key is offline);
 //   2. walks the CA's certificates in key order, in chunks, each under a short read
@@ -69,6 +70,8 @@ struct RunSummary {
   uint64_t rotations = 0;
   UnixTime earliest_next_update = 0;  // over every response and CRL in the store; 0: none
   std::vector<std::string> problems;  // one line each: what failed or needs an operator
+  // One line each, not failures: what an offline CA's next ceremony must sign, and when.
+  std::vector<std::string> notes;
   [[nodiscard]] bool failed() const {
     return ocsp_failed != 0 || crl_failed != 0 || !problems.empty();
   }

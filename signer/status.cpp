@@ -1,7 +1,8 @@
 // `status`: a cron/monitoring probe. Reads the store read-only (no signer lock, so it runs
 // beside a signer run) and checks every response and CRL itself, not the run's bookkeeping:
 // exits 1 when anything is missing, past its refresh point, past its nextUpdate, out of date
-// with the certificate's status, or when a responder certificate is due for rotation.
+// with the certificate's status, or when a responder certificate is due for rotation. An
+// offline CA is judged by its ceremony calendar instead (offline_ca.h).
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -12,6 +13,7 @@
 #include "signer/commands.h"
 #include "signer/crl_signing.h"
 #include "signer/due.h"
+#include "signer/offline_ca.h"
 #include "signer/run_meta.h"
 #include "store/freshness.h"
 #include "store/meta_keys.h"
@@ -49,6 +51,34 @@ struct OcspCounts {
   }
 };
 
+// An offline CA is judged by its ceremony calendar (offline_ca.h), not by `run`'s refresh
+// points: its CRL and responses run 12 months. Returns the number of problems (errors).
+uint64_t offline_ca_status(const store::Txn& txn, const Config& cfg, const store::CaRecord& ca,
+                           UnixTime now, std::vector<std::string>& lines, json& report) {
+  const OfflineCaReport r = check_offline_ca(txn, cfg, ca, now);
+  json jca = {{"id", ca.id},
+              {"role", ca_role_name(ca.role)},
+              {"offline", true},
+              {"responses_fresh", r.responses_fresh},
+              {"findings", json::array()}};
+  if (r.crl) {
+    jca["crl"] = {{"crl_number", r.crl->crl_number},
+                  {"this_update", rfc3339(r.crl->this_update)},
+                  {"next_update", rfc3339(r.crl->next_update)},
+                  {"entries", r.crl->entries}};
+  }
+  for (const OfflineFinding& f : r.findings) {
+    const char* severity = f.severity == OfflineSeverity::error     ? "error"
+                           : f.severity == OfflineSeverity::warning ? "warning"
+                                                                    : "note";
+    lines.push_back(f.severity == OfflineSeverity::note ? f.message
+                                                        : std::string(severity) + ": " + f.message);
+    jca["findings"].push_back({{"severity", severity}, {"message", f.message}});
+  }
+  report["cas"].push_back(jca);
+  return r.errors();
+}
+
 int run_status(CommandRunner& runner, const StatusOptions& opt) {
   Config cfg = load_config(runner.globals.config_path);
   const UnixTime now = runner.now;
@@ -70,6 +100,10 @@ int run_status(CommandRunner& runner, const StatusOptions& opt) {
   }
 
   for (const store::CaRecord& ca : store::list_cas(txn)) {
+    if (is_offline(cfg, ca.id)) {
+      problems += offline_ca_status(txn, cfg, ca, now, lines, report);
+      continue;
+    }
     X509Ptr ca_cert = parse_cert_der(ca.cert_der);
     if (!ca_cert) {
       lines.push_back("CA " + ca.id + ": the stored CA certificate does not parse");

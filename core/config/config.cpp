@@ -241,6 +241,15 @@ Config parse_config(std::string_view text, const std::filesystem::path& path) {
     c.eku = r.strings("eku");
     check_eku(r, "eku", c.eku);
     c.ocsp = r.boolean("ocsp").value_or(true);
+    c.offline = r.boolean("offline").value_or(false);
+    // An offline CA signs only at ceremonies, so only status that may run 12 months fits it
+    // (BR 4.9.7, 4.9.10: CA CRLs and responses for CA certificates); a subscriber CRL is due
+    // every few days.
+    if (c.offline && (c.role == CaRole::issuing || !c.profiles.empty())) {
+      r.fail(r.node("offline"), "offline",
+             "only a root or intermediate CA that issues no subscriber certificates can be "
+             "offline (its subscribers' CRLs and responses are due every few days)");
+    }
     if (auto dedicated = r.boolean("tls_dedicated")) {
       if (c.role != CaRole::root) {
         r.fail(r.node("tls_dedicated"), "tls_dedicated",

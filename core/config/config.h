@@ -51,6 +51,10 @@ struct CaConfig {
   // certificates it issues carry no OCSP URL, `run` signs no OCSP responses for them and keeps
   // no responder certificate, and its CRLs are re-signed at least every 4 days.
   bool ocsp = true;
+  // true: the CA's key lives on an offline machine. The online signer never opens it: its CRL,
+  // its responses for the CA certificates it issued and new subordinate CA certificates are
+  // signed by `pkirepo-signer ceremony` and brought in by `import` (docs/operations.md).
+  bool offline = false;
   int line = 0;
 };
 

@@ -115,6 +115,12 @@ TEST_CASE("config errors name file, line and key", "[config]") {
                "ocsp = false\n\n[crl]\nvalidity = \"7d\"\nrefresh_before = \"2d\"\n",
        "ca[crl].ocsp: a CRL-only CA's CRLs must be re-signed at least every 4 days (BR 4.9.7), "
        "but crl.validity - crl.refresh_before is 5d"},
+      {kBase + "\n[[ca]]\nid = \"off\"\nrole = \"issuing\"\nparent = \"root\"\n"
+               "subject = \"CN=C\"\nkey = { algorithm = \"ec-p384\", file = \"c.pem\" }\n"
+               "validity = \"5y\"\nprofiles = [\"tls-server\"]\neku = [\"serverAuth\"]\n"
+               "offline = true\n",
+       "ca[2].offline: only a root or intermediate CA that issues no subscriber certificates "
+       "can be offline"},
       {kBase + "\n[[profile]]\nid = \"p\"\nvaldity = \"30d\"\n",
        "profile[1].valdity: unknown key, did you mean \"validity\"?"},
       {kBase + "\n[ocsp]\nrefesh = \"half\"\n",
