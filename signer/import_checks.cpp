@@ -8,6 +8,8 @@
 #include <set>
 #include <stdexcept>
 
+#include "pkcs11/engine_key.h"
+#include "pkcs11/token_uri.h"
 #include "policy/rules.h"
 #include "signer/ca_certificate.h"
 #include "signer/ca_context.h"
@@ -16,6 +18,7 @@
 #include "signer/due.h"
 #include "signer/ocsp_signing.h"
 #include "signer/offline_ca.h"
+#include "store/blocked_keys.h"
 #include "store/meta_keys.h"
 #include "store/store.h"
 #include "x509/cert_info.h"
@@ -75,6 +78,10 @@ store::CaRecord check_new_ca(Session& session, const store::Txn& txn, const CaCo
   if (X509_verify(cert.get(), X509_get0_pubkey(ca.cert.get())) != 1) {
     refuse(object, "the signature does not verify with CA " + ca.record.id + "'s key");
   }
+  if (auto blocked = store::get_blocked_key(txn, spki_sha256(cert.get()))) {
+    refuse(object, "its public key is blocked as compromised " + store::describe(*blocked) +
+                       " (CPS 4.9.12)");
+  }
   X509NamePtr subject = parse_name(sub->subject);
   if (X509_NAME_cmp(X509_get_subject_name(cert.get()), subject.get()) != 0) {
     refuse(object,
@@ -99,7 +106,19 @@ store::CaRecord check_new_ca(Session& session, const store::Txn& txn, const CaCo
   // (An offline subordinate's key is on its own ceremony machine: its first ceremony shows it.)
   if (!sub->offline) {
     try {
-      (void)session.load_ca_key(record);
+      if (sub->key.in_token()) {
+        // Checked, not used: opened without Session's audit record, which would need a
+        // transaction of its own while this one is open.
+        EvpPkeyPtr key = pkcs11::load_token_key(session.config().pkcs11_module,
+                                                pkcs11::parse_token_uri(sub->key.pkcs11, true),
+                                                session.config().key_pin(sub->key, sub->id));
+        if (X509_check_private_key(cert.get(), key.get()) != 1) {
+          throw std::runtime_error(sub->key.pkcs11 + ": does not hold the key of CA " + sub->id +
+                                   "'s certificate (check key.pkcs11 in the config)");
+        }
+      } else {
+        (void)session.load_ca_key(record);
+      }
     } catch (const std::exception& e) {
       refuse(object, e.what());
     }

@@ -297,6 +297,17 @@ Config parse_config(std::string_view text, const std::filesystem::path& path) {
     read_ocsp_table(r, cfg);
     r.finish();
   }
+  // Responder key files live beside the CA's key file by default; a CA whose key is in a token
+  // has no such folder.
+  if (cfg.ocsp.responder_key_dir.empty() && !cfg.responder_keys_in_token()) {
+    for (const CaConfig& ca : cfg.cas) {
+      if (ca.key.in_token() && ca.ocsp && !ca.offline) {
+        throw ConfigError(file + ":" + std::to_string(ca.line) + ": ca[" + ca.id +
+                          "].key.pkcs11: its responder keys are files with no CA key folder to "
+                          "live in: set ocsp.responder_key_dir (or ocsp.responder_pkcs11)");
+      }
+    }
+  }
 
   // [pkcs11]
   if (const toml::table* t = top.subtable("pkcs11")) {

@@ -186,6 +186,10 @@ TEST_CASE("token keys: the config shape, and what is refused at load", "[config]
       {kBase + "\n[ocsp]\nresponder_pin_env = \"P\"\n",
        "ocsp.responder_pin_env: belongs to ocsp.responder_pkcs11"},
       {kBase + "\n[pkcs11]\nmodul = \"x.so\"\n", "pkcs11.modul: unknown key"},
+      {with_root_key("key = { algorithm = \"ec-p384\", pkcs11 = \"pkcs11:token=root;object=r\", "
+                     "pin_env = \"P\" }"),
+       "ca[root].key.pkcs11: its responder keys are files with no CA key folder to live in: set "
+       "ocsp.responder_key_dir"},
   };
   for (const auto& [text, expected] : refused) {
     INFO(text);

@@ -10,6 +10,7 @@
 #include "cli_support.h"
 #include "run_support.h"
 #include "signer/ceremony_bundle.h"
+#include "support/softhsm.h"
 #include "x509/der.h"
 #include "x509/time.h"
 
@@ -204,6 +205,50 @@ TEST_CASE(
   INFO(verify.out << verify.err);
   CHECK(verify.exit_code == 0);
   CHECK_THAT(verify.out, Catch::Contains(": OK"));
+}
+
+TEST_CASE(
+    "ceremony with the new issuing CA's key in a PKCS#11 token: requested, certified, imported "
+    "and signing, with no key file",
+    "[signer][ceremony][offline][pkcs11]") {
+  SoftHsm hsm;
+  hsm.init_token("issuing", "2222");
+  // Responder keys stay files: with the CA key in a token they need a folder of their own.
+  TwoMachines m("\n[pkcs11]\nmodule = \"" + std::string(kSoftHsmModule) +
+                "\"\n\n[ocsp]\nresponder_key_dir = \"responder-keys\"\n");
+  for (TestPki* pki : {&m.offline, &m.online}) {
+    std::string text = read_text_file(pki->config);
+    const std::string file_key = "file = \"keys/tls.pem\"";
+    const size_t at = text.find(file_key);
+    REQUIRE(at != std::string::npos);
+    text.replace(at, file_key.size(),
+                 "pkcs11 = \"pkcs11:token=issuing;object=tls-2026\", pin_env = \"TEST_TLS_PIN\"");
+    write_text(pki->config, text);
+    pki->env["TEST_TLS_PIN"] = "2222";
+  }
+  m.at("2026-11-22T00:00:00Z");
+  m.create_root();
+  m.at("2026-11-22T01:00:00Z");
+  const auto csr = m.online.dir / "tls.csr";
+  RunResult req = m.online.signer({"ca", "request", "tls", "--out", csr.string()});
+  INFO(req.out << req.err);
+  REQUIRE(req.exit_code == 0);
+  CHECK_THAT(req.out, Catch::Contains("generated key pkcs11:token=issuing;object=tls-2026"));
+  TwoMachines::carry_store(m.online, m.offline);
+  m.at("2026-11-22T02:00:00Z");
+  const auto bundle = m.ceremony("tls.json", {"--new-ca", "tls", "--csr", csr.string()});
+  m.at("2026-11-22T03:00:00Z");
+  RunResult imported = m.import(bundle);
+  INFO(imported.out << imported.err);
+  REQUIRE(imported.exit_code == 0);
+  RunResult run1 = m.online.signer({"run"});
+  INFO(run1.out << run1.err);
+  REQUIRE(run1.exit_code == 0);
+  RunResult issued = m.online.signer(
+      {"issue", "--profile", "tls-server", "--csr", m.online.csr("www.example.com").string()});
+  INFO(issued.err);
+  CHECK(issued.exit_code == 0);
+  CHECK_FALSE(std::filesystem::exists(m.online.dir / "keys" / "tls.pem"));
 }
 
 TEST_CASE("import refuses a tampered, stale, incomplete or foreign bundle and changes nothing",
