@@ -23,10 +23,10 @@
 #include "signer/cert_records.h"
 #include "signer/certificate_request.h"
 #include "signer/commands.h"
+#include "signer/crl_shards.h"
 #include "signer/crl_signing.h"
 #include "signer/ocsp_signing.h"
 #include "signer/offline_ca.h"
-#include "store/meta_keys.h"
 #include "store/store.h"
 #include "x509/cert_info.h"
 #include "x509/der.h"
@@ -86,17 +86,13 @@ BundleCaCertificate sign_subordinate(const Config& cfg, const CaContext& ca, EVP
 // The CA's next CRL over every revoked certificate it issued, checked against the copy's.
 Bytes sign_crl(const Config& cfg, const CaContext& ca, EVP_PKEY* ca_key, const store::Txn& txn,
                const std::vector<IssuedCertificate>& issued, UnixTime now) {
-  const auto previous = store::get_crl(txn, ca.record.id, 0);
-  uint64_t last_number =
-      store::get_meta_u64(txn, store::meta::crl_number(ca.record.id, 0)).value_or(0);
-  if (previous) {
-    last_number = std::max(last_number, previous->crl_number);
-  }
+  const CrlSuccessor successor = next_crl(txn, ca.record.id, 0, now);
+  const std::optional<store::CrlRecord>& previous = successor.previous;
   CrlSpec spec;
   spec.issuer = ca.cert.get();
   spec.key = ca_key;
-  spec.crl_number = last_number + 1;  // RFC 5280 5.2.3: strictly increasing, never reused
-  spec.this_update = previous ? std::max(now, previous->this_update + 1) : now;
+  spec.crl_number = successor.crl_number;
+  spec.this_update = successor.this_update;
   spec.next_update = spec.this_update + std::min(ca.crl_validity, kOfflineMaxValidity);
   if (cfg.crl.next_crl_publish) {
     spec.next_publish = spec.next_update - cfg.crl.refresh_before.seconds;

@@ -28,23 +28,32 @@ Bytes crl_url_list(const Config& cfg, const CaContext& ca, int shards) {
   return Bytes(text.begin(), text.end());
 }
 
+CrlSuccessor next_crl(const store::Txn& txn, const std::string& ca_id, int shard, UnixTime now) {
+  CrlSuccessor out;
+  out.previous = store::get_crl(txn, ca_id, shard);
+  uint64_t last = store::get_meta_u64(txn, store::meta::crl_number(ca_id, shard)).value_or(0);
+  if (out.previous) {
+    last = std::max(last, out.previous->crl_number);
+  }
+  out.crl_number = last + 1;
+  out.this_update = out.previous ? std::max(now, out.previous->this_update + 1) : now;
+  return out;
+}
+
 CrlResult sign_crl_shard(Session& session, store::WriteTxn& txn, const CaContext& ca,
                          EVP_PKEY* ca_key, int shard, std::vector<CrlEntry> entries,
                          const Sha256Digest& set_hash) {
   const Config& cfg = session.config();
   const std::string id = ca.record.id;
   CrlResult result;
-  auto previous = store::get_crl(txn, id, shard);
+  const CrlSuccessor next = next_crl(txn, id, shard, session.now());
+  const std::optional<store::CrlRecord>& previous = next.previous;
   const std::string number_name = store::meta::crl_number(id, shard);
-  uint64_t last_number = store::get_meta_u64(txn, number_name).value_or(0);
-  if (previous) {
-    last_number = std::max(last_number, previous->crl_number);
-  }
   CrlSpec spec;
   spec.issuer = ca.cert.get();
   spec.key = ca_key;
-  spec.crl_number = last_number + 1;  // RFC 5280 5.2.3: strictly increasing, never reused
-  spec.this_update = previous ? std::max(session.now(), previous->this_update + 1) : session.now();
+  spec.crl_number = next.crl_number;
+  spec.this_update = next.this_update;
   spec.next_update = spec.this_update + ca.crl_validity;
   if (ca.sharded) {
     spec.idp_url = crl_url_of(cfg, ca, shard);

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,18 @@ namespace pkirepo::signer {
 
 // The CCADB JSON array of every CRL URL of the CA (CCADB policy 6.2).
 [[nodiscard]] Bytes crl_url_list(const Config& cfg, const CaContext& ca, int shards);
+
+// Where a shard's next CRL continues from: the stored CRL (if any), the next cRLNumber (one above
+// both the stored CRL's and the meta counter that outlives it: RFC 5280 5.2.3, strictly
+// increasing, never reused) and a thisUpdate after the stored one's. `run`, `revoke --publish`
+// and an offline CA's ceremony all number their CRLs here.
+struct CrlSuccessor {
+  std::optional<store::CrlRecord> previous;
+  uint64_t crl_number = 0;
+  UnixTime this_update = 0;
+};
+[[nodiscard]] CrlSuccessor next_crl(const store::Txn& txn, const std::string& ca_id, int shard,
+                                    UnixTime now);
 
 struct CrlResult {
   bool stored = false;

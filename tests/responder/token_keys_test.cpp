@@ -88,7 +88,7 @@ struct KeyRepo {
     RunResult r = signer({"issue", "--profile", "tls-server", "--ca", "tls", "--csr",
                           path(kind + ".csr"), "--out", path(kind + ".pem")});
     if (r.exit_code == 0) {
-      X509Ptr cert = parse_cert_any(as_bytes(read_text(dir / (kind + ".pem"))));
+      X509Ptr cert = parse_cert_any(as_bytes(read_text_file(dir / (kind + ".pem"))));
       REQUIRE(cert);
       serial[kind] = serial_hex(cert.get());
     }
@@ -132,7 +132,7 @@ std::vector<std::string> private_key_files(const std::filesystem::path& root) {
     if (!e.is_regular_file()) {
       continue;
     }
-    const std::string bytes = read_text(e.path());
+    const std::string bytes = read_text_file(e.path());
     if (contains(bytes, "PRIVATE KEY-----")) {
       out.push_back(e.path().string());
       continue;
@@ -264,7 +264,7 @@ TEST_CASE(
   CHECK(repo.audit_events().back() == "token_wrong_pin");
   write_text(repo.dir / "pins/issuing.pin", "2222\n");
 
-  const std::string good_config = read_text(repo.config);
+  const std::string good_config = read_text_file(repo.config);
   write_text(repo.config, replaced(good_config, "token=issuing", "token=gone"));
   RunResult missing = repo.issue("no-token");
   CHECK(missing.exit_code == 1);

@@ -29,7 +29,7 @@ RunResult issue(const TestPki& pki, const std::string& csr, const std::string& o
 }
 
 std::string serial_of(const std::filesystem::path& pem) {
-  X509Ptr cert = parse_cert_any(as_bytes(read_text(pem)));
+  X509Ptr cert = parse_cert_any(as_bytes(read_text_file(pem)));
   REQUIRE(cert);
   return serial_hex(cert.get());
 }
@@ -65,7 +65,7 @@ TEST_CASE("a keyCompromise revocation blocks the key: issue refuses it again, ot
   auto der = run({"openssl", "pkey", "-pubin", "-in", (pki.dir / "first.pub").string(), "-outform",
                   "DER", "-out", (pki.dir / "first.spki").string()});
   REQUIRE(der.exit_code == 0);
-  CHECK(to_hex(sha256(as_bytes(read_text(pki.dir / "first.spki")))) ==
+  CHECK(to_hex(sha256(as_bytes(read_text_file(pki.dir / "first.spki")))) ==
         to_hex(spki_sha256(compromised.get())));
   auto revoked =
       pki.signer({"revoke", "--ca", "tls", "--serial", serial, "--reason", "keyCompromise"});

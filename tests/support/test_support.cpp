@@ -191,11 +191,6 @@ void write_text(const std::filesystem::path& path, const std::string& text) {
   out << text;
 }
 
-std::string read_text(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 std::string fixture(const std::string& name) {
   const std::filesystem::path p = source_dir() / "tests/fixtures" / name;
   std::ifstream in(p, std::ios::binary);

@@ -68,8 +68,6 @@ EvpPkeyPtr make_key(const std::string& algorithm);
 X509ReqPtr make_csr(EVP_PKEY* key, const std::string& cn,
                     const std::vector<std::string>& dns_names = {});
 void write_text(const std::filesystem::path& path, const std::string& text);
-// A file's bytes; empty when it cannot be read.
-[[nodiscard]] std::string read_text(const std::filesystem::path& path);
 
 // The text of tests/fixtures/NAME (the test PKI and the CA snippets beside it).
 std::string fixture(const std::string& name);
