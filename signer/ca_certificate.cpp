@@ -69,7 +69,7 @@ void record_ca_certificate(store::WriteTxn& txn, const store::CaRecord& record, 
     cr.ocsp_url = has_ocsp_url(cert.get());
     cr.crl_dp = has_crl_distribution_point(cert.get());
     cr.der = record.cert_der;
-    store::put_cert(txn, key_id_sha1(parent.get()), serial_bytes(cert.get()), cr);
+    store::put_new_cert(txn, key_id_sha1(parent.get()), serial_bytes(cert.get()), cr, cert.get());
   }
   audit::append(txn, now, operator_name, "ca_certificate_issued",
                 {{"ca", record.id},

@@ -502,7 +502,7 @@ int run_issue(CommandRunner& runner, const IssueOptions& opt) {
                          {"reason", o.refusal}});
           continue;
         }
-        store::put_cert(txn, ca_key_id, o.serial, o.record);
+        store::put_new_cert(txn, ca_key_id, o.serial, o.record, o.cert.get());
         if (!o.spool_name.empty()) {
           CsrSpool::record(txn, o.spool_name, to_hex(o.serial));
         }

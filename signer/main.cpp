@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   add_doctor_command(app, runner);
   add_keys_command(app, runner);
   add_ca_command(app, runner);
+  add_incident_command(app, runner);
   add_ceremony_command(app, runner);
   add_import_command(app, runner);
   if (auto unknown = pkirepo::unknown_command(app, argc, argv, {"-c", "--config", "--operator"})) {

@@ -16,6 +16,9 @@ struct RevocationRequest {
   std::string invalidity_date;  // RFC 3339, optional
   // RFC 3339, optional: a revocationDate before now, for profiles with backdated_revocation.
   std::string revocation_date;
+  // The incident or request this revocation answers (incident.h); in its audit record, so
+  // `incident report` finds it. Optional for a single `revoke`.
+  std::string ticket;
 };
 
 struct RevocationResult {

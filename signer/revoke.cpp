@@ -130,26 +130,34 @@ RevocationResult record_revocation(Session& session, store::WriteTxn& txn,
     const Sha256Digest spki = spki_sha256(cert.get());
     key_blocked = store::block_key(
         txn, spki,
-        {session.now(), "keyCompromise of CA " + req.ca_id + " serial " + to_hex(serial),
+        {session.now(),
+         "keyCompromise of CA " + req.ca_id + " serial " + to_hex(serial) +
+             (req.ticket.empty() ? "" : " (" + req.ticket + ")"),
          session.operator_name()});
     if (key_blocked) {
-      audit::append(txn, session.now(), session.operator_name(), "key_blocked",
-                    {{"spki_sha256", to_hex(spki)},
-                     {"ca", req.ca_id},
-                     {"serial", to_hex(serial)},
-                     {"source", "certificate_revoked"}});
+      nlohmann::json details = {{"spki_sha256", to_hex(spki)},
+                                {"ca", req.ca_id},
+                                {"serial", to_hex(serial)},
+                                {"source", "certificate_revoked"}};
+      if (!req.ticket.empty()) {
+        details["ticket"] = req.ticket;
+      }
+      audit::append(txn, session.now(), session.operator_name(), "key_blocked", details);
     }
   }
+  nlohmann::json details = {{"ca", req.ca_id},
+                            {"serial", to_hex(serial)},
+                            {"subject", cert ? subject_string(cert.get()) : ""},
+                            {"reason", policy::reason_name(reason)},
+                            {"revocation_time", rfc3339(rec->revocation_time)},
+                            {"invalidity_date", invalidity ? rfc3339(invalidity) : ""},
+                            {"revocation_date_set", backdated != 0},
+                            {"ca_certificate", is_ca_cert}};
+  if (!req.ticket.empty()) {
+    details["ticket"] = req.ticket;
+  }
   audit::append(txn, session.now(), session.operator_name(),
-                upgrade ? "revocation_reason_changed" : "certificate_revoked",
-                {{"ca", req.ca_id},
-                 {"serial", to_hex(serial)},
-                 {"subject", cert ? subject_string(cert.get()) : ""},
-                 {"reason", policy::reason_name(reason)},
-                 {"revocation_time", rfc3339(rec->revocation_time)},
-                 {"invalidity_date", invalidity ? rfc3339(invalidity) : ""},
-                 {"revocation_date_set", backdated != 0},
-                 {"ca_certificate", is_ca_cert}});
+                upgrade ? "revocation_reason_changed" : "certificate_revoked", details);
   return {to_hex(serial), *rec, is_ca_cert};
 }
 
@@ -171,7 +179,7 @@ int run_revoke(CommandRunner& runner, const RevocationRequest& req, bool publish
   session.store().transact([&](store::WriteTxn& txn) {
     result = record_revocation(session, txn, req);
     if (publisher) {
-      published = publisher->publish(txn, result);
+      published = publisher->publish(txn, {result});
     }
   });
   std::cout << "revoked serial " << result.serial_hex << " of CA " << req.ca_id << " ("
@@ -184,9 +192,11 @@ int run_revoke(CommandRunner& runner, const RevocationRequest& req, bool publish
               << " (24 hours, BR 4.9.7)" << (publish ? "; --publish signed nothing" : "") << "\n";
   }
   if (publisher) {
-    std::cout << "published: " << published.responses << " OCSP responses and CRL shard "
-              << published.shard << " number " << published.crl_number << " (thisUpdate "
-              << rfc3339(published.this_update) << ")\n";
+    for (const RevocationPublisher::Shard& shard : published.shards) {
+      std::cout << "published: " << published.responses << " OCSP responses and CRL shard "
+                << shard.shard << " number " << shard.crl_number << " (thisUpdate "
+                << rfc3339(published.this_update) << ")\n";
+    }
   }
   return 0;
 }
@@ -204,6 +214,8 @@ void add_revoke_command(CLI::App& app, CommandRunner& runner) {
   cmd->add_option("--revocation-date", req->revocation_date,
                   "RFC 3339 revocationDate before now (code signing profiles with "
                   "backdated_revocation only)");
+  cmd->add_option("--ticket", req->ticket,
+                  "The incident or request this answers (in the audit record)");
   auto publish = std::make_shared<bool>(false);
   cmd->add_flag("--publish", *publish,
                 "Re-sign the certificate's OCSP responses and CRL shard now, in the same "

@@ -17,6 +17,7 @@
 #include "signer/offline_ca.h"
 #include "signer/run_meta.h"
 #include "signer/worker_pool.h"
+#include "store/cert_index.h"
 #include "store/meta_keys.h"
 #include "store/store.h"
 
@@ -45,6 +46,20 @@ RunSummary run_signing(Session& session, const RunOptions& options) {
   const UnixTime now = session.now();
   store::WriteStore& st = session.store();
   RunSummary summary;
+
+  // A store from before the incident indexes (store/cert_index.h) gets them once, in a
+  // transaction of their own: derived data, no audit record.
+  bool indexed = false;
+  {
+    store::ReadTxn txn = st.begin_read();
+    indexed = store::cert_index_complete(txn);
+  }
+  if (!indexed) {
+    size_t count = 0;
+    st.transact([&](store::WriteTxn& txn) { count = store::build_cert_index(txn); });
+    summary.notes.push_back("indexed " + std::to_string(count) +
+                            " certificates by key and by domain (incident select)");
+  }
 
   std::vector<store::CaRecord> cas;
   bool unchanged = false;

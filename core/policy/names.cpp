@@ -487,4 +487,15 @@ X509ExtensionPtr san_extension(const GENERAL_NAMES* names, bool critical) {
   return ext;
 }
 
+std::vector<std::string> san_entries(const X509* cert) {
+  std::vector<std::string> out;
+  std::unique_ptr<GENERAL_NAMES, decltype(&GENERAL_NAMES_free)> names(
+      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr)),
+      &GENERAL_NAMES_free);
+  for (int i = 0; names && i < sk_GENERAL_NAME_num(names.get()); ++i) {
+    out.push_back(entry_text(sk_GENERAL_NAME_value(names.get(), i)));
+  }
+  return out;
+}
+
 }  // namespace pkirepo::policy

@@ -17,6 +17,7 @@
 
 #include <cstddef>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -117,6 +118,10 @@ inline constexpr ReservedIpBlock kReservedIpBlocks[] = {
 // A subjectAltName extension DER-encoded afresh from the parsed `names` (so a certificate
 // never copies a request's extension bytes). The caller owns the result. Throws
 // std::runtime_error when `names` is null or OpenSSL cannot encode it.
+// Every subjectAltName entry of `cert` as text ("DNS:www.example.com", "IP:192.0.2.1"), escaped
+// as in Findings; empty without the extension.
+[[nodiscard]] std::vector<std::string> san_entries(const X509* cert);
+
 [[nodiscard]] X509ExtensionPtr san_extension(const GENERAL_NAMES* names, bool critical);
 
 }  // namespace pkirepo::policy

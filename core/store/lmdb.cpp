@@ -39,6 +39,10 @@ const char* db_name(Db db) {
       return "revocations";
     case Db::blocked_keys:
       return "blocked_keys";
+    case Db::by_spki:
+      return "by_spki";
+    case Db::by_domain:
+      return "by_domain";
     case Db::count_:
       break;
   }
@@ -125,7 +129,8 @@ Env::Env(const std::filesystem::path& dir, OpenMode mode, size_t initial_map_siz
     rc = mdb_dbi_open(txn, db_name(static_cast<Db>(i)),
                       mode == OpenMode::read_only ? 0u : unsigned{MDB_CREATE}, &dbis_[i]);
     if (rc == MDB_NOTFOUND &&
-        (static_cast<Db>(i) == Db::revocations || static_cast<Db>(i) == Db::blocked_keys)) {
+        (static_cast<Db>(i) == Db::revocations || static_cast<Db>(i) == Db::blocked_keys ||
+         static_cast<Db>(i) == Db::by_spki || static_cast<Db>(i) == Db::by_domain)) {
       continue;  // an older store: readers see the database as empty
     }
     present_[i] = rc == 0;

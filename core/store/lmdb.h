@@ -23,9 +23,9 @@
 namespace pkirepo::store {
 
 // The named databases; their layouts are in schema.h.
-// `revocations` and `blocked_keys` came after the first release: a store written before it lacks
-// the database, and a read-only Env then treats it as empty (has() is false) instead of failing to
-// open.
+// `revocations`, `blocked_keys`, `by_spki` and `by_domain` came after the first release: a store
+// written before them lacks the database, and a read-only Env then treats it as empty (has() is
+// false) instead of failing to open.
 enum class Db : unsigned {
   meta,
   cas,
@@ -36,6 +36,8 @@ enum class Db : unsigned {
   audit,
   revocations,
   blocked_keys,
+  by_spki,
+  by_domain,
   count_
 };
 [[nodiscard]] const char* db_name(Db db);

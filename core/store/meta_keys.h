@@ -20,6 +20,8 @@ inline constexpr std::string_view kLastRun = "last_run";
 // u64 BE: LMDB's transaction id as the newest `run` committed it; a later run that finds the
 // same id knows no writer came between (signer/run.h).
 inline constexpr std::string_view kRunTxnId = "run/txnid";
+// u64 BE 1: the by_spki and by_domain indexes hold every certificate (store/cert_index.h).
+inline constexpr std::string_view kCertIndex = "cert_index";
 
 // u64 BE: the last cRLNumber used for a CA's shard; never reused.
 [[nodiscard]] std::string crl_number(std::string_view ca_id, int shard);

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "store/cert_index.h"
 #include "store/meta_keys.h"
 
 namespace pkirepo::store {
@@ -87,6 +88,10 @@ void WriteStore::transact(const std::function<void(WriteTxn&)>& body) {
       WriteTxn txn(env_);
       if (!txn.get(Db::meta, as_bytes(meta::kSchemaVersion))) {
         txn.put(Db::meta, as_bytes(meta::kSchemaVersion), be64(kSchemaVersion));
+        // A new store: every certificate enters the indexes with its record (put_new_cert).
+        if (!Cursor(txn, Db::certs).first()) {
+          mark_cert_index_complete(txn);
+        }
       }
       body(txn);
       txn.commit();
@@ -222,6 +227,12 @@ void put_cert(WriteTxn& txn, const Sha1Digest& issuer_key_id, ByteView serial,
         Db::revocations, key,
         encode(RevocationRecord{record.revocation_time, record.reason, record.invalidity_date}));
   }
+}
+
+void put_new_cert(WriteTxn& txn, const Sha1Digest& issuer_key_id, ByteView serial,
+                  const CertRecord& record, const X509* cert) {
+  put_cert(txn, issuer_key_id, serial, record);
+  index_cert(txn, cert_key(issuer_key_id, serial), cert);
 }
 
 std::optional<RevocationRecord> get_revocation(const Txn& txn, ByteView cert_key) {

@@ -3,6 +3,8 @@
 // to get a WriteTxn.
 #pragma once
 
+#include <openssl/x509.h>
+
 #include <filesystem>
 #include <functional>
 #include <optional>
@@ -83,6 +85,10 @@ void put_ca(WriteTxn& txn, const CaRecord& record);
 // revocation index record (never removed: a later good record does not un-revoke).
 void put_cert(WriteTxn& txn, const Sha1Digest& issuer_key_id, ByteView serial,
               const CertRecord& record);
+// put_cert() for a certificate entering the store, with its index entries (cert_index.h):
+// issuance and CA certificates go through here, revocations through put_cert().
+void put_new_cert(WriteTxn& txn, const Sha1Digest& issuer_key_id, ByteView serial,
+                  const CertRecord& record, const X509* cert);
 void put_meta_u64(WriteTxn& txn, std::string_view name, uint64_t value);
 // Stores `tail` under its name unless it is there already (nothing for "no tail", id 0). Throws
 // StoreError when other bytes hold the name (an XXH3-64 collision: never written over).

@@ -37,7 +37,7 @@ void put_synthetic_certs(store::WriteStore& st, const store::CaRecord& ca, size_
     }
     st.transact([&](store::WriteTxn& txn) {
       for (const auto& [serial, rec] : records) {
-        store::put_cert(txn, key_id, serial, rec);
+        store::put_new_cert(txn, key_id, serial, rec, issuer.get());
       }
     });
   }
