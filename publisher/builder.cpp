@@ -16,6 +16,7 @@ SiteFiles render_site(const Config& config, const SiteSource& source, const Stor
   render_audits(w);
   render_incidents(w);
   render_home(w);  // after incidents: it shows their table
+  render_problem_report(w);
   render_not_found(w);
   render_feed(w);     // after every page that announces itself
   render_sitemap(w);  // after every HTML page

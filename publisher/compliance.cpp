@@ -125,6 +125,32 @@ std::vector<ComplianceFinding> check_cps_review(const std::vector<DocumentMeta>&
   return out;
 }
 
+std::vector<ComplianceFinding> check_incidents(const std::vector<Incident>& incidents,
+                                               UnixTime now) {
+  std::vector<ComplianceFinding> f;
+  for (const Incident& inc : incidents) {
+    const IncidentMeta& m = inc.meta;
+    if (m.closed() || m.sample) {
+      continue;
+    }
+    const std::string subject = "incident " + (m.ticket.empty() ? inc.slug : m.ticket);
+    if (m.notification_deadline != 0 && m.reported == 0 && now > m.notification_deadline) {
+      f.push_back({subject, "RULES Incidents (24-hour notification)",
+                   "open and not reported to the root programs by its notification deadline " +
+                       rfc3339(m.notification_deadline) + " (set `reported` in " + inc.where +
+                       ")"});
+    }
+    if (m.revocation_deadline != 0 && m.revocation_completed == 0 &&
+        now > m.revocation_deadline) {
+      f.push_back({subject, "BR 4.9.1",
+                   "open and its revocations are not complete by the deadline " +
+                       rfc3339(m.revocation_deadline) + " (set `revocation_completed` in " +
+                       inc.where + ")"});
+    }
+  }
+  return f;
+}
+
 std::vector<ComplianceFinding> compute_findings(const SiteSource& source,
                                                 const StoreSnapshot& snapshot, UnixTime now) {
   std::vector<ComplianceFinding> f;
@@ -154,6 +180,8 @@ std::vector<ComplianceFinding> compute_findings(const SiteSource& source,
   }
   auto r = check_cps_review(cps, now);
   f.insert(f.end(), r.begin(), r.end());
+  auto i = check_incidents(source.incidents, now);
+  f.insert(f.end(), i.begin(), i.end());
   // CPS 2.2: what the repository holds.
   for (DocumentKind k :
        {DocumentKind::cp, DocumentKind::subscriber_agreement, DocumentKind::relying_party_agreement,

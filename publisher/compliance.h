@@ -44,6 +44,13 @@ struct AuditPeriod {
 
 struct SiteSource;
 struct StoreSnapshot;
+struct Incident;
+
+// An open incident (status not closed or resolved; samples aside) whose 24-hour notification
+// deadline passed without `reported`, or whose revocation deadline passed without
+// `revocation_completed` (front matter from `pkirepo-signer incident report`).
+[[nodiscard]] std::vector<ComplianceFinding> check_incidents(const std::vector<Incident>& incidents,
+                                                             UnixTime now);
 
 // Every finding of a build, computed once per build (even one that renders nothing): the checks
 // above plus what CPS 2.2 says the repository holds (the other policy documents, a CRL for

@@ -2,6 +2,9 @@
 
 #include <toml++/toml.h>
 
+#include <algorithm>
+#include <cctype>
+#include <cstdint>
 #include <array>
 #include <cstdio>
 #include <ctime>
@@ -170,8 +173,27 @@ IncidentMeta parse_incident_meta(std::string_view toml_text, const std::string& 
   m.cas = f.strings("cas");
   m.summary = f.string("summary").value_or("");
   m.sample = f.boolean("sample").value_or(false);
+  m.ticket = f.string("ticket").value_or("");
+  m.detected = f.date("detected").value_or(0);
+  m.reported = f.date("reported").value_or(0);
+  m.notification_deadline = f.date("notification_deadline").value_or(0);
+  m.revocation_deadline = f.date("revocation_deadline").value_or(0);
+  m.revocation_completed = f.date("revocation_completed").value_or(0);
+  m.affected = f.string("affected").value_or("");
+  if (!m.affected.empty() &&
+      (m.affected.find('/') != std::string::npos || m.affected.find("..") != std::string::npos ||
+       !m.affected.ends_with(".csv"))) {
+    f.fail(t.get("affected"), "affected", "must be a .csv file name beside the report");
+  }
+  m.certificates = f.integer("certificates", 0, INT64_MAX).value_or(-1);
   f.finish();
   return m;
+}
+
+bool IncidentMeta::closed() const {
+  std::string s = status;
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char ch) { return std::tolower(ch); });
+  return s == "closed" || s == "resolved";
 }
 
 AuditMeta parse_audit_meta(std::string_view toml_text, const std::string& where) {

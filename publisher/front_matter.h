@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <stdexcept>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -62,6 +63,18 @@ struct IncidentMeta {
   std::vector<std::string> cas;
   std::string summary;
   bool sample = false;
+  // Written by `pkirepo-signer incident report` (docs/incidents.md); all optional. Times are
+  // 0 when absent.
+  std::string ticket;
+  UnixTime detected = 0;
+  UnixTime reported = 0;  // told the root programs
+  UnixTime notification_deadline = 0;
+  UnixTime revocation_deadline = 0;
+  UnixTime revocation_completed = 0;
+  std::string affected;  // CSV of the affected certificates, a file beside the report
+  int64_t certificates = -1;  // how many; -1: not stated
+  // Whether the status says the incident is over ("closed", "resolved"; any case).
+  [[nodiscard]] bool closed() const;
 };
 
 struct AuditMeta {

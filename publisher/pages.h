@@ -15,6 +15,7 @@ void render_audits(PageWriter& w);             // pages_records.cpp
 void render_incidents(PageWriter& w);          // pages_records.cpp
 void render_home(PageWriter& w);               // pages_home.cpp: index, checkpoint, 404
 void render_not_found(PageWriter& w);          // pages_home.cpp
+void render_problem_report(PageWriter& w);     // pages_problem_report.cpp
 void render_feed(PageWriter& w);               // pages_feeds.cpp: Atom feed
 void render_sitemap(PageWriter& w);            // pages_feeds.cpp
 

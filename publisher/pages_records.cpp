@@ -52,6 +52,24 @@ void render_incidents(PageWriter& w) {
     set_opt(p, "cas", join(inc.meta.cas, ", "));
     set_opt(p, "summary", inc.meta.summary);
     p.set("sample", inc.meta.sample);
+    set_opt(p, "ticket", inc.meta.ticket);
+    auto set_time = [&p](const char* key, UnixTime t) {
+      if (t != 0) {
+        p.set(key, rfc3339(t));
+      }
+    };
+    set_time("detected", inc.meta.detected);
+    set_time("reported", inc.meta.reported);
+    set_time("notification_deadline", inc.meta.notification_deadline);
+    set_time("revocation_deadline", inc.meta.revocation_deadline);
+    set_time("revocation_completed", inc.meta.revocation_completed);
+    if (!inc.meta.affected.empty()) {
+      // Beside the report, under the name the report's own Markdown links to.
+      w.add_file("incidents/" + inc.meta.affected, inc.affected_csv);
+      p.set("affected_href", inc.meta.affected);
+      p.set("certificates", inc.meta.certificates >= 0 ? std::to_string(inc.meta.certificates)
+                                                        : std::string("list"));
+    }
     p.set("toc", toc_data(md.toc));
     p.set("has_toc", !md.toc.empty());
     p.set("body", md.html);

@@ -131,6 +131,14 @@ Incident load_incident(SourceReader& reader, const fs::path& file) {
     throw SiteError(inc.where + ":1: front matter: missing (+++ title, date, status +++)");
   }
   inc.meta = parse_incident_meta(s.front, inc.where, 2);
+  if (!inc.meta.affected.empty()) {
+    const fs::path csv = file.parent_path() / inc.meta.affected;
+    if (!fs::is_regular_file(csv)) {
+      throw SiteError(inc.where + ": affected = \"" + inc.meta.affected +
+                      "\": no such file beside the report");
+    }
+    inc.affected_csv = reader.text(csv);
+  }
   inc.body = std::move(s.body);
   inc.body_line = s.body_line;
   return inc;

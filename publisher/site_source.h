@@ -41,6 +41,7 @@ struct Incident {
   std::string where;
   std::string body;
   int body_line = 1;
+  std::string affected_csv;  // the file meta.affected names, when it does
 };
 
 struct Audit {

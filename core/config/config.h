@@ -138,6 +138,15 @@ struct SiteConfig {
     std::string expired;
   };
   std::vector<TestCerts> test_certificates;
+  // [site.problem_reporting]: how anyone reports a key compromise, mis-issuance or misuse
+  // (CPS 1.5.2, 4.9.3, 4.9.12); the site's "Report a problem" page.
+  struct ProblemReporting {
+    std::string email;
+    std::string url;  // a web form, optional
+    std::string response_time = "24 hours";
+    std::string postal_address;
+  };
+  ProblemReporting problem_reporting;
 };
 
 struct ResponderConfig {
