@@ -148,6 +148,15 @@ int run_incident_revoke(CommandRunner& runner, const RevokeOptions& opt) {
           req.reason = opt.reason;
           req.invalidity_date = opt.invalidity_date;
           req.ticket = opt.ticket;
+          RevocationRequest::Known known;
+          std::copy(m->certs_key.begin(), m->certs_key.begin() + known.ca_key_id.size(),
+                    known.ca_key_id.begin());
+          known.subject = m->subject;
+          Bytes spki;
+          if (from_hex(m->spki_sha256, spki) && spki.size() == known.spki.size()) {
+            std::copy(spki.begin(), spki.end(), known.spki.begin());
+            req.known = std::move(known);
+          }
           results.push_back(record_revocation(session, txn, req));
         }
         revoked += results.size();

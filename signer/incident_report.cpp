@@ -275,9 +275,9 @@ int run_report(CommandRunner& runner, const ReportOptions& opt) {
     }
     r << "\n";
   }
-  r << "## Timeline\n\nAll times UTC. Rows from the CA's audit log are marked (audit).\n\n"
-    << "| Time | Event |\n|---|---|\n"
-    << "| " << time_of_day(*detected) << " | Detected. _Describe how._ |\n";
+  // Timeline rows in time order (detection and the report to the root programs among them).
+  std::vector<std::pair<UnixTime, std::string>> rows;
+  rows.emplace_back(*detected, "Detected. _Describe how._");
   size_t single = 0;
   size_t folded = 0;
   const bool bulk = std::any_of(events.begin(), events.end(),
@@ -292,13 +292,20 @@ int run_report(CommandRunner& runner, const ReportOptions& opt) {
     if (e.event == "key_blocked" && bulk) {
       continue;
     }
-    r << "| " << time_of_day(e.time) << " | " << cell(describe(e)) << " (audit) |\n";
+    rows.emplace_back(e.time, describe(e) + " (audit)");
   }
   if (!bulk && folded > 0) {
-    r << "| | " << folded << " more revocations (audit) |\n";
+    rows.emplace_back(last_revocation, std::to_string(folded) + " more revocations (audit)");
   }
   if (reported) {
-    r << "| " << time_of_day(*reported) << " | Reported to the root programs. |\n";
+    rows.emplace_back(*reported, "Reported to the root programs.");
+  }
+  std::stable_sort(rows.begin(), rows.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  r << "## Timeline\n\nAll times UTC. Rows from the CA's audit log are marked (audit).\n\n"
+    << "| Time | Event |\n|---|---|\n";
+  for (const auto& [t, text] : rows) {
+    r << "| " << time_of_day(t) << " | " << cell(text) << " |\n";
   }
   r << "\n## Root cause\n\n_To be written._\n\n"
     << "## Remediation\n\n_To be written: what was done, and the action items with dates._\n\n"

@@ -2,10 +2,12 @@
 // revokes in bulk (incident response), so the rules are checked in one place.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "signer/session.h"
 #include "store/schema.h"
+#include "x509/bytes.h"
 
 namespace pkirepo::signer {
 
@@ -19,6 +21,14 @@ struct RevocationRequest {
   // The incident or request this revocation answers (incident.h); in its audit record, so
   // `incident report` finds it. Optional for a single `revoke`.
   std::string ticket;
+  // What the caller knows already (incident revoke selected the certificate): the issuer's key
+  // id and the certificate's subject and SPKI hash, so a bulk revocation parses no DER twice.
+  struct Known {
+    Sha1Digest ca_key_id{};
+    std::string subject;
+    Sha256Digest spki{};
+  };
+  std::optional<Known> known;
 };
 
 struct RevocationResult {

@@ -57,8 +57,13 @@ RevocationResult record_revocation(Session& session, store::WriteTxn& txn,
   if (!ca) {
     throw std::runtime_error("--ca " + req.ca_id + ": unknown CA (not in the store)");
   }
-  X509Ptr ca_cert = parse_cert_der(ca->cert_der);
-  Sha1Digest key_id = key_id_sha1(ca_cert.get());
+  Sha1Digest key_id{};
+  if (req.known) {
+    key_id = req.known->ca_key_id;
+  } else {
+    X509Ptr ca_cert = parse_cert_der(ca->cert_der);
+    key_id = key_id_sha1(ca_cert.get());
+  }
   Bytes serial;
   if (!parse_serial_hex(req.serial_hex, serial)) {
     throw std::runtime_error("--serial " + req.serial_hex + ": not a hexadecimal serial number");
@@ -123,11 +128,14 @@ RevocationResult record_revocation(Session& session, store::WriteTxn& txn,
     rec->invalidity_date = invalidity;
   }
   store::put_cert(txn, key_id, serial, *rec);
-  X509Ptr cert = parse_cert_der(rec->der);
+  X509Ptr cert = req.known ? nullptr : parse_cert_der(rec->der);
+  const bool described = req.known || cert;
+  const std::string subject =
+      req.known ? req.known->subject : (cert ? subject_string(cert.get()) : "");
   // CPS 4.9.12: a compromised key is certified never again (issue refuses it from now on).
   bool key_blocked = false;
-  if (reason == CrlReason::key_compromise && cert) {
-    const Sha256Digest spki = spki_sha256(cert.get());
+  if (reason == CrlReason::key_compromise && described) {
+    const Sha256Digest spki = req.known ? req.known->spki : spki_sha256(cert.get());
     key_blocked = store::block_key(
         txn, spki,
         {session.now(),
@@ -147,7 +155,7 @@ RevocationResult record_revocation(Session& session, store::WriteTxn& txn,
   }
   nlohmann::json details = {{"ca", req.ca_id},
                             {"serial", to_hex(serial)},
-                            {"subject", cert ? subject_string(cert.get()) : ""},
+                            {"subject", subject},
                             {"reason", policy::reason_name(reason)},
                             {"revocation_time", rfc3339(rec->revocation_time)},
                             {"invalidity_date", invalidity ? rfc3339(invalidity) : ""},
