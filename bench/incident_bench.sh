@@ -17,7 +17,10 @@ GROUPS_=100
 build="$root/build-bench-sign"
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DPKIREPO_BENCH=ON \
   -DPKIREPO_TESTS=OFF -DPKIREPO_SIMULATED_CLOCK=ON >/dev/null
-cmake --build "$build" --target pkirepo-signer pkirepo-responder incident_bench_tool >/dev/null
+if ! out=$(cmake --build "$build" --target pkirepo-signer pkirepo-responder incident_bench_tool 2>&1); then
+  echo "$out" | tail -20 >&2
+  exit 1
+fi
 signer="$build/signer/pkirepo-signer"
 responder="$build/responder/pkirepo-responder"
 tool="$build/bench/incident_bench_tool"
@@ -87,8 +90,8 @@ printf 'incident revoke of %d of %d certificates: command %.2f s, last one serve
   "$matched" "$N" "$(secs "$t0" "$t1")" "$(secs "$t0" "$t2")" "$(echo "$(secs "$t0" "$t2") / $ref" | bc -l)"
 sed 's/^/    /' "$work/revoke.out"
 
-one=$("${S[@]}" incident select --san-domain g8.example.com --json | head -1 |
-  sed -n 's/.*"serial":"\([0-9a-f]*\)".*/\1/p')
+"${S[@]}" incident select --san-domain g8.example.com --json >"$work/g8.json" 2>/dev/null
+one=$(sed -n '1s/.*"serial":"\([0-9a-f]*\)".*/\1/p' "$work/g8.json")
 t0=$(now)
 "${S[@]}" revoke --ca tls --serial "$one" --reason superseded --publish >/dev/null
 t1=$(now)

@@ -52,14 +52,15 @@ int populate(int argc, char** argv) {
   const Sha1Digest key_id = key_id_sha1(issuer.get());
   // Each key's SubjectPublicKeyInfo, copied into certificates field by field (setting an
   // EVP_PKEY costs OpenSSL 3.0 an encoder round trip per certificate).
-  std::vector<std::unique_ptr<X509_PUBKEY, decltype(&X509_PUBKEY_free)>> spkis;
+  // Held in bare certificates, whose accessors give the two fields.
+  std::vector<X509Ptr> spkis;
   for (int i = 0; i < 4096; ++i) {
     EvpPkeyPtr key = generate_key("ec-p256");
-    X509_PUBKEY* pk = nullptr;
-    if (X509_PUBKEY_set(&pk, key.get()) != 1) {
-      throw std::runtime_error("X509_PUBKEY_set failed");
+    X509Ptr holder(X509_new());
+    if (!holder || X509_set_pubkey(holder.get(), key.get()) != 1) {
+      throw std::runtime_error("X509_set_pubkey failed");
     }
-    spkis.emplace_back(pk, &X509_PUBKEY_free);
+    spkis.push_back(std::move(holder));
   }
   const std::vector<X509ExtensionPtr> fixed =
       signer::build_extensions({{NID_basic_constraints, "critical,CA:FALSE"}}, issuer.get());
@@ -79,12 +80,11 @@ int populate(int argc, char** argv) {
       X509NamePtr subject = parse_name("CN=" + name);
       signer::CertSpec spec;
       spec.subject = subject.get();
-      const ASN1_BIT_STRING* bits = nullptr;
+      X509* holder = spkis[i % spkis.size()].get();
       X509_ALGOR* alg = nullptr;
-      X509_PUBKEY_get0_param(nullptr, nullptr, nullptr, &alg, spkis[i % spkis.size()].get());
-      bits = X509_PUBKEY_get0_public_key(spkis[i % spkis.size()].get());
+      X509_PUBKEY_get0_param(nullptr, nullptr, nullptr, &alg, X509_get_X509_PUBKEY(holder));
       spec.public_key_algorithm = alg;
-      spec.public_key_bits = bits;
+      spec.public_key_bits = X509_get0_pubkey_bitstr(holder);
       spec.not_before = *now - 86400;
       spec.not_after = spec.not_before + 90 * 86400;
       spec.serial = signer::random_serial();

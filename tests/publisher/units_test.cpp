@@ -10,6 +10,7 @@
 #include "publisher/front_matter.h"
 #include "publisher/html.h"
 #include "publisher/markdown.h"
+#include "publisher/site_source.h"
 #include "publisher/site_output.h"
 #include "publisher/word_diff.h"
 #include "support/config_snippets.h"
@@ -391,6 +392,43 @@ TEST_CASE("CPS annual review and version order", "[publisher][compliance]") {
   auto order = check_cps_review({meta("1.0", "2026-09-01"), meta("1.1", "2026-08-01")}, now);
   CHECK(has_finding(order, "not after version 1.0's 2026-09-01"));
   CHECK(has_finding(check_cps_review({}, now), "no Certification Practice Statement"));
+}
+
+TEST_CASE("compliance: an open incident past its notification or revocation deadline",
+          "[publisher][compliance][incident]") {
+  auto incident = [](const std::string& front) {
+    Incident inc;
+    inc.slug = "x";
+    inc.where = "incidents/x.md";
+    inc.meta = parse_incident_meta("title = \"T\"\ndate = 2026-11-20\n" + front, inc.where);
+    return inc;
+  };
+  const std::string deadlines =
+      "ticket = \"INC-1\"\nnotification_deadline = \"2026-11-21T10:00:00Z\"\n"
+      "revocation_deadline = \"2026-11-25T10:00:00Z\"\n";
+  const UnixTime before = *parse_rfc3339("2026-11-21T09:00:00Z");
+  const UnixTime late = *parse_rfc3339("2026-11-21T11:00:00Z");
+  const UnixTime later = *parse_rfc3339("2026-11-26T00:00:00Z");
+  const Incident open = incident("status = \"open\"\n" + deadlines);
+  CHECK(check_incidents({open}, before).empty());
+  auto f = check_incidents({open}, late);
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].subject == "incident INC-1");
+  CHECK_THAT(f[0].message, Catch::Contains("notification deadline 2026-11-21T10:00:00Z"));
+  CHECK(check_incidents({open}, later).size() == 2);
+  const Incident reported = incident("status = \"open\"\nreported = \"2026-11-21T08:00:00Z\"\n" +
+                                     deadlines);
+  f = check_incidents({reported}, later);
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].rule == "BR 4.9.1");
+  const Incident done = incident("status = \"open\"\nreported = \"2026-11-21T08:00:00Z\"\n"
+                                 "revocation_completed = \"2026-11-22T00:00:00Z\"\n" +
+                                 deadlines);
+  CHECK(check_incidents({done}, later).empty());
+  CHECK(check_incidents({incident("status = \"Closed\"\n" + deadlines)}, later).empty());
+  // A bad `affected` name is refused at parse time.
+  CHECK_THROWS_WITH(incident("status = \"open\"\naffected = \"../x.csv\"\n"),
+                    Catch::Contains("must be a .csv file name beside the report"));
 }
 
 TEST_CASE("output: atomic swap, no-op rebuild writes nothing, unchanged files keep inode and mtime",

@@ -162,6 +162,7 @@ TEST_CASE("revoking a CA certificate re-signs the root's CRL and OCSP response a
           "[run][crl][publish]") {
   const UnixTime now = wall_clock();
   RunRepo repo(now);
+  const std::string subscriber = repo.issue("before.example.net");
   REQUIRE(repo.signer({"run"}).exit_code == 0);
   X509Ptr tls = parse_cert_der(ca_record(repo.store_dir(), "tls")->cert_der);
   const std::string serial = serial_hex(tls.get());
@@ -180,6 +181,17 @@ TEST_CASE("revoking a CA certificate re-signs the root's CRL and OCSP response a
   auto ocsp = ocsp_record(repo.store_dir(), "root", serial, CertIdHash::sha256);
   REQUIRE(ocsp);
   CHECK(ocsp->status == store::CertStatus::revoked);
+  // The CA compromise blocks the CA's key, the CA issues nothing more, and incident select
+  // lists the subscriber certificates that must follow (BR 4.9.1.2).
+  CHECK_THAT(repo.signer({"audit", "export"}).out,
+             Catch::Contains("\"spki_sha256\":\"" + to_hex(spki_sha256(tls.get())) + "\""));
+  RunResult more = repo.signer({"issue", "--ca", "tls", "--profile", "tls-server", "--csr",
+                                (repo.dir.path() / "csr-before.example.net.pem").string()});
+  CHECK(more.exit_code != 0);
+  CHECK_THAT(more.err, Catch::Contains("revoked"));
+  RunResult follow = repo.signer({"incident", "select", "--ca", "tls", "--status", "good"});
+  CHECK(follow.exit_code == 0);
+  CHECK_THAT(follow.out, Catch::Contains(subscriber));
 }
 
 TEST_CASE("sharded CRLs carry a critical IDP matching each certificate's CDP", "[run][crl]") {
