@@ -92,7 +92,7 @@ int populate(int argc, char** argv) {
       spec.signing_key = signing.get();
       // The SAN as issuance copies it from a request: built once here, added as it is.
       std::unique_ptr<GENERAL_NAMES, decltype(&GENERAL_NAMES_free)> names(GENERAL_NAMES_new(),
-                                                                         &GENERAL_NAMES_free);
+                                                                          &GENERAL_NAMES_free);
       GENERAL_NAME* gn = GENERAL_NAME_new();
       ASN1_IA5STRING* ia5 = ASN1_IA5STRING_new();
       ASN1_STRING_set(ia5, name.data(), static_cast<int>(name.size()));

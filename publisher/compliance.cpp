@@ -140,8 +140,7 @@ std::vector<ComplianceFinding> check_incidents(const std::vector<Incident>& inci
                        rfc3339(m.notification_deadline) + " (set `reported` in " + inc.where +
                        ")"});
     }
-    if (m.revocation_deadline != 0 && m.revocation_completed == 0 &&
-        now > m.revocation_deadline) {
+    if (m.revocation_deadline != 0 && m.revocation_completed == 0 && now > m.revocation_deadline) {
       f.push_back({subject, "BR 4.9.1",
                    "open and its revocations are not complete by the deadline " +
                        rfc3339(m.revocation_deadline) + " (set `revocation_completed` in " +

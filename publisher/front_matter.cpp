@@ -3,9 +3,9 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cstdint>
-#include <array>
 #include <cstdio>
 #include <ctime>
 #include <set>

@@ -4,9 +4,9 @@
 // missing"), like config errors. Unknown keys are errors too.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <stdexcept>
-#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -71,7 +71,7 @@ struct IncidentMeta {
   UnixTime notification_deadline = 0;
   UnixTime revocation_deadline = 0;
   UnixTime revocation_completed = 0;
-  std::string affected;  // CSV of the affected certificates, a file beside the report
+  std::string affected;       // CSV of the affected certificates, a file beside the report
   int64_t certificates = -1;  // how many; -1: not stated
   // Whether the status says the incident is over ("closed", "resolved"; any case).
   [[nodiscard]] bool closed() const;

@@ -68,7 +68,7 @@ void render_incidents(PageWriter& w) {
       w.add_file("incidents/" + inc.meta.affected, inc.affected_csv);
       p.set("affected_href", inc.meta.affected);
       p.set("certificates", inc.meta.certificates >= 0 ? std::to_string(inc.meta.certificates)
-                                                        : std::string("list"));
+                                                       : std::string("list"));
     }
     p.set("toc", toc_data(md.toc));
     p.set("has_toc", !md.toc.empty());

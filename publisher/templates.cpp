@@ -7,8 +7,8 @@ namespace pkirepo::publisher {
 namespace fs = std::filesystem;
 
 const char* const Templates::kRequired[] = {
-    "layout",       "home",     "document",          "archive", "redline",
-    "certificates", "crls",     "test-certificates", "audits",  "audit",
+    "layout",       "home",     "document",          "archive",          "redline",
+    "certificates", "crls",     "test-certificates", "audits",           "audit",
     "incidents",    "incident", "not-found",         "report-a-problem", nullptr};
 
 Templates::Templates(const fs::path& dir) : dir_(dir) {

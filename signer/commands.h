@@ -26,7 +26,7 @@ void add_export_command(CLI::App& app, CommandRunner& runner);  // export (compa
 void add_doctor_command(CLI::App& app, CommandRunner& runner);  // doctor (deployment checks)
 void add_keys_command(CLI::App& app, CommandRunner& runner);    // keys rewrap|block
 void add_keys_block_command(CLI::App& keys, CommandRunner& runner);
-void add_ca_command(CLI::App& app, CommandRunner& runner);  // ca list|show
+void add_ca_command(CLI::App& app, CommandRunner& runner);        // ca list|show
 void add_incident_command(CLI::App& app, CommandRunner& runner);  // incident select|revoke|report
 
 // Offline CAs (offline_ca.h): `ca request ID` under `ca`, `ceremony` on the offline machine,

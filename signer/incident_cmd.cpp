@@ -190,8 +190,8 @@ int run_incident_revoke(CommandRunner& runner, const RevokeOptions& opt) {
       }
     }
     std::cout << "dry run: would revoke " << revoked << " certificates ("
-              << policy::reason_name(reason) << ", ticket " << opt.ticket << ") of "
-              << by_ca.size() << " CAs and block " << keys_blocked << " keys; " << unchanged
+              << policy::reason_name(reason) << ", ticket " << opt.ticket << ") of " << by_ca.size()
+              << " CAs and block " << keys_blocked << " keys; " << unchanged
               << " matches are revoked already; nothing was written\n";
     return 0;
   }
@@ -219,8 +219,7 @@ int run_incident_revoke(CommandRunner& runner, const RevokeOptions& opt) {
 void add_incident_report_command(CLI::App* incident, CommandRunner& runner);
 
 void add_incident_command(CLI::App& app, CommandRunner& runner) {
-  CLI::App* incident =
-      app.add_subcommand("incident", "Incident response: select, revoke, report");
+  CLI::App* incident = app.add_subcommand("incident", "Incident response: select, revoke, report");
   incident->require_subcommand(1);
 
   auto so = std::make_shared<SelectOptions>();

@@ -121,12 +121,13 @@ std::string describe(const Event& e) {
   if (e.event == "incident_revocation") {
     return "`incident revoke` by " + e.operator_name + ": " + str("revoked") + " of " +
            str("matched") + " matching certificates revoked (" + text("reason") + "), " +
-           str("keys_blocked") + " keys blocked; filters " + d.value("filters", nlohmann::json{}).dump() +
+           str("keys_blocked") + " keys blocked; filters " +
+           d.value("filters", nlohmann::json{}).dump() +
            (d.value("published", false) ? "; OCSP responses and CRLs re-signed at once" : "");
   }
   if (e.event == "certificate_revoked" || e.event == "revocation_reason_changed") {
-    return "Certificate " + text("serial") + " of CA " + text("ca") + " revoked (" + text("reason") +
-           ") by " + e.operator_name;
+    return "Certificate " + text("serial") + " of CA " + text("ca") + " revoked (" +
+           text("reason") + ") by " + e.operator_name;
   }
   if (e.event == "key_blocked") {
     return "Key " + text("spki_sha256").substr(0, 16) + "… blocked from issuance (" +
@@ -213,8 +214,9 @@ int run_report(CommandRunner& runner, const ReportOptions& opt) {
   // BR 4.9.1.1: 24 hours for key compromise, 5 days for the other reasons; BR 4.9.1.2: 7 days
   // for a subordinate CA certificate. Notification: 24 hours (docs/incidents.md).
   const UnixTime notification_deadline = *detected + kDay;
-  const UnixTime revocation_deadline =
-      *detected + (key_compromise ? kDay : ca_certificate ? 7 * kDay : 5 * kDay);
+  const UnixTime revocation_deadline = *detected + (key_compromise   ? kDay
+                                                    : ca_certificate ? 7 * kDay
+                                                                     : 5 * kDay);
 
   const std::string slug = rfc3339(*detected).substr(0, 10) + "-" + slug_of(opt.ticket);
   const std::filesystem::path md = dir / (slug + ".md");
@@ -257,8 +259,8 @@ int run_report(CommandRunner& runner, const ReportOptions& opt) {
   r << "## Summary\n\n_To be written: what happened, in two or three sentences._\n\n";
   r << "## Impact\n\n"
     << affected.size() << " certificates of " << cas.size() << " CA" << (cas.size() == 1 ? "" : "s")
-    << " (" << domains.size() << " distinct domain names) were revoked under ticket "
-    << opt.ticket << "; " << keys_blocked << " keys were blocked from further issuance.\n\n"
+    << " (" << domains.size() << " distinct domain names) were revoked under ticket " << opt.ticket
+    << "; " << keys_blocked << " keys were blocked from further issuance.\n\n"
     << "_To be completed: who was affected and how._\n\n";
   r << "## Affected certificates\n\n"
     << "The full list: [" << csv.filename().string() << "](" << csv.filename().string()

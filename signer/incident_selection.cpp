@@ -196,7 +196,8 @@ std::optional<IncidentMatch> check(const store::Txn& txn, const Criteria& c,
   }
   IncidentMatch m;
   m.subject = subject_string(cert.get());
-  if (!c.subject_contains.empty() && lower(m.subject).find(c.subject_contains) == std::string::npos) {
+  if (!c.subject_contains.empty() &&
+      lower(m.subject).find(c.subject_contains) == std::string::npos) {
     return std::nullopt;
   }
   if (!c.domain.empty() && !names_domain(store::dns_names(cert.get()), c.domain)) {
@@ -351,7 +352,7 @@ Selection select_certificates(const store::Txn& txn, const IncidentFilter& filte
 }
 
 std::optional<IncidentMatch> find_certificate(const store::Txn& txn, const std::string& ca_id,
-                                             ByteView serial, UnixTime now) {
+                                              ByteView serial, UnixTime now) {
   IncidentFilter filter;
   filter.ca = ca_id;
   std::map<Bytes, std::string> ca_ids;

@@ -172,8 +172,8 @@ uint64_t RevocationPublisher::publish_ocsp(store::WriteTxn& txn,
   auto sign = [&](unsigned worker, size_t i) {
     OcspWork& w = works[i];
     store::OcspRecord record;
-    w.ok = contexts[worker]->sign(w.hash, w.serial, w.status, w.this_update, w.next_update,
-                                  record, w.error);
+    w.ok = contexts[worker]->sign(w.hash, w.serial, w.status, w.this_update, w.next_update, record,
+                                  w.error);
     if (w.ok) {
       store::encode_into(record, &tail, w.value);
     }

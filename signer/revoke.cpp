@@ -135,16 +135,15 @@ RevocationResult record_revocation(Session& session, store::WriteTxn& txn,
   // CPS 4.9.12: a compromised key is certified never again (issue refuses it from now on); a
   // compromised CA's key likewise (import refuses it for a new CA certificate).
   bool key_blocked = false;
-  const bool compromised = reason == CrlReason::key_compromise ||
-                           (is_ca_cert && reason == CrlReason::ca_compromise);
+  const bool compromised =
+      reason == CrlReason::key_compromise || (is_ca_cert && reason == CrlReason::ca_compromise);
   if (compromised && described) {
     const Sha256Digest spki = req.known ? req.known->spki : spki_sha256(cert.get());
     key_blocked = store::block_key(
         txn, spki,
         {session.now(),
          std::string(policy::reason_name(reason)) + " of CA " + req.ca_id + " serial " +
-             to_hex(serial) +
-             (req.ticket.empty() ? "" : " (" + req.ticket + ")"),
+             to_hex(serial) + (req.ticket.empty() ? "" : " (" + req.ticket + ")"),
          session.operator_name()});
     if (key_blocked) {
       nlohmann::json details = {{"spki_sha256", to_hex(spki)},

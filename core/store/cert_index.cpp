@@ -43,7 +43,8 @@ bool starts_with(ByteView key, ByteView prefix) {
 
 // Appends the certs keys of the by_domain entries whose name starts with `prefix` and whose
 // next byte is `after` (0: the name itself; '.': a name below it).
-void collect_domain(const Txn& txn, const std::string& prefix, char after, std::vector<Bytes>& out) {
+void collect_domain(const Txn& txn, const std::string& prefix, char after,
+                    std::vector<Bytes>& out) {
   Bytes start(prefix.begin(), prefix.end());
   start.push_back(static_cast<uint8_t>(after));
   Cursor c(txn, Db::by_domain);
@@ -62,8 +63,8 @@ void collect_domain(const Txn& txn, const std::string& prefix, char after, std::
 
 std::vector<std::string> dns_names(const X509* cert) {
   std::vector<std::string> out;
-  std::unique_ptr<GENERAL_NAMES, GeneralNamesFree> names(static_cast<GENERAL_NAMES*>(
-      X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr)));
+  std::unique_ptr<GENERAL_NAMES, GeneralNamesFree> names(
+      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr)));
   if (!names) {
     return out;
   }
@@ -112,8 +113,7 @@ std::string reversed_domain(std::string_view name) {
 void index_cert(WriteTxn& txn, ByteView certs_key, const X509* cert) {
   txn.put(Db::by_spki, spki_key(spki_sha256(cert), certs_key), {});
   for (const std::string& name : dns_names(cert)) {
-    if (name.empty() || name.size() > kMaxDomainLength ||
-        name.find('\0') != std::string::npos) {
+    if (name.empty() || name.size() > kMaxDomainLength || name.find('\0') != std::string::npos) {
       continue;  // not a name anyone can search for; issuance never signs one
     }
     txn.put(Db::by_domain, domain_key(reversed_domain(name), certs_key), {});

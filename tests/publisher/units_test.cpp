@@ -10,8 +10,8 @@
 #include "publisher/front_matter.h"
 #include "publisher/html.h"
 #include "publisher/markdown.h"
-#include "publisher/site_source.h"
 #include "publisher/site_output.h"
+#include "publisher/site_source.h"
 #include "publisher/word_diff.h"
 #include "support/config_snippets.h"
 #include "support/test_support.h"
@@ -416,14 +416,15 @@ TEST_CASE("compliance: an open incident past its notification or revocation dead
   CHECK(f[0].subject == "incident INC-1");
   CHECK_THAT(f[0].message, Catch::Contains("notification deadline 2026-11-21T10:00:00Z"));
   CHECK(check_incidents({open}, later).size() == 2);
-  const Incident reported = incident("status = \"open\"\nreported = \"2026-11-21T08:00:00Z\"\n" +
-                                     deadlines);
+  const Incident reported =
+      incident("status = \"open\"\nreported = \"2026-11-21T08:00:00Z\"\n" + deadlines);
   f = check_incidents({reported}, later);
   REQUIRE(f.size() == 1);
   CHECK(f[0].rule == "BR 4.9.1");
-  const Incident done = incident("status = \"open\"\nreported = \"2026-11-21T08:00:00Z\"\n"
-                                 "revocation_completed = \"2026-11-22T00:00:00Z\"\n" +
-                                 deadlines);
+  const Incident done = incident(
+      "status = \"open\"\nreported = \"2026-11-21T08:00:00Z\"\n"
+      "revocation_completed = \"2026-11-22T00:00:00Z\"\n" +
+      deadlines);
   CHECK(check_incidents({done}, later).empty());
   CHECK(check_incidents({incident("status = \"Closed\"\n" + deadlines)}, later).empty());
   // A bad `affected` name is refused at parse time.

@@ -60,8 +60,8 @@ std::set<std::string> selected(const TestPki& pki, std::vector<std::string> args
   std::istringstream lines(r.out);
   for (std::string line; std::getline(lines, line);) {
     auto j = nlohmann::json::parse(line);
-    for (const char* field : {"serial", "ca", "subject", "sans", "not_before", "not_after",
-                              "status", "spki_sha256"}) {
+    for (const char* field :
+         {"serial", "ca", "subject", "sans", "not_before", "not_after", "status", "spki_sha256"}) {
       CHECK(j.contains(field));
     }
     out.insert(j["serial"].get<std::string>());
@@ -99,7 +99,8 @@ using Serials = std::set<std::string>;
 
 void check_filters(const KnownStore& s) {
   const TestPki& pki = s.pki;
-  CHECK(selected(pki, {"--san-domain", "example.com"}) == Serials{s.a.serial, s.b.serial, s.d.serial});
+  CHECK(selected(pki, {"--san-domain", "example.com"}) ==
+        Serials{s.a.serial, s.b.serial, s.d.serial});
   CHECK(selected(pki, {"--san-domain", "shop.example.com"}) == Serials{s.b.serial});
   CHECK(selected(pki, {"--san-domain", "EXAMPLE.org."}) == Serials{s.c.serial});  // the wildcard
   CHECK(selected(pki, {"--san-domain", "other.example.net"}) == Serials{s.d.serial});
@@ -111,8 +112,8 @@ void check_filters(const KnownStore& s) {
   CHECK(selected(pki, {"--profile", "tls-server"}) ==
         Serials{s.a.serial, s.b.serial, s.c.serial, s.d.serial});
   CHECK(selected(pki, {"--profile", "ca"}).size() == 1);  // the issuing CA's certificate
-  write_text(pki.dir / "serials.txt", "# from the report\n" + s.a.serial + "\n\n" + s.c.serial +
-                                          "  # wildcard\n");
+  write_text(pki.dir / "serials.txt",
+             "# from the report\n" + s.a.serial + "\n\n" + s.c.serial + "  # wildcard\n");
   CHECK(selected(pki, {"--serials", (pki.dir / "serials.txt").string()}) ==
         Serials{s.a.serial, s.c.serial});
   CHECK(selected(pki, {"--issued-after", "2000-01-01", "--ca", "tls"}).size() == 4);
@@ -257,8 +258,8 @@ TEST_CASE("incident revoke: by key, dry run byte-identical, refusals, key blocke
   }
   CHECK_THAT(text.out, Catch::Contains("Key Compromise"));
   // The key is blocked: issue refuses it, naming the certificate and the ticket.
-  write_text(pki.dir / "again.csr", to_pem(make_csr(s.k1.get(), "again.example.com",
-                                                    {"again.example.com"}).get()));
+  write_text(pki.dir / "again.csr",
+             to_pem(make_csr(s.k1.get(), "again.example.com", {"again.example.com"}).get()));
   RunResult again = pki.signer({"issue", "--ca", "tls", "--profile", "tls-server", "--csr",
                                 (pki.dir / "again.csr").string()});
   CHECK(again.exit_code != 0);
@@ -295,7 +296,8 @@ TEST_CASE("incident report: skeleton from the audit records, rendered by the pub
                         std::filesystem::copy_options::recursive);
   {
     std::ofstream cfg(pki.config, std::ios::app);
-    cfg << "\n[site]\nsource = \"site\"\ntemplates = \"" << (source_dir() / "site-templates").string()
+    cfg << "\n[site]\nsource = \"site\"\ntemplates = \""
+        << (source_dir() / "site-templates").string()
         << "\"\noutput = \"public\"\n[site.problem_reporting]\nemail = \"report@example.test\"\n";
   }
   REQUIRE(pki.signer({"init"}).exit_code == 0);
@@ -309,8 +311,8 @@ TEST_CASE("incident report: skeleton from the audit records, rendered by the pub
   CHECK(none.exit_code == 1);
   CHECK_THAT(none.err, Catch::Contains("--ticket INC-404: no audit record names this ticket"));
 
-  RunResult rep = pki.signer({"incident", "report", "--ticket", "INC-9", "--title",
-                              "Key compromise of a.example.com"});
+  RunResult rep = pki.signer(
+      {"incident", "report", "--ticket", "INC-9", "--title", "Key compromise of a.example.com"});
   INFO(rep.out << rep.err);
   REQUIRE(rep.exit_code == 0);
   std::filesystem::path md;
@@ -326,8 +328,7 @@ TEST_CASE("incident report: skeleton from the audit records, rendered by the pub
   CHECK_THAT(text, Catch::Contains("## Root cause"));
   CHECK_THAT(text, Catch::Contains("## Changes to the CP/CPS"));
   CHECK_THAT(text, Catch::Contains("1 of 1 matching certificates revoked (keyCompromise)"));
-  const std::string csv =
-      read_text_file(md.parent_path() / (md.stem().string() + "-affected.csv"));
+  const std::string csv = read_text_file(md.parent_path() / (md.stem().string() + "-affected.csv"));
   CHECK_THAT(csv, Catch::Contains(a.serial + ",tls,CN=a.example.com,DNS:a.example.com,"));
   CHECK(pki.signer({"incident", "report", "--ticket", "INC-9"}).exit_code == 1);  // exists
 
@@ -377,13 +378,13 @@ TEST_CASE("incident revoke of 10,000 certificates is all or nothing under SIGKIL
   RunRepo repo(T);
   const size_t count = 10000;
   add_synthetic_certs(repo.store_dir(), "tls", count, 0, T - 86400, T + 90 * 86400);
-  const std::vector<std::string> args{"incident", "revoke", "--ca",     "tls",
+  const std::vector<std::string> args{"incident",  "revoke",     "--ca",     "tls",
                                       "--profile", "tls-server", "--reason", "superseded",
                                       "--ticket",  "INC-KILL"};
   auto revoked = [&] {
     std::set<std::string> s;
-    RunResult r = repo.signer({"incident", "select", "--ca", "tls", "--status", "revoked",
-                               "--json"});
+    RunResult r =
+        repo.signer({"incident", "select", "--ca", "tls", "--status", "revoked", "--json"});
     std::istringstream lines(r.out);
     for (std::string line; std::getline(lines, line);) {
       s.insert(line);
@@ -402,8 +403,7 @@ TEST_CASE("incident revoke of 10,000 certificates is all or nothing under SIGKIL
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
     pid_t pid = 0;
-    REQUIRE(::posix_spawn(&pid, argp.data()[0], &actions, nullptr, argp.data(), envp.data()) ==
-            0);
+    REQUIRE(::posix_spawn(&pid, argp.data()[0], &actions, nullptr, argp.data(), envp.data()) == 0);
     posix_spawn_file_actions_destroy(&actions);
     std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
     ::kill(pid, SIGKILL);
