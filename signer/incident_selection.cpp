@@ -157,22 +157,33 @@ std::string status_at(const store::CertRecord& r, UnixTime now) {
   return r.not_after < now ? "expired" : "good";
 }
 
-bool names_domain(const std::vector<std::string>& names, const std::string& domain) {
-  return std::any_of(names.begin(), names.end(), [&](const std::string& n) {
+// Whether a dNSName among the SAN entries ("DNS:name") is `domain` or below it.
+bool names_domain(const std::vector<std::string>& sans, const std::string& domain) {
+  return std::any_of(sans.begin(), sans.end(), [&](const std::string& entry) {
+    if (entry.rfind("DNS:", 0) != 0) {
+      return false;
+    }
+    const std::string n = lower(entry.substr(4));
     return n == domain || (n.size() > domain.size() && n.ends_with(domain) &&
                            n[n.size() - domain.size() - 1] == '.');
   });
 }
 
-// The match for the `certs` entry (key, value), or nullopt when a filter excludes it.
+// The match for the `certs` entry (key, value), or nullopt when a filter excludes it. Names,
+// subject and key hash come from cert_names when the store has them (`indexed`), else from
+// the certificate's DER.
 std::optional<IncidentMatch> check(const store::Txn& txn, const Criteria& c,
                                    const std::map<Bytes, std::string>& ca_ids, ByteView key,
-                                   ByteView value, UnixTime now) {
+                                   ByteView value, UnixTime now, bool indexed) {
   if (c.ca_prefix && !is_ca_cert_key(key, *c.ca_prefix)) {
     return std::nullopt;
   }
+  std::optional<store::CertNames> names;
+  if (indexed) {
+    names = store::get_cert_names(txn, key);
+  }
   store::CertRecord r;
-  if (!store::decode(value, r)) {
+  if (!(names ? store::decode_without_der(value, r) : store::decode(value, r))) {
     throw std::runtime_error("certs/" + to_hex(key) + ": malformed record");
   }
   if (r.status == store::CertStatus::good) {
@@ -190,29 +201,35 @@ std::optional<IncidentMatch> check(const store::Txn& txn, const Criteria& c,
       (!c.status.empty() && status != c.status)) {
     return std::nullopt;
   }
-  X509Ptr cert = parse_cert_der(r.der);
-  if (!cert) {
-    throw std::runtime_error("certs/" + to_hex(key) + ": the certificate does not parse");
+  if (!names) {
+    X509Ptr cert = parse_cert_der(r.der);
+    if (!cert) {
+      throw std::runtime_error("certs/" + to_hex(key) + ": the certificate does not parse");
+    }
+    names.emplace();
+    names->spki = spki_sha256(cert.get());
+    names->subject = subject_string(cert.get());
+    names->sans = policy::san_entries(cert.get());
+    r.der.clear();
+  }
+  if (!c.subject_contains.empty() &&
+      lower(names->subject).find(c.subject_contains) == std::string::npos) {
+    return std::nullopt;
+  }
+  if (!c.domain.empty() && !names_domain(names->sans, c.domain)) {
+    return std::nullopt;
+  }
+  if (c.spki && names->spki != *c.spki) {
+    return std::nullopt;
   }
   IncidentMatch m;
-  m.subject = subject_string(cert.get());
-  if (!c.subject_contains.empty() &&
-      lower(m.subject).find(c.subject_contains) == std::string::npos) {
-    return std::nullopt;
-  }
-  if (!c.domain.empty() && !names_domain(store::dns_names(cert.get()), c.domain)) {
-    return std::nullopt;
-  }
-  const Sha256Digest spki = spki_sha256(cert.get());
-  if (c.spki && spki != *c.spki) {
-    return std::nullopt;
-  }
   m.certs_key.assign(key.begin(), key.end());
   auto ca = ca_ids.find(Bytes(key.begin(), key.begin() + kKeyIdSize));
   m.ca_id = ca != ca_ids.end() ? ca->second : r.ca_id;
   m.serial_hex = to_hex(serial);
-  m.sans = policy::san_entries(cert.get());
-  m.spki_sha256 = to_hex(spki);
+  m.subject = std::move(names->subject);
+  m.sans = std::move(names->sans);
+  m.spki_sha256 = to_hex(names->spki);
   m.status = std::move(status);
   m.record = std::move(r);
   return m;
@@ -331,7 +348,7 @@ Selection select_certificates(const store::Txn& txn, const IncidentFilter& filte
         continue;  // a serial of the list that no CA issued
       }
       ++sel.examined;
-      if (auto m = check(txn, c, ca_ids, key, *value, now)) {
+      if (auto m = check(txn, c, ca_ids, key, *value, now, indexed)) {
         sel.matches.push_back(std::move(*m));
       }
     }
@@ -344,7 +361,7 @@ Selection select_certificates(const store::Txn& txn, const IncidentFilter& filte
       break;
     }
     ++sel.examined;
-    if (auto m = check(txn, c, ca_ids, cursor.key(), cursor.value(), now)) {
+    if (auto m = check(txn, c, ca_ids, cursor.key(), cursor.value(), now, indexed)) {
       sel.matches.push_back(std::move(*m));
     }
   }
@@ -368,7 +385,7 @@ std::optional<IncidentMatch> find_certificate(const store::Txn& txn, const std::
   if (!value) {
     return std::nullopt;
   }
-  return check(txn, c, ca_ids, key, *value, now);
+  return check(txn, c, ca_ids, key, *value, now, store::cert_index_complete(txn));
 }
 
 nlohmann::json match_json(const IncidentMatch& m) {

@@ -86,7 +86,7 @@ RevocationPublisher::Outcome RevocationPublisher::publish(
       break;
     }
     store::CertRecord r;
-    if (!store::decode(cursor.value(), r)) {
+    if (!store::decode_without_der(cursor.value(), r)) {
       continue;
     }
     auto shard = shards.find(entry_shard(ca, r.shard));

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <memory>
 
+#include "policy/names.h"
 #include "store/meta_keys.h"
 #include "store/schema.h"
 #include "store/store.h"
@@ -110,8 +111,22 @@ std::string reversed_domain(std::string_view name) {
   return out;
 }
 
+std::optional<CertNames> get_cert_names(const Txn& txn, ByteView certs_key) {
+  const std::optional<ByteView> v = txn.get(Db::cert_names, certs_key);
+  CertNames names;
+  if (!v || !decode(*v, names)) {
+    return std::nullopt;
+  }
+  return names;
+}
+
 void index_cert(WriteTxn& txn, ByteView certs_key, const X509* cert) {
-  txn.put(Db::by_spki, spki_key(spki_sha256(cert), certs_key), {});
+  CertNames names;
+  names.spki = spki_sha256(cert);
+  names.subject = subject_string(cert);
+  names.sans = policy::san_entries(cert);
+  txn.put(Db::cert_names, certs_key, encode(names));
+  txn.put(Db::by_spki, spki_key(names.spki, certs_key), {});
   for (const std::string& name : dns_names(cert)) {
     if (name.empty() || name.size() > kMaxDomainLength || name.find('\0') != std::string::npos) {
       continue;  // not a name anyone can search for; issuance never signs one
@@ -122,7 +137,7 @@ void index_cert(WriteTxn& txn, ByteView certs_key, const X509* cert) {
 
 bool cert_index_complete(const Txn& txn) {
   return txn.env().has(Db::by_spki) && txn.env().has(Db::by_domain) &&
-         get_meta_u64(txn, meta::kCertIndex).value_or(0) == 1;
+         txn.env().has(Db::cert_names) && get_meta_u64(txn, meta::kCertIndex).value_or(0) == 1;
 }
 
 void mark_cert_index_complete(WriteTxn& txn) {

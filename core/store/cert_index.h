@@ -8,6 +8,8 @@
 //  by_spki    SHA-256 of the SubjectPublicKeyInfo DER (32 B) ‖ certs key   empty
 //  by_domain  reversed lowercase dNSName ("com.example.www",             empty
 //             "com.example.*") ‖ 0x00 ‖ certs key
+//  cert_names certs key                                                CertNames (schema.h):
+//                                                                      SPKI hash, subject, SANs
 //
 // A store made before the indexes lacks them (and meta "cert_index"): lookups then report
 // "not indexed" and callers scan `certs`; `run` builds the indexes once (build_cert_index).
@@ -16,11 +18,13 @@
 #include <openssl/x509.h>
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "store/lmdb.h"
+#include "store/schema.h"
 #include "x509/bytes.h"
 
 namespace pkirepo::store {
@@ -33,6 +37,9 @@ namespace pkirepo::store {
 
 // Writes `cert`'s index entries; in the transaction that stores its `certs` record.
 void index_cert(WriteTxn& txn, ByteView certs_key, const X509* cert);
+
+// The CertNames stored for the `certs` key; nullopt when absent (a store before the indexes).
+[[nodiscard]] std::optional<CertNames> get_cert_names(const Txn& txn, ByteView certs_key);
 
 // Whether every certificate of the store is in the indexes (meta "cert_index").
 [[nodiscard]] bool cert_index_complete(const Txn& txn);

@@ -43,6 +43,8 @@ const char* db_name(Db db) {
       return "by_spki";
     case Db::by_domain:
       return "by_domain";
+    case Db::cert_names:
+      return "cert_names";
     case Db::count_:
       break;
   }
@@ -130,7 +132,8 @@ Env::Env(const std::filesystem::path& dir, OpenMode mode, size_t initial_map_siz
                       mode == OpenMode::read_only ? 0u : unsigned{MDB_CREATE}, &dbis_[i]);
     if (rc == MDB_NOTFOUND &&
         (static_cast<Db>(i) == Db::revocations || static_cast<Db>(i) == Db::blocked_keys ||
-         static_cast<Db>(i) == Db::by_spki || static_cast<Db>(i) == Db::by_domain)) {
+         static_cast<Db>(i) == Db::by_spki || static_cast<Db>(i) == Db::by_domain ||
+         static_cast<Db>(i) == Db::cert_names)) {
       continue;  // an older store: readers see the database as empty
     }
     present_[i] = rc == 0;

@@ -23,9 +23,9 @@
 namespace pkirepo::store {
 
 // The named databases; their layouts are in schema.h.
-// `revocations`, `blocked_keys`, `by_spki` and `by_domain` came after the first release: a store
-// written before them lacks the database, and a read-only Env then treats it as empty (has() is
-// false) instead of failing to open.
+// `revocations`, `blocked_keys`, `by_spki`, `by_domain` and `cert_names` came after the first
+// release: a store written before them lacks the database, and a read-only Env then treats it as
+// empty (has() is false) instead of failing to open.
 enum class Db : unsigned {
   meta,
   cas,
@@ -38,6 +38,7 @@ enum class Db : unsigned {
   blocked_keys,
   by_spki,
   by_domain,
+  cert_names,
   count_
 };
 [[nodiscard]] const char* db_name(Db db);

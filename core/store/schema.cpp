@@ -17,6 +17,7 @@ constexpr uint8_t kOcspVersion = 2;
 constexpr uint8_t kOcspVersionWholeDer = 1;
 constexpr uint64_t kTailSeed = 0x6f637370746c3031ULL;  // "ocsptl01": never change
 constexpr uint8_t kCrlVersion = 1;
+constexpr uint8_t kCertNamesVersion = 1;
 
 class Writer {
  public:
@@ -252,7 +253,9 @@ Bytes encode(const CertRecord& r) {
   return w.take();
 }
 
-bool decode(ByteView data, CertRecord& out) {
+namespace {
+
+bool decode_cert(ByteView data, CertRecord& out, bool with_der) {
   Reader r(data);
   uint8_t version = 0;
   uint8_t status = 0;
@@ -262,13 +265,64 @@ bool decode(ByteView data, CertRecord& out) {
       !r.str(out.ca_id) || !r.u8(status) || status > 1 || !r.u8(reason) ||
       !r.i64(out.revocation_time) || !r.i64(out.invalidity_date) || !r.i64(out.not_before) ||
       !r.i64(out.not_after) || !r.i64(out.issued_at) || !r.str(out.profile) || !r.u16(out.shard) ||
-      (version == kCertVersion && (!r.u8(flags) || flags > 3)) || !r.bytes(out.der)) {
+      (version == kCertVersion && (!r.u8(flags) || flags > 3))) {
     return false;
+  }
+  ByteView der;
+  if (!r.view(der)) {
+    return false;
+  }
+  if (with_der) {
+    out.der.assign(der.begin(), der.end());
+  } else {
+    out.der.clear();
   }
   out.ocsp_url = (flags & 1) != 0;
   out.crl_dp = (flags & 2) != 0;
   out.status = static_cast<CertStatus>(status);
   out.reason = reason_of(reason);
+  return r.done();
+}
+
+}  // namespace
+
+bool decode(ByteView data, CertRecord& out) {
+  return decode_cert(data, out, true);
+}
+
+bool decode_without_der(ByteView data, CertRecord& out) {
+  return decode_cert(data, out, false);
+}
+
+Bytes encode(const CertNames& n) {
+  Writer w;
+  w.u8(kCertNamesVersion);
+  w.bytes(ByteView(n.spki.data(), n.spki.size()));
+  w.str(n.subject);
+  w.u32(static_cast<uint32_t>(n.sans.size()));
+  for (const std::string& san : n.sans) {
+    w.str(san);
+  }
+  return w.take();
+}
+
+bool decode(ByteView data, CertNames& out) {
+  Reader r(data);
+  uint8_t version = 0;
+  ByteView spki;
+  uint32_t count = 0;
+  if (!r.u8(version) || version != kCertNamesVersion || !r.view(spki) ||
+      spki.size() != out.spki.size() || !r.str(out.subject) || !r.u32(count) ||
+      count > data.size()) {
+    return false;
+  }
+  std::copy(spki.begin(), spki.end(), out.spki.begin());
+  out.sans.resize(count);
+  for (std::string& san : out.sans) {
+    if (!r.str(san)) {
+      return false;
+    }
+  }
   return r.done();
 }
 

@@ -18,6 +18,7 @@
 //  revocations  the certs key of a revoked certificate                RevocationRecord
 //  blocked_keys SHA-256 of a SubjectPublicKeyInfo (32 B)              BlockedKey JSON
 //               (store/blocked_keys.h)
+//  by_spki, by_domain, cert_names: incident indexes (store/cert_index.h)
 //
 // meta keys and their values: store/meta_keys.h (the only place a meta key is named).
 #pragma once
@@ -26,6 +27,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "x509/bytes.h"
 #include "x509/ca_role.h"
@@ -77,6 +79,15 @@ struct RevocationRecord {
   UnixTime revocation_time = 0;
   StatedReason reason;
   UnixTime invalidity_date = 0;
+};
+
+// What `incident select` shows and filters on for a certificate, kept beside the indexes
+// (cert_index.h) so a selection reads no DER: OpenSSL 3.0 spends ~150 us decoding a
+// certificate's public key on every d2i_X509.
+struct CertNames {
+  Sha256Digest spki{};            // SHA-256 of the SubjectPublicKeyInfo DER
+  std::string subject;            // name_to_string() of the subject
+  std::vector<std::string> sans;  // policy::san_entries() ("DNS:www.example.com", ...)
 };
 
 struct OcspRecord {
@@ -140,9 +151,14 @@ struct OcspView {
 void encode_into(const OcspRecord& r, const OcspTail* tail, Bytes& out);
 [[nodiscard]] Bytes encode(const CrlRecord& r);
 [[nodiscard]] Bytes encode(const RevocationRecord& r);
+[[nodiscard]] Bytes encode(const CertNames& n);
+[[nodiscard]] bool decode(ByteView data, CertNames& out);
 [[nodiscard]] bool decode(ByteView data, CaRecord& out);
 [[nodiscard]] bool decode(ByteView data, RevocationRecord& out);
 [[nodiscard]] bool decode(ByteView data, CertRecord& out);
+// The same without copying the certificate's DER (`der` left empty): for walks that read only
+// the fields (a CRL shard's entries).
+[[nodiscard]] bool decode_without_der(ByteView data, CertRecord& out);
 [[nodiscard]] bool decode(ByteView data, CrlRecord& out);
 [[nodiscard]] bool decode_view(ByteView data, OcspView& out);
 

@@ -37,9 +37,10 @@ StoreSnapshot snapshot(const std::filesystem::path& store_dir) {
   StoreSnapshot out;
   store::ReadStore st(store_dir);
   store::ReadTxn txn = st.begin_read();
-  for (store::Db db : {store::Db::meta, store::Db::cas, store::Db::certs, store::Db::by_expiry,
-                       store::Db::ocsp, store::Db::crls, store::Db::audit, store::Db::revocations,
-                       store::Db::blocked_keys, store::Db::by_spki, store::Db::by_domain}) {
+  for (store::Db db :
+       {store::Db::meta, store::Db::cas, store::Db::certs, store::Db::by_expiry, store::Db::ocsp,
+        store::Db::crls, store::Db::audit, store::Db::revocations, store::Db::blocked_keys,
+        store::Db::by_spki, store::Db::by_domain, store::Db::cert_names}) {
     auto& m = out[store::db_name(db)];
     store::Cursor c(txn, db);
     for (bool ok = c.first(); ok; ok = c.next()) {
