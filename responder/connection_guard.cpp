@@ -82,14 +82,15 @@ ConnectionGuard::Entry& ConnectionGuard::opened(int fd, const SourceKey& source,
   if (open <= limits_.soft_cap) {
     return e;
   }
-  // Over the soft cap: close the oldest connections that have not sent a whole request head,
-  // plus a batch, so that the scan (O(open)) runs once per batch of accepts, not per accept.
+  // Over the soft cap: close the oldest connections that have not sent a whole request (head
+  // or body still coming), plus a batch, so that the scan (O(open)) runs once per batch of
+  // accepts, not per accept.
   const size_t batch = std::max<size_t>(1, limits_.soft_cap / 64);
   const size_t want = open - limits_.soft_cap + batch;
   std::vector<Entry*> candidates;
   candidates.reserve(open);
   for (const auto& p : live_) {
-    if (p.get() != &e && !p->closing_ && p->phase() == Phase::head) {
+    if (p.get() != &e && !p->closing_ && p->phase() != Phase::handling) {
       candidates.push_back(p.get());
     }
   }

@@ -4,9 +4,10 @@
 //  - a hard deadline for a request head (request line and headers) and, after it, for the
 //    body: MHD's connection_timeout is an idle timeout, so a client that trickles one byte
 //    every few seconds would otherwise hold its connection for ever;
-//  - headroom under MHD's connection limit: when the open connections reach `soft_cap`, the
-//    oldest connections still waiting for a request head are closed, so the connection limit
-//    is never what stands between a client that sends a whole request and its answer;
+//  - headroom under MHD's connection limit: when the open connections pass `soft_cap`, the
+//    oldest connections whose request is not complete (head or body still coming, or a
+//    kept-alive connection between requests) are closed, so the connection limit is never what
+//    stands between a client that sends a whole request and its answer;
 //  - a connection limit per IPv4 address and per IPv6 /64 (client_source.h), where MHD's own
 //    limit counts exact addresses only.
 //
@@ -45,7 +46,7 @@ class ConnectionGuard {
   using Clock = std::chrono::steady_clock;
 
   struct Limits {
-    size_t soft_cap = 3840;  // shed the oldest head-waiting connections above this
+    size_t soft_cap = 3840;  // shed the oldest incomplete requests above this
     size_t per_source = 64;  // per IPv4 address / IPv6 /64; 0: unlimited
     Clock::duration head_timeout = std::chrono::seconds(10);
     Clock::duration body_timeout = std::chrono::seconds(5);
@@ -110,8 +111,9 @@ class ConnectionGuard {
   [[nodiscard]] bool admit(const SourceKey& source);
 
   // A connection was accepted on `fd`. Registers it (phase head, since `now`) and, when the
-  // open connections now exceed soft_cap, closes the oldest ones still waiting for a request
-  // head (never this one while an older one waits), down to soft_cap minus a batch. A
+  // open connections now exceed soft_cap, closes the oldest ones in phase head or body (by the
+  // start of that phase; never this one while an older one waits), down to soft_cap minus a
+  // batch. A
   // connection that got past admit() in a race over its source's limit is closed at once.
   // Returns the Entry, owned by the guard until closed().
   Entry& opened(int fd, const SourceKey& source, Clock::time_point now);

@@ -113,7 +113,7 @@ TEST_CASE("deadlines: head, body, and the next head on a kept-alive connection",
   CHECK(r.metrics.count(AbuseEvent::body_timeout) == 1);
 }
 
-TEST_CASE("at the soft cap the oldest connections waiting for a head are closed first",
+TEST_CASE("at the soft cap the oldest connections without a whole request are closed first",
           "[responder][limits]") {
   ConnectionGuard::Limits limits;
   limits.soft_cap = 8;
@@ -125,25 +125,27 @@ TEST_CASE("at the soft cap the oldest connections waiting for a head are closed 
   for (int fd = 0; fd < 8; ++fd) {
     entries.push_back(&r.guard.opened(fd, s, t0 + std::chrono::seconds(fd)));
   }
-  // 0 and 1 sent a whole request (being answered, reading a body): never shed.
+  // 0 sent a whole request (being answered): never shed. 1 sent its head and is sending its
+  // body since t0 + 20 s: younger than 2 and 3.
   entries[0]->head_complete(false, t0 + 20s);
   entries[1]->head_complete(true, t0 + 20s);
   CHECK(r.closed.empty());
   // The ninth: over the cap by one, plus a batch of max(1, 8 / 64) = 1: the two oldest of
-  // those still waiting for a head (2 and 3), never the new one.
+  // those without a whole request (2 and 3), never the new one.
   ConnectionGuard::Entry& ninth = r.guard.opened(100, s, t0 + 30s);
   CHECK(r.closed == std::set<int>{2, 3});
   CHECK(r.guard.open_connections() == 7);
   CHECK(ninth.phase() == ConnectionGuard::Phase::head);
   CHECK(r.metrics.count(AbuseEvent::shed) == 2);
-  // Nothing left to shed but the new ones: with every connection busy the cap is MHD's.
+  // Every other connection is being answered: what is left to shed is 1's body and the new
+  // ones; with every connection busy the cap is MHD's.
   for (size_t i = 4; i < entries.size(); ++i) {
     entries[i]->head_complete(false, t0 + 31s);
   }
   ninth.head_complete(false, t0 + 31s);
   r.guard.opened(101, s, t0 + 32s);
   r.guard.opened(102, s, t0 + 33s);
-  CHECK(r.closed == std::set<int>{2, 3, 101});  // 102 is younger than 101
+  CHECK(r.closed == std::set<int>{1, 2, 3, 101});  // 102 is younger than 101
 }
 
 TEST_CASE("the soft cap keeps headroom for every worker", "[responder][limits]") {
