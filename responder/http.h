@@ -33,7 +33,9 @@ struct Request {
   std::string_view if_none_match;  // header values, "" when absent
   std::string_view if_modified_since;
   UnixTime now = 0;  // read by the adapter's clock (main's), once per request
-  SourceKey client;  // the peer's IPv4 address or IPv6 /64 (unknown in handler tests)
+  // The peer's IPv4 address or IPv6 /64, for the nonce rate limit: set by the adapter when
+  // nonce = "sign" (unknown otherwise, and in handler tests unless a test sets it).
+  SourceKey client;
   Listener listener = Listener::main;
 };
 

@@ -361,16 +361,17 @@ int Server::on_request(MHD_Connection* connection, const char* url, const char* 
     std::string_view length = header(connection, MHD_HTTP_HEADER_CONTENT_LENGTH);
     std::string_view chunked = header(connection, MHD_HTTP_HEADER_TRANSFER_ENCODING);
     const bool has_body = (!length.empty() && length != "0") || !chunked.empty();
+    const auto head_done = std::chrono::steady_clock::now();
     if (ConnectionGuard::Entry* e = guard_entry(connection)) {
       // The head deadline is met; a POST body now has request_body_timeout.
-      e->head_complete(has_body && m == Method::post, std::chrono::steady_clock::now());
+      e->head_complete(has_body && m == Method::post, head_done);
     }
     if ((m == Method::get || m == Method::head) && !has_body) {
       *con_cls = marker;
       return 1;
     }
     auto fresh = std::make_unique<RequestState>();
-    fresh->start = std::chrono::steady_clock::now();
+    fresh->start = head_done;
     size_t declared = 0;
     auto [end, ec] = std::from_chars(length.data(), length.data() + length.size(), declared);
     const bool oversized =
@@ -409,7 +410,9 @@ int Server::answer(MHD_Connection* connection, RequestState& state, const char* 
   req.if_none_match = header(connection, MHD_HTTP_HEADER_IF_NONE_MATCH);
   req.if_modified_since = header(connection, MHD_HTTP_HEADER_IF_MODIFIED_SINCE);
   req.now = clock_();
-  req.client = source_key_of(client_sockaddr(connection));
+  if (responder_.options().nonce == NonceMode::sign) {
+    req.client = source_key_of(client_sockaddr(connection));  // the nonce rate limit's key
+  }
   req.listener = listener_;
 
   Route route = Route::other;
