@@ -2,6 +2,8 @@
 
 #include <strings.h>
 
+#include <algorithm>
+
 namespace pkirepo::responder {
 
 const char* route_name(Route r) {
@@ -60,6 +62,24 @@ const char* outcome_name(Outcome o) {
       break;
   }
   return "?";
+}
+
+void append_log_escaped(std::string& out, std::string_view text, size_t max_in) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  const size_t n = std::min(text.size(), max_in);
+  for (size_t i = 0; i < n; ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 0xf];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  if (n < text.size()) {
+    out += "...";
+  }
 }
 
 const std::string* Response::header(std::string_view name) const {

@@ -7,12 +7,17 @@
 #include <string>
 #include <string_view>
 
+#include "responder/client_source.h"
 #include "x509/bytes.h"
 #include "x509/time.h"
 
 namespace pkirepo::responder {
 
 enum class Method { get, head, post, other };
+
+// Which listening socket a request came in on: the public one, or responder.metrics_listen
+// (which serves /metrics only, and then the public one does not).
+enum class Listener { main, metrics };
 
 // Requests larger than this are refused (413 for a body, 414 for a GET path whose decoded
 // DER would exceed it): an OCSP request with one CertID is ~80-130 bytes, a nonce adds ≤ 132.
@@ -28,7 +33,17 @@ struct Request {
   std::string_view if_none_match;  // header values, "" when absent
   std::string_view if_modified_since;
   UnixTime now = 0;  // read by the adapter's clock (main's), once per request
+  // The peer's IPv4 address or IPv6 /64, for the nonce rate limit: set by the adapter when
+  // nonce = "sign" (unknown otherwise, and in handler tests unless a test sets it).
+  SourceKey client;
+  Listener listener = Listener::main;
 };
+
+// Appends `text` for a one-line log: bytes below 0x20, 0x7f and above, the double quote and
+// the backslash become \xHH, so nothing a client sends can end a quoted field, forge a line,
+// or reach a terminal as a control sequence. At most `max_in` bytes of `text` are written; a
+// cut is marked with "...".
+void append_log_escaped(std::string& out, std::string_view text, size_t max_in);
 
 // Which handler answered and how, for /metrics and the access log.
 enum class Route : uint8_t { ocsp_get, ocsp_post, crl, ca, healthz, metrics, root, other, count_ };

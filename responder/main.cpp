@@ -67,12 +67,20 @@ struct Generation {
   std::unique_ptr<NonceSigner> nonce_signer;  // only for [ocsp] nonce = "sign"
   std::unique_ptr<Responder> responder;
   std::unique_ptr<Server> server;
+  std::unique_ptr<Server> metrics_server;  // responder.metrics_listen only
 };
 
 // "127.0.0.1:0" → "127.0.0.1", "[::1]:8080" → "[::1]" (the bound port is printed instead).
 std::string listen_host(const std::string& listen) {
   size_t colon = listen.rfind(':');
   return colon == std::string::npos ? listen : listen.substr(0, colon);
+}
+
+void print_metrics_listener(const Generation& g) {
+  if (g.metrics_server) {
+    std::cout << "pkirepo-responder: metrics on " << listen_host(g.config.responder.metrics_listen)
+              << ":" << g.metrics_server->port() << std::endl;
+  }
 }
 
 Config load(const std::filesystem::path& path, const Overrides& o) {
@@ -118,10 +126,34 @@ std::unique_ptr<Generation> prepare(Config config, std::shared_ptr<StoreView> vi
   return g;
 }
 
-void start(Generation& g, Metrics& metrics, const WallClock& clock, int inherited_fd) {
+// `inherited_fd` / `inherited_metrics_fd`: listening sockets of the previous generation to
+// serve (≥ 0), or -1 to bind the configured addresses.
+void start(Generation& g, Metrics& metrics, const WallClock& clock, int inherited_fd,
+           int inherited_metrics_fd) {
   ServerOptions so = ServerOptions::from_config(g.config);
   so.listen_fd = inherited_fd;
   g.server = std::make_unique<Server>(so, *g.responder, g.view->pool, metrics, clock);
+  if (!g.config.responder.metrics_listen.empty()) {
+    ServerOptions mo = ServerOptions::metrics_from_config(g.config);
+    mo.listen_fd = inherited_metrics_fd;
+    g.metrics_server = std::make_unique<Server>(mo, *g.responder, g.view->pool, metrics, clock);
+  } else if (inherited_metrics_fd >= 0) {
+    ::close(inherited_metrics_fd);
+  }
+}
+
+// Stops the generation's metrics listener (if any) and returns its socket when the next
+// generation listens on the same address, else closes it and returns -1.
+int hand_over_metrics(Generation& current, const Generation& next) {
+  if (!current.metrics_server) {
+    return -1;
+  }
+  int fd = current.metrics_server->quiesce();
+  if (fd >= 0 && next.config.responder.metrics_listen != current.config.responder.metrics_listen) {
+    ::close(fd);
+    fd = -1;
+  }
+  return fd;
 }
 
 // What the running generation's nonce signer was loaded from, for the Scanner to compare.
@@ -256,12 +288,13 @@ int serve(const std::filesystem::path& config_path, const Overrides& overrides) 
   auto view = std::make_shared<StoreView>(config.repository.store, health, clock, nonce_keys);
   std::unique_ptr<Generation> current = prepare(std::move(config), view, health, metrics);
   view.reset();
-  start(*current, metrics, clock, -1);
+  start(*current, metrics, clock, -1, -1);
   nonce_keys.set(*current);
 
   std::cout << "pkirepo-responder: listening on " << listen_host(current->config.responder.listen)
             << ":" << current->server->port() << " (" << current->server->threads()
             << " threads, store " << current->view->path.string() << ")" << std::endl;
+  print_metrics_listener(*current);
 
   for (;;) {
     int sig = 0;
@@ -291,12 +324,13 @@ int serve(const std::filesystem::path& config_path, const Overrides& overrides) 
       }
       const bool same_listen = next->config.responder.listen == current->config.responder.listen;
       try {
+        const int metrics_fd = hand_over_metrics(*current, *next);
         if (same_listen) {
           // The new daemon takes over the listening socket, so no connection is refused
           // while the old one finishes what it was doing.
-          start(*next, metrics, clock, current->server->quiesce());
+          start(*next, metrics, clock, current->server->quiesce(), metrics_fd);
         } else {
-          start(*next, metrics, clock, -1);
+          start(*next, metrics, clock, -1, metrics_fd);
           int old_fd = current->server->quiesce();
           if (old_fd >= 0) {
             ::close(old_fd);
@@ -314,12 +348,19 @@ int serve(const std::filesystem::path& config_path, const Overrides& overrides) 
                 << current->view->path.string() << "; listening on "
                 << listen_host(current->config.responder.listen) << ":" << current->server->port()
                 << std::endl;
+      print_metrics_listener(*current);
       continue;
     }
     // SIGTERM / SIGINT: stop accepting, let in-flight requests finish, exit 0.
     int fd = current->server->quiesce();
     if (fd >= 0) {
       ::close(fd);
+    }
+    if (current->metrics_server) {
+      int metrics_fd = current->metrics_server->quiesce();
+      if (metrics_fd >= 0) {
+        ::close(metrics_fd);
+      }
     }
     unsigned left = current->server->drain(std::chrono::seconds(
         std::min<int64_t>(current->config.responder.connection_timeout.seconds, 10)));

@@ -33,6 +33,24 @@ void append_gauge(std::string& out, std::string_view name, std::string_view help
 
 }  // namespace
 
+const char* abuse_event_name(AbuseEvent e) {
+  switch (e) {
+    case AbuseEvent::head_timeout:
+      return "head_timeout";
+    case AbuseEvent::body_timeout:
+      return "body_timeout";
+    case AbuseEvent::shed:
+      return "shed";
+    case AbuseEvent::per_source_refused:
+      return "per_source";
+    case AbuseEvent::nonce_rate_limited:
+      return "rate_limited";
+    case AbuseEvent::count_:
+      break;
+  }
+  return "?";
+}
+
 void Metrics::Block::record(Route route, Outcome outcome, uint64_t latency_ns) {
   bump(requests[static_cast<size_t>(route)][static_cast<size_t>(outcome)]);
   size_t b = 0;
@@ -139,6 +157,25 @@ void Metrics::render(const Gauges& g, std::string& out) const {
                "Seconds until the earliest nextUpdate among the objects that must be fresh "
                "(negative: passed).",
                g.seconds_to_earliest_next_update);
+  append_header(out, "pkirepo_responder_connections_closed_total", "counter",
+                "Connections the abuse limits closed: request head or body past its deadline, or "
+                "waiting for a head while the connections were at the soft cap.");
+  for (AbuseEvent e : {AbuseEvent::head_timeout, AbuseEvent::body_timeout, AbuseEvent::shed}) {
+    out += std::string("pkirepo_responder_connections_closed_total{reason=\"") +
+           abuse_event_name(e) + "\"} " + std::to_string(count(e)) + "\n";
+  }
+  append_header(out, "pkirepo_responder_connections_refused_total", "counter",
+                "Connections refused because their IPv4 address or IPv6 /64 held "
+                "responder.per_ip_connections.");
+  out += "pkirepo_responder_connections_refused_total{reason=\"per_source\"} " +
+         std::to_string(count(AbuseEvent::per_source_refused)) + "\n";
+  append_gauge(out, "pkirepo_responder_open_connections", "Connections open now.",
+               static_cast<double>(open_connections_.load(std::memory_order_relaxed)));
+  append_header(out, "pkirepo_responder_nonce_refused_total", "counter",
+                "OCSP requests with a nonce answered with the pre-signed response (no nonce) "
+                "because their source was over responder.nonce_rate.");
+  out += "pkirepo_responder_nonce_refused_total{reason=\"rate_limited\"} " +
+         std::to_string(count(AbuseEvent::nonce_rate_limited)) + "\n";
   append_header(out, "pkirepo_responder_store_scanned", "gauge",
                 "1 once the store has been scanned.");
   out += std::string("pkirepo_responder_store_scanned ") + (g.scanned ? "1" : "0") + "\n";

@@ -18,6 +18,17 @@
 
 namespace pkirepo::responder {
 
+// What the abuse limits (connection_guard.h, nonce_limiter.h) close or refuse.
+enum class AbuseEvent : uint8_t {
+  head_timeout,        // closed: request head incomplete at responder.request_head_timeout
+  body_timeout,        // closed: body incomplete at responder.request_body_timeout
+  shed,                // closed: waiting for a head while the connections were at the soft cap
+  per_source_refused,  // refused: the IPv4 address or IPv6 /64 held per_ip_connections
+  nonce_rate_limited,  // a nonce not signed: the source was over responder.nonce_rate
+  count_
+};
+[[nodiscard]] const char* abuse_event_name(AbuseEvent e);
+
 class Metrics {
  public:
   // Upper bounds of the latency histogram, in seconds (the last bucket is +Inf).
@@ -52,9 +63,22 @@ class Metrics {
   // Sum over all blocks (tests, /healthz detail).
   [[nodiscard]] uint64_t count(Route route, Outcome outcome) const;
 
+  // Abuse-limit events and the open-connection gauge: rare next to requests, so one shared
+  // atomic each (any thread; const because the Responder holds a const Metrics&).
+  void note(AbuseEvent e) const noexcept {
+    events_[static_cast<size_t>(e)].fetch_add(1, std::memory_order_relaxed);
+  }
+  [[nodiscard]] uint64_t count(AbuseEvent e) const noexcept {
+    return events_[static_cast<size_t>(e)].load(std::memory_order_relaxed);
+  }
+  void connection_opened() const noexcept { open_connections_.fetch_add(1); }
+  void connection_closed() const noexcept { open_connections_.fetch_sub(1); }
+
  private:
   mutable std::mutex mutex_;
   std::deque<Block> blocks_;
+  mutable std::array<std::atomic<uint64_t>, static_cast<size_t>(AbuseEvent::count_)> events_{};
+  mutable std::atomic<int64_t> open_connections_{0};
 };
 
 }  // namespace pkirepo::responder

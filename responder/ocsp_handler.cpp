@@ -47,10 +47,18 @@ Response Responder::handle_ocsp(const Request& req, ByteView der, Route route,
   const Outcome status_outcome =
       view.status == store::CertStatus::revoked ? Outcome::revoked : Outcome::good;
 
-  if (decoded.has_nonce && options_.nonce == NonceMode::sign && nonce_signer_ != nullptr) {
-    if (decoded.nonce_too_long) {  // RFC 9654 2.1
-      return ocsp_error_response(OcspError::malformed_request, Outcome::malformed, route, req.now);
-    }
+  bool sign_nonce =
+      decoded.has_nonce && options_.nonce == NonceMode::sign && nonce_signer_ != nullptr;
+  if (sign_nonce && decoded.nonce_malformed) {  // RFC 9654 2.1: 1 to 128 octets
+    return ocsp_error_response(OcspError::malformed_request, Outcome::malformed, route, req.now);
+  }
+  // One signature per token: over its source's rate, the client gets the pre-signed response
+  // below, without its nonce (docs/responder.md, "Abuse limits").
+  if (sign_nonce && !nonce_limiter_->allow(req.client, req.now)) {
+    metrics_.note(AbuseEvent::nonce_rate_limited);
+    sign_nonce = false;
+  }
+  if (sign_nonce) {
     Response r;
     r.route = route;
     r.content_type = "application/ocsp-response";

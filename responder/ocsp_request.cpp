@@ -256,7 +256,7 @@ bool decode_canonical_ocsp_request(ByteView der, DecodedRequest& out) {
     k.size = 1 + 2 * s.digest_len + serial_len;
     out.request.reset();
     out.has_nonce = false;
-    out.nonce_too_long = false;
+    out.nonce_malformed = false;
     return true;
   }
   return false;
@@ -268,6 +268,26 @@ RequestDecode decode_ocsp_request(ByteView der, DecodedRequest& out) {
   }
   return decode_ocsp_request_general(der, out);
 }
+
+namespace {
+
+// The extension value wraps the nonce OCTET STRING (RFC 6960 4.4.1, RFC 9654 2.1): it must
+// decode as exactly one OCTET STRING of 1 to kMaxNonceBytes octets.
+bool nonce_length_ok(const ASN1_OCTET_STRING* value) {
+  if (value == nullptr) {
+    return false;
+  }
+  const unsigned char* p = ASN1_STRING_get0_data(value);
+  const long n = ASN1_STRING_length(value);
+  Asn1OctetStringPtr nonce(d2i_ASN1_OCTET_STRING(nullptr, &p, n));
+  if (!nonce || p != ASN1_STRING_get0_data(value) + n) {
+    return false;
+  }
+  const int len = ASN1_STRING_length(nonce.get());
+  return len >= 1 && len <= int{kMaxNonceBytes};
+}
+
+}  // namespace
 
 RequestDecode decode_ocsp_request_general(ByteView der, DecodedRequest& out) {
   out.request = parse_ocsp_request_der(der);
@@ -290,9 +310,8 @@ RequestDecode decode_ocsp_request_general(ByteView der, DecodedRequest& out) {
   int nonce_pos = OCSP_REQUEST_get_ext_by_NID(req, NID_id_pkix_OCSP_Nonce, -1);
   out.has_nonce = nonce_pos >= 0;
   if (out.has_nonce) {
-    const ASN1_OCTET_STRING* value = X509_EXTENSION_get_data(OCSP_REQUEST_get_ext(req, nonce_pos));
-    // The extension value wraps the nonce OCTET STRING (RFC 6960 4.4.1): tag, length, nonce.
-    out.nonce_too_long = value == nullptr || ASN1_STRING_length(value) > int{kMaxNonceBytes} + 3;
+    out.nonce_malformed =
+        !nonce_length_ok(X509_EXTENSION_get_data(OCSP_REQUEST_get_ext(req, nonce_pos)));
   }
 
   auto hash = cert_id_hash_from_nid(OBJ_obj2nid(md));

@@ -42,7 +42,9 @@ struct DecodedRequest {
   OcspRequestPtr request;  // the parsed request (kept for nonce echoing)
   OcspKey key;
   bool has_nonce = false;
-  bool nonce_too_long = false;  // RFC 9654: nonce longer than kMaxNonceBytes
+  // RFC 9654 2.1: the nonce is an OCTET STRING of 1 to kMaxNonceBytes octets (32 SHOULD);
+  // true when it is empty, longer, or not an OCTET STRING at all.
+  bool nonce_malformed = false;
 };
 
 // RFC 6960 A.1 / RFC 9919 6: the part of a GET path after the responder's prefix, e.g.

@@ -53,6 +53,9 @@ ResponderOptions ResponderOptions::from_config(const Config& config) {
   o.max_age_cap = config.responder.max_age_cap.seconds;
   o.stale_margin = config.responder.stale_margin.seconds;
   o.crl_shards = config.crl.shards;
+  o.nonce_rate = static_cast<uint32_t>(config.responder.nonce_rate);
+  o.nonce_burst = static_cast<uint32_t>(config.responder.nonce_burst);
+  o.metrics_separate = !config.responder.metrics_listen.empty();
   return o;
 }
 
@@ -60,6 +63,7 @@ Responder::Responder(ResponderOptions options, const NonceSigner* nonce_signer,
                      const HealthMonitor& health, const Metrics& metrics)
     : options_(std::move(options)),
       nonce_signer_(nonce_signer),
+      nonce_limiter_(std::make_unique<NonceLimiter>(options_.nonce_rate, options_.nonce_burst)),
       health_(health),
       metrics_(metrics) {
   options_.ocsp_path = normalise_prefix(options_.ocsp_path);
@@ -117,6 +121,17 @@ Response Responder::route(const Request& req, const store::Txn& txn) const {
   std::string_view rest;
   const bool under_prefix = strip_prefix(path, options_.ocsp_path, rest);
 
+  // responder.metrics_listen: that listener serves /metrics and nothing else, and the public
+  // one no /metrics.
+  if (req.listener == Listener::metrics || (options_.metrics_separate && path == "/metrics")) {
+    if (path != "/metrics" || req.listener != Listener::metrics) {
+      return plain_response(404, Outcome::not_found, Route::other, "not found\n", req.now);
+    }
+    if (req.method != Method::get && req.method != Method::head) {
+      return method_not_allowed("GET, HEAD", Route::other, req.now);
+    }
+    return handle_metrics(req, txn);
+  }
   if (req.method == Method::other) {
     return method_not_allowed(is_object_route(path) ? "GET, HEAD" : "GET, HEAD, POST", Route::other,
                               req.now);

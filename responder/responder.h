@@ -11,12 +11,14 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "config/config.h"
 #include "responder/health.h"
 #include "responder/http.h"
 #include "responder/metrics.h"
+#include "responder/nonce_limiter.h"
 #include "responder/nonce_signer.h"
 #include "responder/ocsp_errors.h"
 #include "store/lmdb.h"
@@ -28,7 +30,12 @@ struct ResponderOptions {
   NonceMode nonce = NonceMode::ignore;
   int64_t max_age_cap = 86400;
   int64_t stale_margin = 3600;
-  int crl_shards = 1;  // [crl] shards: >1 serves /crl/<ca>/<n>.crl
+  int crl_shards = 1;        // [crl] shards: >1 serves /crl/<ca>/<n>.crl
+  uint32_t nonce_rate = 10;  // nonce = "sign": signatures per second per source
+  uint32_t nonce_burst = 20;
+  // responder.metrics_listen is set: /metrics is answered on Listener::metrics only, and that
+  // listener answers nothing else.
+  bool metrics_separate = false;
 
   [[nodiscard]] static ResponderOptions from_config(const Config& config);
 };
@@ -36,7 +43,8 @@ struct ResponderOptions {
 class Responder {
  public:
   // Borrowed, all outliving the Responder: `nonce_signer` (nullptr unless nonce = "sign"),
-  // `health` (published by the scanner thread), `metrics` (rendered by /metrics).
+  // `health` (published by the scanner thread), `metrics` (rendered by /metrics; the nonce
+  // rate limit counts its refusals there).
   Responder(ResponderOptions options, const NonceSigner* nonce_signer, const HealthMonitor& health,
             const Metrics& metrics);
 
@@ -58,6 +66,7 @@ class Responder {
 
   ResponderOptions options_;
   const NonceSigner* nonce_signer_;
+  std::unique_ptr<NonceLimiter> nonce_limiter_;  // internally synchronised
   const HealthMonitor& health_;
   const Metrics& metrics_;
 };

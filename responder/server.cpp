@@ -105,6 +105,17 @@ ListenAddress parse_listen(const std::string& listen) {
   return a;
 }
 
+const sockaddr* client_sockaddr(MHD_Connection* c) {
+  const MHD_ConnectionInfo* info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+  return info == nullptr ? nullptr : info->client_addr;
+}
+
+// The guard's record of `c`, set in NOTIFY_STARTED (nullptr for a connection it never saw).
+ConnectionGuard::Entry* guard_entry(MHD_Connection* c) {
+  const MHD_ConnectionInfo* info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+  return info == nullptr ? nullptr : static_cast<ConnectionGuard::Entry*>(info->socket_context);
+}
+
 std::string client_address(MHD_Connection* c) {
   const MHD_ConnectionInfo* info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
   if (info == nullptr || info->client_addr == nullptr) {
@@ -137,12 +148,45 @@ struct Trampolines {
     }
   }
 
-  static void completed(void* /*cls*/, MHD_Connection* /*connection*/, void** con_cls,
+  static void completed(void* /*cls*/, MHD_Connection* connection, void** con_cls,
                         MHD_RequestTerminationCode /*toe*/) noexcept {
     if (*con_cls != Server::no_state_marker()) {
       delete static_cast<Server::RequestState*>(*con_cls);
     }
     *con_cls = nullptr;
+    if (ConnectionGuard::Entry* e = guard_entry(connection)) {
+      e->request_done(ConnectionGuard::Clock::now());
+    }
+  }
+
+  // Per IPv4 address / IPv6 /64 (MHD's own per-IP limit counts exact addresses).
+  static MHD_Result accept_policy(void* cls, const sockaddr* addr, socklen_t /*len*/) noexcept {
+    try {
+      return static_cast<Server*>(cls)->guard_->admit(source_key_of(addr)) ? MHD_YES : MHD_NO;
+    } catch (...) {
+      return MHD_NO;
+    }
+  }
+
+  static void connection_event(void* cls, MHD_Connection* connection, void** socket_context,
+                               MHD_ConnectionNotificationCode code) noexcept {
+    ConnectionGuard& guard = *static_cast<Server*>(cls)->guard_;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+      const MHD_ConnectionInfo* fd =
+          MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+      if (fd == nullptr) {
+        return;
+      }
+      try {
+        *socket_context = &guard.opened(fd->connect_fd, source_key_of(client_sockaddr(connection)),
+                                        ConnectionGuard::Clock::now());
+      } catch (...) {
+        *socket_context = nullptr;  // out of memory: the connection goes unguarded
+      }
+    } else if (code == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context != nullptr) {
+      guard.closed(*static_cast<ConnectionGuard::Entry*>(*socket_context));
+      *socket_context = nullptr;
+    }
   }
 
   // Keep the path exactly as sent: OCSP GET decoding handles percent-encoding itself
@@ -166,7 +210,19 @@ ServerOptions ServerOptions::from_config(const Config& config) {
   o.max_connections = config.responder.max_connections;
   o.per_ip_connections = config.responder.per_ip_connections;
   o.connection_timeout_seconds = static_cast<int>(config.responder.connection_timeout.seconds);
+  o.request_head_timeout_seconds = static_cast<int>(config.responder.request_head_timeout.seconds);
+  o.request_body_timeout_seconds = static_cast<int>(config.responder.request_body_timeout.seconds);
   o.access_log = config.responder.access_log;
+  return o;
+}
+
+ServerOptions ServerOptions::metrics_from_config(const Config& config) {
+  ServerOptions o = from_config(config);
+  o.listen = config.responder.metrics_listen;
+  o.threads = 1;
+  o.max_connections = 64;
+  o.per_ip_connections = 0;
+  o.listener = Listener::metrics;
   return o;
 }
 
@@ -177,10 +233,22 @@ Server::Server(const ServerOptions& options, const Responder& responder, ReaderP
       metrics_(metrics),
       clock_(std::move(clock)),
       access_log_(options.access_log),
+      listener_(options.listener),
       id_(g_next_server_id.fetch_add(1)) {
   threads_ = options.threads > 0
                  ? options.threads
                  : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  ConnectionGuard::Limits limits;
+  limits.soft_cap = ConnectionGuard::soft_cap_for(static_cast<size_t>(options.max_connections),
+                                                  static_cast<size_t>(threads_));
+  limits.per_source = static_cast<size_t>(std::max(options.per_ip_connections, 0));
+  limits.head_timeout = std::chrono::seconds(options.request_head_timeout_seconds);
+  limits.body_timeout = std::chrono::seconds(options.request_body_timeout_seconds);
+  limits.idle_timeout = std::chrono::seconds(options.connection_timeout_seconds);
+  // shutdown(2), never close(2): the descriptor stays libmicrohttpd's, whose worker reads
+  // end-of-file and closes the connection in its own thread (connection_guard.h).
+  guard_ = std::make_unique<ConnectionGuard>(
+      limits, [](int fd) { ::shutdown(fd, SHUT_RDWR); }, &metrics_, true);
   ListenAddress addr;
   if (options.listen_fd < 0) {
     addr = parse_listen(options.listen);
@@ -194,8 +262,9 @@ Server::Server(const ServerOptions& options, const Responder& responder, ReaderP
   auto add = [&](MHD_OPTION o, intptr_t v, void* p = nullptr) { opts.push_back({o, v, p}); };
   add(MHD_OPTION_THREAD_POOL_SIZE, threads_);
   add(MHD_OPTION_CONNECTION_LIMIT, options.max_connections);
-  add(MHD_OPTION_PER_IP_CONNECTION_LIMIT, options.per_ip_connections);
   add(MHD_OPTION_CONNECTION_TIMEOUT, options.connection_timeout_seconds);
+  add(MHD_OPTION_NOTIFY_CONNECTION, reinterpret_cast<intptr_t>(&Trampolines::connection_event),
+      this);
   // Per-connection pool: the request line and headers, the upload buffer, the reply headers.
   // libmicrohttpd zeroes the whole pool after every request on a kept-alive connection
   // (MHD_pool_reset), so its size is CPU per request: 48 KiB cost 8% of the server's time.
@@ -203,7 +272,7 @@ Server::Server(const ServerOptions& options, const Responder& responder, ReaderP
   // under 255 bytes); beyond the pool libmicrohttpd answers 414 itself.
   add(MHD_OPTION_CONNECTION_MEMORY_LIMIT, 8 * 1024);
   add(MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024);
-  add(MHD_OPTION_NOTIFY_COMPLETED, reinterpret_cast<intptr_t>(&Trampolines::completed), nullptr);
+  add(MHD_OPTION_NOTIFY_COMPLETED, reinterpret_cast<intptr_t>(&Trampolines::completed), this);
   add(MHD_OPTION_UNESCAPE_CALLBACK, reinterpret_cast<intptr_t>(&Trampolines::no_unescape), nullptr);
   if (options.listen_fd >= 0) {
     add(MHD_OPTION_LISTEN_SOCKET, options.listen_fd);
@@ -212,8 +281,8 @@ Server::Server(const ServerOptions& options, const Responder& responder, ReaderP
     add(MHD_OPTION_LISTENING_ADDRESS_REUSE, 1);
   }
   add(MHD_OPTION_END, 0);
-  daemon_.reset(MHD_start_daemon(flags, 0, nullptr, nullptr, &Trampolines::access, this,
-                                 MHD_OPTION_ARRAY, opts.data(), MHD_OPTION_END));
+  daemon_.reset(MHD_start_daemon(flags, 0, &Trampolines::accept_policy, this, &Trampolines::access,
+                                 this, MHD_OPTION_ARRAY, opts.data(), MHD_OPTION_END));
   if (daemon_ == nullptr) {
     throw std::runtime_error("cannot listen on " + options.listen +
                              " (address in use, or not allowed?)");
@@ -292,12 +361,17 @@ int Server::on_request(MHD_Connection* connection, const char* url, const char* 
     std::string_view length = header(connection, MHD_HTTP_HEADER_CONTENT_LENGTH);
     std::string_view chunked = header(connection, MHD_HTTP_HEADER_TRANSFER_ENCODING);
     const bool has_body = (!length.empty() && length != "0") || !chunked.empty();
+    const auto head_done = std::chrono::steady_clock::now();
+    if (ConnectionGuard::Entry* e = guard_entry(connection)) {
+      // The head deadline is met; a POST body now has request_body_timeout.
+      e->head_complete(has_body && m == Method::post, head_done);
+    }
     if ((m == Method::get || m == Method::head) && !has_body) {
       *con_cls = marker;
       return 1;
     }
     auto fresh = std::make_unique<RequestState>();
-    fresh->start = std::chrono::steady_clock::now();
+    fresh->start = head_done;
     size_t declared = 0;
     auto [end, ec] = std::from_chars(length.data(), length.data() + length.size(), declared);
     const bool oversized =
@@ -336,6 +410,10 @@ int Server::answer(MHD_Connection* connection, RequestState& state, const char* 
   req.if_none_match = header(connection, MHD_HTTP_HEADER_IF_NONE_MATCH);
   req.if_modified_since = header(connection, MHD_HTTP_HEADER_IF_MODIFIED_SINCE);
   req.now = clock_();
+  if (responder_.options().nonce == NonceMode::sign) {
+    req.client = source_key_of(client_sockaddr(connection));  // the nonce rate limit's key
+  }
+  req.listener = listener_;
 
   Route route = Route::other;
   Outcome outcome = Outcome::internal_error;
@@ -404,9 +482,12 @@ int Server::answer(MHD_Connection* connection, RequestState& state, const char* 
                                    : method == Method::post ? "POST"
                                    : method == Method::head ? "HEAD"
                                                             : "OTHER") +
-                       " " + std::string(req.path.substr(0, 512)) + "\" " + std::to_string(status) +
-                       " " + std::to_string(body_size) + " " + route_name(route) + " " +
-                       outcome_name(outcome) + " " + std::to_string(ns / 1000) + "us\n";
+                       " ";
+    // The path is the client's: escaped, so it cannot end the quoted field or the line.
+    append_log_escaped(line, req.path, 512);
+    line += "\" " + std::to_string(status) + " " + std::to_string(body_size) + " " +
+            route_name(route) + " " + outcome_name(outcome) + " " + std::to_string(ns / 1000) +
+            "us\n";
     // One write(2) per line keeps lines whole across threads. Logging fails open.
     [[maybe_unused]] ssize_t w = ::write(STDOUT_FILENO, line.data(), line.size());
   }

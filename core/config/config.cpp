@@ -424,7 +424,30 @@ Config parse_config(std::string_view text, const std::filesystem::path& path) {
     if (auto v = r.duration("stale_margin")) {
       c.stale_margin = *v;
     }
+    if (auto v = r.duration("request_head_timeout")) {
+      c.request_head_timeout = *v;
+    }
+    if (auto v = r.duration("request_body_timeout")) {
+      c.request_body_timeout = *v;
+    }
+    for (auto [key, d] : {std::pair{"request_head_timeout", &c.request_head_timeout},
+                          std::pair{"request_body_timeout", &c.request_body_timeout}}) {
+      if (d->seconds < 1 || d->seconds > 3600) {
+        r.fail(r.node(key), key, d->text + " is outside 1s to 1h");
+      }
+    }
     c.access_log = r.boolean("access_log").value_or(false);
+    if (auto n = r.integer("nonce_rate", 1, 1000000)) {
+      c.nonce_rate = static_cast<int>(*n);
+    }
+    if (auto n = r.integer("nonce_burst", 1, 1000000)) {
+      c.nonce_burst = static_cast<int>(*n);
+    }
+    c.metrics_listen = r.string("metrics_listen").value_or("");
+    if (!c.metrics_listen.empty() && c.metrics_listen == c.listen && !c.listen.ends_with(":0")) {
+      r.fail(r.node("metrics_listen"), "metrics_listen",
+             "must differ from responder.listen (or be left out to serve /metrics there)");
+    }
     r.finish();
   }
   top.finish();

@@ -154,10 +154,22 @@ struct ResponderConfig {
   int threads = 0;  // 0: one per core
   int max_connections = 4096;
   int per_ip_connections = 64;
-  Duration connection_timeout{10, "10s"};
+  Duration connection_timeout{10, "10s"};  // idle: no byte in either direction
+  // Hard deadlines, however slowly bytes trickle in: the request line and headers within
+  // request_head_timeout of the accept (of the previous response on a kept-alive connection,
+  // at least connection_timeout), then the body within request_body_timeout.
+  Duration request_head_timeout{10, "10s"};
+  Duration request_body_timeout{5, "5s"};
   Duration max_age_cap{86400, "1d"};
   Duration stale_margin{3600, "1h"};  // /healthz fails this long before a nextUpdate passes
   bool access_log = false;
+  // [ocsp] nonce = "sign": signatures per second and burst per IPv4 address / IPv6 /64; over
+  // it, the pre-signed response (no nonce) is served.
+  int nonce_rate = 10;
+  int nonce_burst = 20;
+  // "host:port" for /metrics alone; empty: /metrics on `listen`. When set, `listen` answers
+  // /metrics with 404.
+  std::string metrics_listen;
 };
 
 struct RepositoryConfig {

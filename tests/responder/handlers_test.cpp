@@ -1,8 +1,11 @@
 // The responder's handlers driven directly, without a socket: a store built
 // with WriteStore, responses signed by the test PKI, requests as Request values.
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <openssl/ocsp.h>
 
 #include <catch2/catch.hpp>
+#include <functional>
 
 #include "pki_fixture.h"
 #include "responder/caching.h"
@@ -43,7 +46,8 @@ struct World {
   std::unique_ptr<NonceSigner> signer;
   std::unique_ptr<Responder> responder;
 
-  explicit World(NonceMode nonce = NonceMode::ignore) {
+  explicit World(NonceMode nonce = NonceMode::ignore,
+                 const std::function<void(ResponderOptions&)>& tweak = {}) {
     for (const test::FixtureCa* ca : {&cas().ec, &cas().rsa}) {
       test::put_ca(store, *ca);
       test::put_response(store, *ca, kGood, {}, kT0, kNext);
@@ -60,6 +64,9 @@ struct World {
     if (nonce == NonceMode::sign) {
       signer = std::make_unique<NonceSigner>(up_ref(cas().ec.responder_cert.get()),
                                              up_ref(cas().ec.responder_key.get()));
+    }
+    if (tweak) {
+      tweak(o);
     }
     responder = std::make_unique<Responder>(o, signer.get(), health, metrics);
   }
@@ -428,6 +435,113 @@ TEST_CASE("nonce = ignore serves the pre-signed bytes, nonce = sign echoes the n
     CHECK(w.post(test::make_request(cas().ec, kGood, CertIdHash::sha1, 129)).outcome ==
           Outcome::malformed);
   }
+}
+
+namespace {
+
+// `request_der` with a nonce extension whose value is `value` exactly (OpenSSL's own
+// OCSP_request_add1_nonce never writes an empty nonce).
+Bytes with_nonce_value(const Bytes& request_der, const Bytes& value) {
+  OcspRequestPtr req = parse_ocsp_request_der(request_der);
+  REQUIRE(req);
+  Asn1OctetStringPtr v(ASN1_OCTET_STRING_new());
+  REQUIRE(ASN1_OCTET_STRING_set(v.get(), value.data(), static_cast<int>(value.size())) == 1);
+  X509ExtensionPtr ext(X509_EXTENSION_create_by_NID(nullptr, NID_id_pkix_OCSP_Nonce, 0, v.get()));
+  REQUIRE(ext);
+  REQUIRE(OCSP_REQUEST_add_ext(req.get(), ext.get(), -1) == 1);
+  return to_der(req.get());
+}
+
+Request from(Request r, const char* ipv4) {
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  REQUIRE(inet_pton(AF_INET, ipv4, &sa.sin_addr) == 1);
+  r.client = source_key_of(reinterpret_cast<const sockaddr*>(&sa));
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("nonce = sign: an empty nonce, or one that is no OCTET STRING, is malformedRequest",
+          "[responder][ocsp][nonce]") {
+  World w(NonceMode::sign);
+  const Bytes plain = test::make_request(cas().ec, kGood, CertIdHash::sha1);
+  const struct {
+    const char* what;
+    Bytes value;
+    Outcome outcome;
+  } cases[] = {
+      {"empty OCTET STRING (RFC 9654 2.1: at least 1 octet)", {0x04, 0x00}, Outcome::malformed},
+      {"no value at all", {}, Outcome::malformed},
+      {"an INTEGER", {0x02, 0x01, 0x05}, Outcome::malformed},
+      {"trailing bytes", {0x04, 0x01, 0xaa, 0x00}, Outcome::malformed},
+      {"one octet", {0x04, 0x01, 0xaa}, Outcome::nonce_signed},
+  };
+  for (const auto& c : cases) {
+    INFO(c.what);
+    CHECK(w.post(with_nonce_value(plain, c.value)).outcome == c.outcome);
+  }
+  // nonce = ignore never looks at it: the pre-signed response.
+  World ignoring(NonceMode::ignore);
+  CHECK(ignoring.post(with_nonce_value(plain, {0x04, 0x00})).outcome == Outcome::good);
+}
+
+TEST_CASE("nonce = sign: over a source's rate the pre-signed response, counted in /metrics",
+          "[responder][ocsp][nonce][limits]") {
+  World w(NonceMode::sign, [](ResponderOptions& o) {
+    o.nonce_rate = 1;
+    o.nonce_burst = 2;
+  });
+  const Bytes with_nonce = test::make_request(cas().ec, kRevoked, CertIdHash::sha1, 32);
+  Request req;
+  req.method = Method::post;
+  req.path = "/ocsp";
+  req.body = with_nonce;
+  const Request a = from(req, "192.0.2.10");
+  CHECK(w.call(a).outcome == Outcome::nonce_signed);
+  CHECK(w.call(a).outcome == Outcome::nonce_signed);
+  // Burst spent: the stored response, without nonce, with its caching headers.
+  Response limited = w.call(a);
+  CHECK(limited.outcome == Outcome::revoked);
+  bool nonce = true;
+  CHECK(cert_status(limited, CertIdHash::sha1, &nonce) == V_OCSP_CERTSTATUS_REVOKED);
+  CHECK_FALSE(nonce);
+  CHECK(limited.header("Cache-Control")->find("max-age=") != std::string::npos);
+  CHECK(w.metrics.count(AbuseEvent::nonce_rate_limited) == 1);
+  // Another source has its own bucket; a second later `a` has one token again.
+  CHECK(w.call(from(req, "192.0.2.11")).outcome == Outcome::nonce_signed);
+  Request later = a;
+  later.now = kNow + 1;
+  CHECK(w.call(later).outcome == Outcome::nonce_signed);
+  CHECK(w.call(later).outcome == Outcome::revoked);
+  const Response scrape = w.get("/metrics");
+  const std::string metrics(scrape.body.begin(), scrape.body.end());
+  CHECK(metrics.find("pkirepo_responder_nonce_refused_total{reason=\"rate_limited\"} 2\n") !=
+        std::string::npos);
+}
+
+TEST_CASE("metrics_listen: /metrics only there, 404 on the public listener",
+          "[responder][http][metrics]") {
+  World w(NonceMode::ignore, [](ResponderOptions& o) { o.metrics_separate = true; });
+  Request m;
+  m.method = Method::get;
+  m.path = "/metrics";
+  m.listener = Listener::metrics;
+  CHECK(w.call(m).status == 200);
+  CHECK(w.call(m).route == Route::metrics);
+  Request other = m;
+  other.path = "/healthz";
+  CHECK(w.call(other).status == 404);
+  other.path = "/";
+  CHECK(w.call(other).status == 404);
+  Request post = m;
+  post.method = Method::post;
+  CHECK(w.call(post).status == 405);
+  CHECK(w.get("/metrics").status == 404);  // the public listener
+  CHECK(w.get("/").status == 200);
+  // Without metrics_listen the public listener serves it, as before.
+  World plain;
+  CHECK(plain.get("/metrics").status == 200);
 }
 
 TEST_CASE("CA certificates and CRLs are served with caching headers", "[responder][http]") {
