@@ -390,13 +390,13 @@ Config parse_config(std::string_view text, const std::filesystem::path& path) {
       }
     }
     if (const toml::table* pt = r.subtable("problem_reporting")) {
-      TableReader pr(*pt, file, "site.problem_reporting.");
+      TableReader tr(*pt, file, "site.problem_reporting.");
       SiteConfig::ProblemReporting& c = cfg.site.problem_reporting;
-      c.email = pr.string("email").value_or("");
-      c.url = pr.string("url").value_or("");
-      c.response_time = pr.string("response_time").value_or(c.response_time);
-      c.postal_address = pr.string("postal_address").value_or("");
-      pr.finish();
+      c.email = tr.string("email").value_or("");
+      c.url = tr.string("url").value_or("");
+      c.response_time = tr.string("response_time").value_or(c.response_time);
+      c.postal_address = tr.string("postal_address").value_or("");
+      tr.finish();
     }
     r.finish();
   }
