@@ -115,7 +115,7 @@ TEST_CASE("init refusals leave no store change and no key file", "[signer][init]
     CHECK(unknown.exit_code == 2);
     CHECK(unknown.err ==
           "pkirepo-signer: unknown command \"frobnicate\" (commands: init, issue, revoke, list, "
-          "show, lint, audit, run, status, export, doctor, keys, ca, ceremony, "
+          "show, lint, audit, run, status, export, doctor, keys, ca, incident, ceremony, "
           "import)\n");
     CHECK(pki.signer({"revoke", "--ca", "tls"}).exit_code == 2);
   }
