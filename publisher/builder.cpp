@@ -34,7 +34,7 @@ BuildResult build_site(const Config& config, const BuildOptions& options, UnixTi
     snapshot = read_store(config, st, now);
   }
   BuildResult result;
-  result.findings = compute_findings(source, snapshot, now);
+  result.findings = compute_findings(config, source, snapshot, now);
   if (options.strict && !result.findings.empty()) {
     result.refused = true;
     return result;

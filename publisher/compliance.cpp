@@ -150,7 +150,7 @@ std::vector<ComplianceFinding> check_incidents(const std::vector<Incident>& inci
   return f;
 }
 
-std::vector<ComplianceFinding> compute_findings(const SiteSource& source,
+std::vector<ComplianceFinding> compute_findings(const Config& cfg, const SiteSource& source,
                                                 const StoreSnapshot& snapshot, UnixTime now) {
   std::vector<ComplianceFinding> f;
   std::vector<AuditPeriod> periods;
@@ -181,6 +181,8 @@ std::vector<ComplianceFinding> compute_findings(const SiteSource& source,
   f.insert(f.end(), r.begin(), r.end());
   auto i = check_incidents(source.incidents, now);
   f.insert(f.end(), i.begin(), i.end());
+  auto p = check_problem_reporting(source.documents, cfg);
+  f.insert(f.end(), p.begin(), p.end());
   // CPS 2.2: what the repository holds.
   for (DocumentKind k :
        {DocumentKind::cp, DocumentKind::subscriber_agreement, DocumentKind::relying_party_agreement,

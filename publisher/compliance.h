@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "config/config.h"
 #include "publisher/front_matter.h"
 #include "x509/time.h"
 
@@ -45,6 +46,14 @@ struct AuditPeriod {
 struct SiteSource;
 struct StoreSnapshot;
 struct Incident;
+struct Document;
+
+// compliance_problem_reporting.cpp: [site.problem_reporting] has a contact (and CAA issuer
+// domains when a profile issues serverAuth), and the current CPS states the same: the email and
+// url in 1.5.2, every CAA domain in 4.2, the contact (or the Report a problem page) and every
+// accepted proof of key compromise in 4.9.12.
+[[nodiscard]] std::vector<ComplianceFinding> check_problem_reporting(
+    const std::vector<Document>& documents, const Config& cfg);
 
 // An open incident (status not closed or resolved; samples aside) whose 24-hour notification
 // deadline passed without `reported`, or whose revocation deadline passed without
@@ -55,8 +64,9 @@ struct Incident;
 // Every finding of a build, computed once per build (even one that renders nothing): the checks
 // above plus what CPS 2.2 says the repository holds (the other policy documents, a CRL for
 // every active CA), CRLs past their nextUpdate, and the snapshot's problems (a configured test
-// certificate not found).
-[[nodiscard]] std::vector<ComplianceFinding> compute_findings(const SiteSource& source,
+// certificate not found), and the problem reporting checks.
+[[nodiscard]] std::vector<ComplianceFinding> compute_findings(const Config& cfg,
+                                                              const SiteSource& source,
                                                               const StoreSnapshot& snapshot,
                                                               UnixTime now);
 

@@ -230,4 +230,61 @@ std::string plain_text(std::string_view markdown) {
   return out;
 }
 
+namespace {
+
+// collect_text() plus every link's destination.
+void collect_text_and_links(cmark_node* node, std::string& out) {
+  if (cmark_node_get_type(node) == CMARK_NODE_LINK) {
+    if (const char* url = cmark_node_get_url(node)) {
+      out += url;
+      out += ' ';
+    }
+  }
+  for (cmark_node* c = cmark_node_first_child(node); c != nullptr; c = cmark_node_next(c)) {
+    if (const char* lit = cmark_node_get_literal(c);
+        lit != nullptr &&
+        (cmark_node_get_type(c) == CMARK_NODE_TEXT || cmark_node_get_type(c) == CMARK_NODE_CODE ||
+         cmark_node_get_type(c) == CMARK_NODE_CODE_BLOCK)) {
+      out += lit;
+    } else {
+      collect_text_and_links(c, out);
+    }
+    out += ' ';
+  }
+}
+
+}  // namespace
+
+std::optional<std::string> section_text(std::string_view markdown, std::string_view number) {
+  ensure_extensions();
+  ParserPtr parser(cmark_parser_new(CMARK_OPT_DEFAULT));
+  cmark_parser_feed(parser.get(), markdown.data(), markdown.size());
+  NodePtr doc(cmark_parser_finish(parser.get()));
+  int level = 0;  // of the section's heading, once found
+  std::string out;
+  for (cmark_node* n = cmark_node_first_child(doc.get()); n != nullptr; n = cmark_node_next(n)) {
+    if (cmark_node_get_type(n) == CMARK_NODE_HEADING) {
+      const int l = cmark_node_get_heading_level(n);
+      if (level > 0 && l <= level) {
+        break;
+      }
+      if (level == 0) {
+        std::string heading;
+        collect_text(n, heading);
+        if (section_anchor(trim(heading)) == number) {
+          level = l;
+        }
+        continue;
+      }
+    }
+    if (level > 0) {
+      collect_text_and_links(n, out);
+    }
+  }
+  if (level == 0) {
+    return std::nullopt;
+  }
+  return out;
+}
+
 }  // namespace pkirepo::publisher

@@ -54,4 +54,10 @@ struct MarkdownOptions {
 // Markdown; this is for feed summaries). Collapses whitespace.
 [[nodiscard]] std::string plain_text(std::string_view markdown);
 
+// The plain text of section `number` ("1.5.2") of a policy document: from the heading whose
+// anchor is that number through the next heading of the same or a higher level, with link
+// targets (a mailto: or a URL counts as stated). nullopt when no heading has that number.
+[[nodiscard]] std::optional<std::string> section_text(std::string_view markdown,
+                                                      std::string_view number);
+
 }  // namespace pkirepo::publisher

@@ -7,10 +7,12 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <functional>
 
 #include "config/config.h"
 #include "signer/crl_signing.h"
 #include "signer/ocsp_signing.h"
+#include "store/lmdb.h"
 #include "store/schema.h"
 #include "x509/bytes.h"
 
@@ -48,5 +50,12 @@ inline constexpr size_t kKeyIdSize = 20;
 // and this returns true (the store disagreed with itself: the caller reports it). Throws
 // std::runtime_error on a malformed index record.
 [[nodiscard]] bool apply_revocation_index(store::CertRecord& rec, ByteView index_value);
+
+// Calls `visit` with the `certs` key and record (DER not copied) of every revoked certificate
+// of the CA whose key id is `key_id`, as `txn` sees it, the revocation index overriding a
+// record that says good. With a complete revocation index (store.h) this reads only the CA's
+// revoked certificates; on an older store it walks all of the CA's records.
+void for_each_revoked(const store::Txn& txn, ByteView key_id,
+                      const std::function<void(ByteView, const store::CertRecord&)>& visit);
 
 }  // namespace pkirepo::signer

@@ -79,33 +79,16 @@ RevocationPublisher::Outcome RevocationPublisher::publish(
   for (const RevocationResult& r : revocations) {
     shards.try_emplace(entry_shard(ca, r.record.shard));
   }
-  store::Cursor cursor(txn, store::Db::certs);
-  for (bool ok = cursor.seek(ca.key_prefix); ok; ok = cursor.next()) {
-    ByteView key = cursor.key();
-    if (!is_ca_cert_key(key, ca.key_prefix)) {
-      break;
-    }
-    store::CertRecord r;
-    if (!store::decode_without_der(cursor.value(), r)) {
-      continue;
-    }
+  for_each_revoked(txn, ca.key_prefix, [&](ByteView key, const store::CertRecord& r) {
     auto shard = shards.find(entry_shard(ca, r.shard));
     if (shard == shards.end()) {
-      continue;
-    }
-    if (r.status == store::CertStatus::good) {
-      if (auto index = txn.get(store::Db::revocations, key)) {
-        (void)apply_revocation_index(r, *index);
-      }
-    }
-    if (r.status != store::CertStatus::revoked) {
-      continue;
+      return;
     }
     CrlEntry e = crl_entry(cfg, cert_key_serial(key), r);
     if (crl_keeps(e, now)) {
       shard->second.push_back(std::move(e));
     }
-  }
+  });
   for (auto& [shard, entries] : shards) {
     Sha256Digest set_hash = crl_entry_set_hash(entries);
     CrlResult result = sign_crl_shard(session_, txn, ca, state_->ca_key.get(), shard,

@@ -19,6 +19,7 @@
 #include "signer/worker_pool.h"
 #include "store/cert_index.h"
 #include "store/meta_keys.h"
+#include "store/revocation_index.h"
 #include "store/store.h"
 
 namespace pkirepo::signer {
@@ -59,6 +60,19 @@ RunSummary run_signing(Session& session, const RunOptions& options) {
     st.transact([&](store::WriteTxn& txn) { count = store::build_cert_index(txn); });
     summary.notes.push_back("indexed " + std::to_string(count) +
                             " certificates by key and by domain (incident select)");
+  }
+  // Likewise the revocation index: once complete, revoke --publish builds a CRL shard from the
+  // CA's revoked certificates alone instead of walking every certificate.
+  bool revocations_indexed = false;
+  {
+    store::ReadTxn txn = st.begin_read();
+    revocations_indexed = store::revocation_index_complete(txn);
+  }
+  if (!revocations_indexed) {
+    size_t added = 0;
+    st.transact([&](store::WriteTxn& txn) { added = store::build_revocation_index(txn); });
+    summary.notes.push_back("revocation index complete (" + std::to_string(added) +
+                            " revoked certificates added)");
   }
 
   std::vector<store::CaRecord> cas;

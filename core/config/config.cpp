@@ -396,6 +396,33 @@ Config parse_config(std::string_view text, const std::filesystem::path& path) {
       c.url = tr.string("url").value_or("");
       c.response_time = tr.string("response_time").value_or(c.response_time);
       c.postal_address = tr.string("postal_address").value_or("");
+      if (tr.node("caa_domains") != nullptr) {
+        c.caa_domains = tr.strings("caa_domains");
+        for (const std::string& d : c.caa_domains) {
+          const bool ok = !d.empty() && d.size() <= 253 && d.front() != '.' && d.back() != '.' &&
+                          std::all_of(d.begin(), d.end(), [](char ch) {
+                            return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+                                   ch == '.' || ch == '-';
+                          });
+          if (!ok) {
+            tr.fail(tr.node("caa_domains"), "caa_domains",
+                    "\"" + d + "\" is not a lowercase domain name (no trailing dot)");
+          }
+        }
+      }
+      if (tr.node("key_compromise_proofs") != nullptr) {
+        c.key_compromise_proofs = tr.strings("key_compromise_proofs");
+        for (const std::string& p : c.key_compromise_proofs) {
+          if (p != "csr" && p != "private-key") {
+            tr.fail(tr.node("key_compromise_proofs"), "key_compromise_proofs",
+                    "\"" + p + "\": not csr or private-key");
+          }
+        }
+        if (c.key_compromise_proofs.empty()) {
+          tr.fail(tr.node("key_compromise_proofs"), "key_compromise_proofs",
+                  "must name at least one proof (csr, private-key)");
+        }
+      }
       tr.finish();
     }
     r.finish();

@@ -145,6 +145,11 @@ struct SiteConfig {
     std::string url;  // a web form, optional
     std::string response_time = "24 hours";
     std::string postal_address;
+    // CAA issuer domain names that authorise us (BR 3.2.2.8, 4.2), lowercase.
+    std::vector<std::string> caa_domains;
+    // Proofs of key compromise we accept (CPS 4.9.12): "csr" (a CSR signed with the key,
+    // naming the proof), "private-key" (the key itself).
+    std::vector<std::string> key_compromise_proofs{"csr", "private-key"};
   };
   ProblemReporting problem_reporting;
 };

@@ -22,6 +22,9 @@ inline constexpr std::string_view kLastRun = "last_run";
 inline constexpr std::string_view kRunTxnId = "run/txnid";
 // u64 BE 1: the by_spki and by_domain indexes hold every certificate (store/cert_index.h).
 inline constexpr std::string_view kCertIndex = "cert_index";
+// u64 BE 1: every revoked certificate has its `revocations` record, so a CA's revoked set is a
+// range of that database (store.h revocation_index_complete).
+inline constexpr std::string_view kRevocationIndex = "revocation_index";
 
 // u64 BE: the last cRLNumber used for a CA's shard; never reused.
 [[nodiscard]] std::string crl_number(std::string_view ca_id, int shard);

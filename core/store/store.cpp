@@ -10,6 +10,7 @@
 
 #include "store/cert_index.h"
 #include "store/meta_keys.h"
+#include "store/revocation_index.h"
 
 namespace pkirepo::store {
 namespace {
@@ -91,6 +92,7 @@ void WriteStore::transact(const std::function<void(WriteTxn&)>& body) {
         // A new store: every certificate enters the indexes with its record (put_new_cert).
         if (!Cursor(txn, Db::certs).first()) {
           mark_cert_index_complete(txn);
+          mark_revocation_index_complete(txn);
         }
       }
       body(txn);

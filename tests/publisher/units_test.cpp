@@ -432,6 +432,81 @@ TEST_CASE("compliance: an open incident past its notification or revocation dead
                     Catch::Contains("must be a .csv file name beside the report"));
 }
 
+TEST_CASE("compliance: CPS 1.5.2, 4.2 and 4.9.12 state what the Report a problem page says",
+          "[publisher][compliance][problem-report]") {
+  Config cfg;
+  ProfileConfig tls;
+  tls.id = "tls-server";
+  tls.eku = {"serverAuth"};
+  cfg.profiles.push_back(tls);
+  auto cps = [](const std::string& body) {
+    Document d;
+    d.slug = "cps";
+    DocumentVersion v;
+    v.meta.kind = DocumentKind::cps;
+    v.meta.version = "3.0";
+    v.body = body;
+    d.versions.push_back(v);
+    return std::vector<Document>{d};
+  };
+  const std::string good =
+      "# 1. Introduction\n## 1.5 Policy Administration\n### 1.5.2 Contact Person\n\n"
+      "Write to [us](mailto:pa@example.test) or use https://example.test/report.\n\n"
+      "### 1.5.3 Other\n\nNot the contact: caa.example.test\n\n"
+      "# 4. Life-Cycle\n## 4.2 Certificate Application Processing\n\n"
+      "CAA issuer domain name: `caa.example.test`.\n\n## 4.3 Issuance\n\nText.\n\n"
+      "### 4.9.12 Special Requirements Related to Key Compromise\n\n"
+      "Send a Certificate Signing Request signed with the key, or the private key, to "
+      "pa@example.test.\n";
+
+  // Nothing configured: no contact and, with a serverAuth profile, no CAA domains.
+  auto f = check_problem_reporting(cps(good), cfg);
+  CHECK(has_finding(f, "no email or url"));
+  CHECK(has_finding(f, "no caa_domains"));
+
+  cfg.site.problem_reporting.email = "pa@example.test";
+  cfg.site.problem_reporting.url = "https://example.test/report";
+  cfg.site.problem_reporting.caa_domains = {"caa.example.test"};
+  f = check_problem_reporting(cps(good), cfg);
+  INFO((f.empty() ? "" : f[0].message));
+  CHECK(f.empty());
+
+  // Each section on its own: the value stated elsewhere does not count.
+  cfg.site.problem_reporting.email = "other@example.test";
+  f = check_problem_reporting(cps(good), cfg);
+  CHECK(has_finding(f, "section 1.5.2 does not state other@example.test"));
+  CHECK(has_finding(f, "section 4.9.12 names neither"));  // neither the new email nor the url
+  cfg.site.problem_reporting.email = "pa@example.test";
+  cfg.site.problem_reporting.caa_domains = {"caa.example.test", "second.example.test"};
+  f = check_problem_reporting(cps(good), cfg);
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].rule == "BR 4.2, 3.2.2.8");
+  CHECK_THAT(f[0].message, Catch::Contains("second.example.test"));
+  cfg.site.problem_reporting.caa_domains = {"caa.example.test"};
+
+  // 4.9.12 without the contact, without a proof, and missing.
+  std::string no_contact = good;
+  no_contact.replace(no_contact.rfind("pa@example.test"), 15, "the address");
+  cfg.site.problem_reporting.url.clear();
+  f = check_problem_reporting(cps(no_contact), cfg);
+  CHECK(has_finding(f, "section 4.9.12 names neither the report contact"));
+  std::string no_key = good;
+  no_key.replace(no_key.find(", or the private key"), 20, "");
+  f = check_problem_reporting(cps(no_key), cfg);
+  REQUIRE(f.size() == 1);
+  CHECK_THAT(f[0].message, Catch::Contains("accepted proof \"private-key\""));
+  cfg.site.problem_reporting.key_compromise_proofs = {"csr"};
+  CHECK(check_problem_reporting(cps(no_key), cfg).empty());
+  std::string missing = good.substr(0, good.find("### 4.9.12"));
+  f = check_problem_reporting(cps(missing), cfg);
+  CHECK(has_finding(f, "cps 3.0: no section 4.9.12"));
+  // No serverAuth profile: CAA domains are not required.
+  cfg.profiles.clear();
+  cfg.site.problem_reporting.caa_domains.clear();
+  CHECK(check_problem_reporting(cps(missing + "### 4.9.12 K\n\nA CSR to pa@example.test.\n"), cfg)
+            .empty());
+}
+
 TEST_CASE("output: atomic swap, no-op rebuild writes nothing, unchanged files keep inode and mtime",
           "[publisher][output]") {
   TempDir dir;

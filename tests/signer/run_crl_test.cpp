@@ -7,6 +7,7 @@
 #include "run_support.h"
 #include "signer/crl_signing.h"
 #include "store/meta_keys.h"
+#include "store/revocation_index.h"
 #include "x509/der.h"
 #include "x509/key.h"
 
@@ -381,4 +382,67 @@ TEST_CASE("CRL safety checks refuse a CRL that goes backwards or is too big", "[
     CHECK_THAT(signer::check_crl_safety(&prev, next, ca.get(), {e}, lookup),
                Catch::Contains("does not verify") || Catch::Contains("does not parse"));
   }
+}
+
+TEST_CASE(
+    "revoke --publish builds the CRL from the revocation index once complete, and from a "
+    "walk on an older store until run completes it",
+    "[run][crl]") {
+  const UnixTime now = wall_clock();
+  RunRepo repo(now);
+  const std::string a = repo.issue("a.example.org");
+  const std::string b = repo.issue("b.example.org");
+  const std::string c = repo.issue("c.example.org");
+  repo.issue("d.example.org");
+  REQUIRE(
+      repo.signer({"revoke", "--ca", "tls", "--serial", a, "--reason", "superseded"}).exit_code ==
+      0);
+  REQUIRE(repo.signer({"run"}).exit_code == 0);
+
+  auto crl_serials = [&]() {
+    auto rec = crl_record(repo.store_dir(), "tls", 0);
+    REQUIRE(rec);
+    return view_crl(rec->der).serials;
+  };
+  CHECK(crl_serials() == std::set<std::string>{a});
+
+  // An older store: the meta mark is gone and so is a's index record; its certs record alone
+  // says revoked. A CRL built from the index would drop a, so revoke --publish walks.
+  {
+    store::WriteStore st(repo.store_dir());
+    X509Ptr tls = parse_cert_der(ca_record(repo.store_dir(), "tls")->cert_der);
+    Bytes s;
+    REQUIRE(parse_serial_hex(a, s));
+    st.transact([&](store::WriteTxn& txn) {
+      REQUIRE(txn.del(store::Db::meta, as_bytes(store::meta::kRevocationIndex)));
+      REQUIRE(txn.del(store::Db::revocations, store::cert_key(key_id_sha1(tls.get()), s)));
+    });
+  }
+  RunResult r = repo.signer(
+      {"revoke", "--ca", "tls", "--serial", b, "--reason", "superseded", "--publish"}, now + 60);
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(crl_serials() == std::set<std::string>{a, b});
+
+  // The next run adds the missing record and marks the index complete.
+  r = repo.signer({"run"}, now + 120);
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::Contains("revocation index complete (1 revoked certificates added)"));
+  {
+    store::ReadStore st(repo.store_dir());
+    store::ReadTxn txn = st.begin_read();
+    CHECK(store::revocation_index_complete(txn));
+  }
+  r = repo.signer({"run"}, now + 180);
+  CHECK_THAT(r.out, !Catch::Contains("revocation index complete"));
+
+  // From the index: all three, and the certificate never revoked is absent.
+  r = repo.signer(
+      {"revoke", "--ca", "tls", "--serial", c, "--reason", "keyCompromise", "--publish"},
+      now + 240);
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(crl_serials() == std::set<std::string>{a, b, c});
+  CHECK(crl_record(repo.store_dir(), "tls", 0)->entries == 3);
 }
