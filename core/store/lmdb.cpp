@@ -17,6 +17,41 @@ MDB_val to_val(ByteView v) {
   return MDB_val{v.size(), const_cast<uint8_t*>(v.data())};
 }
 
+// The first key of the environment's main database that names none of our databases ("" when
+// every key is ours: a pkirepo store, or an empty environment). The main database holds one key
+// per named database; another program's environment has its own names, or plain data there.
+std::string foreign_database(MDB_txn* txn) {
+  MDB_dbi main = 0;
+  if (mdb_dbi_open(txn, nullptr, 0, &main) != 0) {
+    return {};
+  }
+  MDB_cursor* cursor = nullptr;
+  if (mdb_cursor_open(txn, main, &cursor) != 0) {
+    return {};
+  }
+  std::string foreign;
+  MDB_val k{};
+  MDB_val v{};
+  for (int rc = mdb_cursor_get(cursor, &k, &v, MDB_FIRST); rc == 0 && foreign.empty();
+       rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
+    const std::string_view name(static_cast<const char*>(k.mv_data), k.mv_size);
+    bool ours = false;
+    for (unsigned i = 0; i < static_cast<unsigned>(Db::count_) && !ours; ++i) {
+      ours = name == db_name(static_cast<Db>(i));
+    }
+    if (!ours) {
+      foreign = name.substr(0, 64);
+      for (char& c : foreign) {
+        if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e) {
+          c = '?';  // the name goes into a one-line message
+        }
+      }
+    }
+  }
+  mdb_cursor_close(cursor);
+  return foreign;
+}
+
 }  // namespace
 
 const char* db_name(Db db) {
@@ -91,6 +126,11 @@ Env::Env(const std::filesystem::path& dir, OpenMode mode, size_t initial_map_siz
         }
       }
     }
+    if (rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH) {
+      throw StoreError((dir / "data.mdb").string() + ": not a store this pkirepo can read (" +
+                           mdb_strerror(rc) + "); nothing was changed",
+                       rc);
+    }
     fail(dir.string() + ": cannot open store", rc);
   }
   const std::filesystem::path lock = dir / "lock.mdb";
@@ -126,6 +166,16 @@ Env::Env(const std::filesystem::path& dir, OpenMode mode, size_t initial_map_siz
     mdb_env_close(env_);
     env_ = nullptr;
     fail(dir.string() + ": cannot begin transaction", rc);
+  }
+  // Another program's LMDB environment must not gain our databases (MDB_CREATE below): refuse
+  // it before anything is written.
+  if (std::string foreign = foreign_database(txn); !foreign.empty()) {
+    mdb_txn_abort(txn);
+    mdb_env_close(env_);
+    env_ = nullptr;
+    throw StoreError(dir.string() + ": not a pkirepo store (it holds the LMDB database \"" +
+                         foreign + "\", which is none of pkirepo's); nothing was changed",
+                     EINVAL);
   }
   for (unsigned i = 0; i < static_cast<unsigned>(Db::count_); ++i) {
     rc = mdb_dbi_open(txn, db_name(static_cast<Db>(i)),

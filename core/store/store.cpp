@@ -31,10 +31,28 @@ int take_lock(const std::filesystem::path& dir) {
 
 void check_schema(const Txn& txn, const std::filesystem::path& dir) {
   auto v = txn.get(Db::meta, as_bytes(meta::kSchemaVersion));
-  if (v && read_be64(*v) != kSchemaVersion) {
-    throw StoreError(dir.string() + ": store schema version " + std::to_string(read_be64(*v)) +
-                         " is not " + std::to_string(kSchemaVersion),
+  if (v && (v->size() != 8 || read_be64(*v) != kSchemaVersion)) {
+    const std::string found = v->size() == 8 ? std::to_string(read_be64(*v)) : "unreadable";
+    const bool newer = v->size() == 8 && read_be64(*v) > kSchemaVersion;
+    throw StoreError(dir.string() + ": store schema version " + found + ", this pkirepo knows " +
+                         std::to_string(kSchemaVersion) +
+                         (newer ? " (written by a newer pkirepo: run that release)"
+                                : " (no migration from it)") +
+                         "; nothing was changed",
                      EINVAL);
+  }
+  // The version is written with the first commit: a store holding records without it was not
+  // written by pkirepo (an empty one is what a signer killed before its first commit leaves).
+  if (!v) {
+    for (Db db : {Db::meta, Db::cas, Db::certs, Db::audit}) {
+      if (Cursor(txn, db).first()) {
+        throw StoreError(dir.string() + ": not a pkirepo store (records in \"" +
+                             std::string(db_name(db)) +
+                             "\" but no schema version); nothing "
+                             "was changed",
+                         EINVAL);
+      }
+    }
   }
 }
 
