@@ -1,5 +1,6 @@
 #include "store/lmdb.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -15,6 +16,24 @@ namespace {
 
 MDB_val to_val(ByteView v) {
   return MDB_val{v.size(), const_cast<uint8_t*>(v.data())};
+}
+
+// LMDB sizes lock.mdb with ftruncate and writes it through a shared map: on a full file system
+// the first touch of a page that has no block yet kills the process with SIGBUS (a new store, or
+// a reader taking a slot on a page never used). Its blocks are reserved here instead, where a
+// full disk is an ordinary error. A larger file only gives LMDB more reader slots.
+void reserve_lock_file(const std::filesystem::path& dir) {
+  constexpr off_t kLockBytes = 128 * 1024;  // 1,024 readers of 64 bytes, and the header
+  const std::filesystem::path lock = dir / "lock.mdb";
+  const int fd = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0660);
+  if (fd < 0) {
+    return;  // mdb_env_open reports it with the reason
+  }
+  const int rc = ::posix_fallocate(fd, 0, kLockBytes);
+  ::close(fd);
+  if (rc != 0 && rc != EOPNOTSUPP && rc != EINVAL) {
+    throw StoreError(lock.string() + ": cannot reserve space: " + std::strerror(rc), rc);
+  }
 }
 
 // The first key of the environment's main database that names none of our databases ("" when
@@ -92,6 +111,9 @@ Env::Env(const std::filesystem::path& dir, OpenMode mode, size_t initial_map_siz
     std::filesystem::create_directories(dir);
   } else if (!std::filesystem::exists(dir / "data.mdb")) {
     throw StoreError(dir.string() + ": no store here (run pkirepo-signer init first)", ENOENT);
+  }
+  if (mode == OpenMode::read_write && !std::filesystem::exists(dir / "data.mdb")) {
+    reserve_lock_file(dir);  // a new store: LMDB writes the lock file's header at once
   }
   int rc = mdb_env_create(&env_);
   if (rc != 0) {
@@ -176,6 +198,16 @@ Env::Env(const std::filesystem::path& dir, OpenMode mode, size_t initial_map_siz
     throw StoreError(dir.string() + ": not a pkirepo store (it holds the LMDB database \"" +
                          foreign + "\", which is none of pkirepo's); nothing was changed",
                      EINVAL);
+  }
+  if (mode == OpenMode::read_write) {
+    try {
+      reserve_lock_file(dir);  // an existing store: reader slots on pages never used yet
+    } catch (const StoreError&) {
+      mdb_txn_abort(txn);
+      mdb_env_close(env_);
+      env_ = nullptr;
+      throw;
+    }
   }
   for (unsigned i = 0; i < static_cast<unsigned>(Db::count_); ++i) {
     rc = mdb_dbi_open(txn, db_name(static_cast<Db>(i)),
