@@ -97,8 +97,7 @@ uint64_t crash_seed() {
       std::random_device rd;
       s = (uint64_t{rd()} << 32) | rd();
     }
-    std::cerr << "crash harness: seed " << s << " (replay with PKIREPO_CRASH_SEED=" << s
-              << ")\n";
+    std::cerr << "crash harness: seed " << s << " (replay with PKIREPO_CRASH_SEED=" << s << ")\n";
     return s;
   }();
   return seed;
@@ -142,10 +141,10 @@ StoreFacts store_facts(const std::filesystem::path& store_dir) {
       REQUIRE(store::decode(c.value(), r));
       f.crls[key] = {r.crl_number, to_hex(sha256(r.der))};
       const size_t slash = key.rfind('/');
-      f.crl_meta[key] = store::get_meta_u64(txn, store::meta::crl_number(key.substr(0, slash),
-                                                                          std::stoi(key.substr(
-                                                                              slash + 1))))
-                            .value_or(0);
+      f.crl_meta[key] =
+          store::get_meta_u64(
+              txn, store::meta::crl_number(key.substr(0, slash), std::stoi(key.substr(slash + 1))))
+              .value_or(0);
     }
   }
   for (const auto& [spki, rec] : store::all_blocked_keys(txn)) {

@@ -1,0 +1,416 @@
+// The crash harness: every command of pkirepo-signer that writes the store is killed with
+// SIGKILL after a random delay (seeded; the seed is printed), many times in a bounded time, and
+// after each kill:
+//   - the store opens and `audit verify` passes;
+//   - every certificate the command reported as issued (before it died) is in the store;
+//   - nothing committed is lost: certificates, revocations, blocked keys, CAs and audit records
+//     only grow; a revocation (or blocked key) is in the store exactly when its audit record is;
+//   - a CRL number never goes down and never names two different CRLs;
+//   - the same command, run again, completes.
+// Each command gets PKIREPO_CRASH_SECONDS seconds of kills (CI default below; bench/crash_bench.sh
+// runs more). The delays are drawn in [0, 1.2 x the command's measured duration], so most kills
+// land while it runs.
+//
+// Not killed here: `ceremony` writes only its bundle file (on the offline machine; it writes the
+// file atomically, see ceremony_test.cpp), `keys rewrap` writes key files through
+// rewrite_encrypted_key()'s rename (key_paths_test.cpp), `ca request` and `import` need an
+// offline CA ceremony around them (ceremony_test.cpp); see docs/operations.md.
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <iostream>
+#include <random>
+#include <sstream>
+
+#include "crash_support.h"
+#include "run_support.h"
+
+using namespace pkirepo;
+using namespace pkirepo::test;
+
+namespace {
+
+constexpr double kCiSeconds = 7.0;  // per command
+constexpr int kMaxIterations = 2000;
+const UnixTime T = *parse_rfc3339("2026-11-22T00:00:00Z");
+
+struct Tally {
+  std::string command;
+  int iterations = 0;
+  int killed = 0;
+  int finished = 0;  // exited before the kill came
+  ~Tally() {
+    std::cerr << "crash harness: " << command << ": " << iterations << " iterations, " << killed
+              << " killed, " << finished << " finished before the kill\n";
+  }
+};
+
+// The checks every kill is followed by; `before` is the last state seen and becomes this one.
+void check_store(const RunRepo& repo, StoreFacts& before, CrlHistory& history, const Outcome& o,
+                 UnixTime at) {
+  StoreFacts after = store_facts(repo.store_dir());  // the store opens
+  RunResult verify = repo.signer({"audit", "verify"}, at);
+  INFO(verify.out << verify.err);
+  REQUIRE(verify.exit_code == 0);
+  const std::string broken = monotonic_violation(before, after, history);
+  INFO("out: " << o.out << "\nerr: " << o.err);
+  REQUIRE(broken.empty());
+  for (const std::string& s : reported_serials(o.out)) {
+    INFO("reported serial " << s);
+    REQUIRE(after.certs.contains(s));
+  }
+  for (const std::string& s : reported_serials(o.out, "revoked serial ")) {
+    INFO("reported revocation of " << s);
+    REQUIRE(after.revoked.contains(s));
+  }
+  before = std::move(after);
+}
+
+// Runs `prepare` (what the iteration needs: returns the command's arguments), the command
+// killed at a random delay, the checks, then `finish` (the command run again to the end, with
+// its own checks) until the time budget is spent. The first iteration runs unkilled and
+// measures how long the command takes.
+template <typename Prepare, typename Finish>
+void kill_loop(const RunRepo& repo, Tally& tally, double ci_seconds, Prepare prepare, Finish finish,
+               const UnixTime* at = nullptr) {
+  std::mt19937_64 rng(crash_seed() ^ std::hash<std::string>{}(tally.command));
+  StoreFacts facts = store_facts(repo.store_dir());
+  CrlHistory history;
+  (void)monotonic_violation(facts, facts, history);
+  const auto started = std::chrono::steady_clock::now();
+  const double budget = crash_seconds(ci_seconds);
+  std::chrono::microseconds longest{0};
+  const std::filesystem::path out = repo.dir.path() / "killed.out";
+  const std::filesystem::path err = repo.dir.path() / "killed.err";
+  for (int i = 0; i < kMaxIterations; ++i) {
+    if (std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() >
+        budget) {
+      break;
+    }
+    const std::vector<std::string> args = prepare(i);
+    std::chrono::microseconds delay;
+    if (i == 0) {
+      delay = std::chrono::minutes(2);
+    } else {
+      std::uniform_int_distribution<int64_t> d(0, longest.count() * 6 / 5);
+      delay = std::chrono::microseconds(d(rng));
+    }
+    const auto t0 = std::chrono::steady_clock::now();
+    const Outcome o =
+        kill_after(spawn_signer(repo.config, args, at ? *at : repo.now, out, err), delay, out, err);
+    if (i == 0) {
+      INFO(o.out << o.err);
+      REQUIRE_FALSE(o.killed);
+      longest = std::chrono::duration_cast<std::chrono::microseconds>(
+          std::chrono::steady_clock::now() - t0);
+    }
+    ++tally.iterations;
+    (o.killed ? tally.killed : tally.finished)++;
+    INFO(tally.command << " iteration " << i << " delay " << delay.count() << " us, seed "
+                       << crash_seed());
+    check_store(repo, facts, history, o, at ? *at : repo.now);
+    finish(i, args, o);
+    const Outcome none;
+    check_store(repo, facts, history, none, at ? *at : repo.now);
+  }
+  CHECK(tally.killed >= 1);
+}
+
+std::string make_csr_file(const std::filesystem::path& path, const std::string& cn) {
+  EvpPkeyPtr key = make_key("ec-p256");
+  X509ReqPtr csr = make_csr(key.get(), cn, {cn});
+  write_text(path, to_pem(csr.get()));
+  return path.string();
+}
+
+size_t count_files(const std::filesystem::path& dir) {
+  if (!std::filesystem::exists(dir)) {
+    return 0;
+  }
+  return static_cast<size_t>(std::distance(std::filesystem::directory_iterator(dir),
+                                           std::filesystem::directory_iterator()));
+}
+
+}  // namespace
+
+TEST_CASE("crash harness: init", "[crash][crash-harness]") {
+  Tally tally{"init"};
+  std::mt19937_64 rng(crash_seed() ^ 1);
+  const auto started = std::chrono::steady_clock::now();
+  const double budget = crash_seconds(kCiSeconds);
+  std::chrono::microseconds longest{0};
+  for (int i = 0; i < kMaxIterations; ++i) {
+    if (std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() >
+        budget) {
+      break;
+    }
+    TempDir dir;
+    const auto config = write_demo_config(dir.path(), "\n[ocsp]\nsign_at_issuance = false\n");
+    const auto out = dir / "init.out";
+    std::chrono::microseconds delay = std::chrono::minutes(2);
+    if (i > 0) {
+      std::uniform_int_distribution<int64_t> d(0, longest.count() * 6 / 5);
+      delay = std::chrono::microseconds(d(rng));
+    }
+    const auto t0 = std::chrono::steady_clock::now();
+    const Outcome o = kill_after(spawn_signer(config, {"init"}, T, out), delay, out);
+    if (i == 0) {
+      REQUIRE_FALSE(o.killed);
+      longest = std::chrono::duration_cast<std::chrono::microseconds>(
+          std::chrono::steady_clock::now() - t0);
+    }
+    ++tally.iterations;
+    (o.killed ? tally.killed : tally.finished)++;
+    INFO("init iteration " << i << " delay " << delay.count() << " us, seed " << crash_seed()
+                           << "\nout: " << o.out);
+    auto signer = [&](const std::vector<std::string>& args) {
+      std::vector<std::string> argv{binary("pkirepo-signer").string(), "-c", config.string()};
+      argv.insert(argv.end(), args.begin(), args.end());
+      auto env = signer_env();
+      env["PKIREPO_NOW"] = rfc3339(T);
+      return run(argv, env);
+    };
+    const auto store = dir / "store";
+    if (std::filesystem::exists(store / "data.mdb")) {
+      const StoreFacts f = store_facts(store);
+      RunResult verify = signer({"audit", "verify"});
+      INFO(verify.out << verify.err);
+      REQUIRE(verify.exit_code == 0);
+      std::istringstream lines(o.out.substr(0, o.out.rfind('\n') + 1));
+      for (std::string line; std::getline(lines, line);) {
+        // "created root CA root: ..." names a CA that must be in the store.
+        const size_t at = line.find(" CA ");
+        REQUIRE(at != std::string::npos);
+        const std::string id = line.substr(at + 4, line.find(':', at) - at - 4);
+        INFO(line);
+        CHECK(f.cas.contains(id));
+      }
+    } else {
+      CHECK(o.out.empty());
+    }
+    RunResult again = signer({"init"});
+    INFO("init again: " << again.out << again.err);
+    // Killed after its commit: the CAs are there, and init says so.
+    if (again.exit_code != 0) {
+      REQUIRE_THAT(again.err, Catch::Contains("already initialized"));
+    }
+    const StoreFacts f = store_facts(store);
+    CHECK(f.cas.contains("root"));
+    CHECK(f.cas.contains("tls"));
+    REQUIRE(signer({"audit", "verify"}).exit_code == 0);
+    // The keys in the store are the keys on disk: the CA can sign.
+    const auto csr = make_csr_file(dir / "a.csr", "a.example.com");
+    RunResult issued = signer({"issue", "--profile", "tls-server", "--csr", csr});
+    INFO(issued.out << issued.err);
+    REQUIRE(issued.exit_code == 0);
+  }
+  CHECK(tally.killed >= 1);
+}
+
+TEST_CASE("crash harness: issue of one request", "[crash][crash-harness]") {
+  RunRepo repo(T);
+  Tally tally{"issue --csr"};
+  std::string csr;
+  kill_loop(
+      repo, tally, kCiSeconds,
+      [&](int i) {
+        csr = make_csr_file(repo.dir / ("one-" + std::to_string(i) + ".csr"),
+                            "one" + std::to_string(i) + ".example.com");
+        return std::vector<std::string>{"issue",
+                                        "--profile",
+                                        "tls-server",
+                                        "--csr",
+                                        csr,
+                                        "--out",
+                                        (repo.dir / "one.pem").string()};
+      },
+      [&](int, const std::vector<std::string>& args, const Outcome&) {
+        RunResult r = repo.signer(args);
+        INFO(r.out << r.err);
+        REQUIRE(r.exit_code == 0);
+        REQUIRE(reported_serials(r.out).size() == 1);
+      });
+}
+
+TEST_CASE("crash harness: issue from the request spool", "[crash][crash-harness]") {
+  RunRepo repo(T);
+  Tally tally{"issue --csr-dir"};
+  const auto spool = repo.dir / "spool";
+  const auto done = repo.dir / "done";
+  const auto failed = repo.dir / "failed";
+  const size_t per_iteration = 12;
+  size_t certs_before = 0;
+  kill_loop(
+      repo, tally, kCiSeconds,
+      [&](int i) {
+        std::filesystem::create_directories(spool);
+        for (size_t k = 0; k < per_iteration; ++k) {
+          const std::string cn = "s" + std::to_string(i) + "-" + std::to_string(k) + ".example.com";
+          make_csr_file(spool / (cn + ".csr"), cn);
+        }
+        certs_before = store_facts(repo.store_dir()).certs.size();
+        return std::vector<std::string>{"issue",       "--profile",    "tls-server",
+                                        "--csr-dir",   spool.string(), "--done-dir",
+                                        done.string(), "--failed-dir", failed.string()};
+      },
+      [&](int, const std::vector<std::string>& args, const Outcome&) {
+        RunResult r = repo.signer(args);
+        INFO(r.out << r.err);
+        REQUIRE(r.exit_code == 0);
+        // Every request issued exactly once, whatever the kill interrupted.
+        CHECK(store_facts(repo.store_dir()).certs.size() == certs_before + per_iteration);
+        CHECK(count_files(spool) == 0);
+        CHECK(count_files(failed) == 0);
+      });
+  CHECK(count_files(done) == static_cast<size_t>(tally.iterations) * per_iteration);
+}
+
+namespace {
+
+// `revoke [--publish]` of one synthetic certificate per iteration.
+void revoke_loop(bool publish) {
+  RunRepo repo(T, "\n[crl]\nshards = 2\n");
+  const auto serials =
+      add_synthetic_certs(repo.store_dir(), "tls", 3000, 0, T - 86400, T + 90 * 86400, 2);
+  if (publish) {
+    REQUIRE(repo.signer({"run"}).exit_code == 0);  // the CRLs the revocations re-sign
+  }
+  Tally tally{publish ? "revoke --publish" : "revoke"};
+  std::vector<std::string> reasons{"superseded", "keyCompromise", "cessationOfOperation"};
+  kill_loop(
+      repo, tally, kCiSeconds,
+      [&](int i) {
+        std::vector<std::string> args{"revoke",
+                                      "--ca",
+                                      "tls",
+                                      "--serial",
+                                      serials.at(static_cast<size_t>(i)),
+                                      "--reason",
+                                      reasons[static_cast<size_t>(i) % reasons.size()]};
+        if (publish) {
+          args.push_back("--publish");
+        }
+        return args;
+      },
+      [&](int i, const std::vector<std::string>& args, const Outcome&) {
+        const std::string serial = serials.at(static_cast<size_t>(i));
+        RunResult r = repo.signer(args);
+        INFO(r.out << r.err);
+        // The kill came after the commit: the revocation is there, so the re-run refuses.
+        if (r.exit_code != 0) {
+          REQUIRE_THAT(r.err, Catch::Contains("already revoked"));
+        }
+        const StoreFacts f = store_facts(repo.store_dir());
+        REQUIRE(f.revoked.contains(serial));
+        if (publish) {
+          // One transaction: the revocation is on its shard's CRL and in its OCSP response.
+          auto rec = ocsp_record(repo.store_dir(), "tls", serial, CertIdHash::sha256);
+          REQUIRE(rec);
+          CHECK(rec->status == store::CertStatus::revoked);
+        }
+      });
+}
+
+}  // namespace
+
+TEST_CASE("crash harness: revoke", "[crash][crash-harness]") {
+  revoke_loop(false);
+}
+
+TEST_CASE("crash harness: revoke --publish", "[crash][crash-harness]") {
+  revoke_loop(true);
+}
+
+TEST_CASE("crash harness: run", "[crash][crash-harness]") {
+  RunRepo repo(T, "\n[crl]\nshards = 2\n");
+  const size_t count = 500;
+  const auto serials =
+      add_synthetic_certs(repo.store_dir(), "tls", count, 0, T - 86400, T + 300 * 86400, 2);
+  Tally tally{"run"};
+  // Each iteration is a day later (every response due again) with one more revocation.
+  UnixTime at = T;
+  kill_loop(
+      repo, tally, kCiSeconds,
+      [&](int i) {
+        at = T + static_cast<UnixTime>(i) * 4 * 86400;
+        RunResult r = repo.signer({"revoke", "--ca", "tls", "--serial",
+                                   serials.at(static_cast<size_t>(i)), "--reason", "superseded"},
+                                  at);
+        INFO(r.err);
+        REQUIRE(r.exit_code == 0);
+        return std::vector<std::string>{"run", "--batch-size", "64", "--threads", "2"};
+      },
+      [&](int i, const std::vector<std::string>&, const Outcome&) {
+        RunResult r = repo.signer({"run"}, at);
+        INFO(r.out << r.err);
+        REQUIRE(r.exit_code == 0);
+        CHECK(count_ocsp(repo.store_dir(), "tls", CertIdHash::sha256) == count);
+        auto rec = ocsp_record(repo.store_dir(), "tls", serials.at(static_cast<size_t>(i)),
+                               CertIdHash::sha256);
+        REQUIRE(rec);
+        CHECK(rec->status == store::CertStatus::revoked);
+        CHECK(rec->this_update == at);
+      },
+      &at);
+}
+
+TEST_CASE("crash harness: incident revoke", "[crash][crash-harness]") {
+  RunRepo repo(T);
+  Tally tally{"incident revoke"};
+  const size_t per_iteration = 400;
+  std::vector<std::string> batch;
+  kill_loop(
+      repo, tally, kCiSeconds,
+      [&](int i) {
+        batch = add_synthetic_certs(repo.store_dir(), "tls", per_iteration, 0, T - 86400,
+                                    T + 90 * 86400);
+        return std::vector<std::string>{
+            "incident", "revoke",   "--ca",       "tls",      "--status",
+            "good",     "--reason", "superseded", "--ticket", "INC-" + std::to_string(i)};
+      },
+      [&](int, const std::vector<std::string>& args, const Outcome& o) {
+        // All or nothing: the kill left none of this batch revoked, or all of it.
+        const StoreFacts before = store_facts(repo.store_dir());
+        const size_t n = static_cast<size_t>(
+            std::count_if(batch.begin(), batch.end(),
+                          [&](const std::string& s) { return before.revoked.contains(s); }));
+        INFO("revoked of the batch after the kill: " << n);
+        CHECK((n == 0 || n == per_iteration));
+        if (!o.killed) {
+          CHECK(n == per_iteration);
+        }
+        RunResult r = repo.signer(args);
+        INFO(r.out << r.err);
+        REQUIRE(r.exit_code == 0);
+        const StoreFacts after = store_facts(repo.store_dir());
+        for (const auto& s : batch) {
+          REQUIRE(after.revoked.contains(s));
+        }
+      });
+}
+
+TEST_CASE("crash harness: keys block", "[crash][crash-harness]") {
+  RunRepo repo(T);
+  Tally tally{"keys block"};
+  std::mt19937_64 rng(crash_seed() ^ 7);
+  std::string spki;
+  kill_loop(
+      repo, tally, kCiSeconds,
+      [&](int i) {
+        Bytes digest(32);
+        for (auto& b : digest) {
+          b = static_cast<uint8_t>(rng());
+        }
+        spki = to_hex(digest);
+        return std::vector<std::string>{"keys", "block",    "--spki-sha256",
+                                        spki,   "--ticket", "KB-" + std::to_string(i)};
+      },
+      [&](int, const std::vector<std::string>& args, const Outcome&) {
+        RunResult r = repo.signer(args);
+        INFO(r.out << r.err);
+        REQUIRE(r.exit_code == 0);
+        const StoreFacts f = store_facts(repo.store_dir());
+        REQUIRE(f.blocked.contains(spki));
+        REQUIRE(f.blocked_in_audit.contains(spki));
+      });
+}
