@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "store/meta_keys.h"
+
 namespace pkirepo::store {
 namespace {
 
@@ -36,9 +38,11 @@ void reserve_lock_file(const std::filesystem::path& dir) {
   }
 }
 
-// The first key of the environment's main database that names none of our databases ("" when
-// every key is ours: a pkirepo store, or an empty environment). The main database holds one key
-// per named database; another program's environment has its own names, or plain data there.
+// The first key of the environment's main database that names none of our databases, when the
+// environment is not ours ("" for a pkirepo store or an empty environment). The main database
+// holds one key per named database: another program's environment has its own names, or plain
+// data there. A store of a newer pkirepo may hold a database this build does not know; it is
+// recognised by its schema version in `meta` (store.cpp then checks the version).
 std::string foreign_database(MDB_txn* txn) {
   MDB_dbi main = 0;
   if (mdb_dbi_open(txn, nullptr, 0, &main) != 0) {
@@ -68,6 +72,15 @@ std::string foreign_database(MDB_txn* txn) {
     }
   }
   mdb_cursor_close(cursor);
+  if (!foreign.empty()) {
+    MDB_dbi meta = 0;
+    MDB_val key{meta::kSchemaVersion.size(), const_cast<char*>(meta::kSchemaVersion.data())};
+    MDB_val value{};
+    if (mdb_dbi_open(txn, db_name(Db::meta), 0, &meta) == 0 &&
+        mdb_get(txn, meta, &key, &value) == 0) {
+      return {};  // a pkirepo store with a database of a newer release
+    }
+  }
   return foreign;
 }
 
