@@ -23,6 +23,7 @@
 #include "store/meta_keys.h"
 #include "store/store.h"
 #include "x509/bytes.h"
+#include "x509/der.h"
 
 using namespace pkirepo;
 using namespace pkirepo::test;
@@ -30,6 +31,13 @@ using namespace pkirepo::test;
 namespace {
 
 const UnixTime T = *parse_rfc3339("2026-11-22T00:00:00Z");
+
+// A site for the publisher (its build opens the store after reading the site's config).
+std::string site_config() {
+  return "\n[site]\nsource = \"site\"\ntemplates = \"" +
+         (source_dir() / "site-templates").string() +
+         "\"\noutput = \"public\"\n[site.problem_reporting]\nemail = \"report@example.test\"\n";
+}
 
 // A tmpfs mounted at `dir` for the object's life (root only; ok() says whether it is there).
 class TmpfsMount {
@@ -186,6 +194,7 @@ RunResult responder_start(const RunRepo& repo) {
 }
 
 RunResult publisher_build(const RunRepo& repo) {
+  std::filesystem::create_directories(repo.dir / "site");
   auto env = signer_env();
   env["PKIREPO_NOW"] = rfc3339(T);
   return run({binary("pkirepo-publisher").string(), "-c", repo.config.string(), "build", "--out",
@@ -329,7 +338,7 @@ TEST_CASE("a full file system: every writing command fails cleanly, the store is
 }
 
 TEST_CASE("a corrupt data.mdb: every program refuses it and writes nothing", "[store-faults]") {
-  RunRepo repo(T);
+  RunRepo repo(T, site_config());
   const auto serials = add_synthetic_certs(repo.store_dir(), "tls", 4, 0, T - 86400, T + 86400);
   const auto data = repo.store_dir() / "data.mdb";
   std::mt19937_64 rng(crash_seed());
@@ -343,7 +352,7 @@ TEST_CASE("a corrupt data.mdb: every program refuses it and writes nothing", "[s
 
 TEST_CASE("another program's LMDB environment: every program refuses it and writes nothing",
           "[store-faults]") {
-  RunRepo repo(T);
+  RunRepo repo(T, site_config());
   const auto serials = add_synthetic_certs(repo.store_dir(), "tls", 4, 0, T - 86400, T + 86400);
   std::filesystem::remove_all(repo.store_dir());
   std::filesystem::create_directories(repo.store_dir());
@@ -360,7 +369,7 @@ TEST_CASE("another program's LMDB environment: every program refuses it and writ
 
 TEST_CASE("a schema version this build does not know: refused, nothing written", "[store-faults]") {
   for (uint64_t version : {uint64_t{store::kSchemaVersion + 1}, uint64_t{0}}) {
-    RunRepo repo(T);
+    RunRepo repo(T, site_config());
     const auto serials = add_synthetic_certs(repo.store_dir(), "tls", 4, 0, T - 86400, T + 86400);
     raw_put(repo.store_dir(), "meta", std::string(store::meta::kSchemaVersion),
             store::be64(version));
@@ -373,7 +382,7 @@ TEST_CASE("a schema version this build does not know: refused, nothing written",
 
 TEST_CASE("a store on a read-only file system: clear errors, nothing written",
           "[store-faults][read-only]") {
-  RunRepo repo(T);
+  RunRepo repo(T, site_config());
   const auto serials = add_synthetic_certs(repo.store_dir(), "tls", 4, 0, T - 86400, T + 86400);
   REQUIRE(repo.signer({"run"}).exit_code == 0);
   const auto disk_copy = repo.dir / "store.disk";
