@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <vector>
 
 #include "store/meta_keys.h"
 
@@ -38,12 +39,12 @@ void reserve_lock_file(const std::filesystem::path& dir) {
   }
 }
 
-// The first key of the environment's main database that names none of our databases, when the
-// environment is not ours ("" for a pkirepo store or an empty environment). The main database
-// holds one key per named database: another program's environment has its own names, or plain
-// data there. A store of a newer pkirepo may hold a database this build does not know; it is
-// recognised by its schema version in `meta` (store.cpp then checks the version).
-std::string foreign_database(MDB_txn* txn) {
+// Why the environment is not a pkirepo store ("" when it is one, or is empty): another
+// program's environment has database names of its own (or plain data) in the main database,
+// or our names holding records without the schema version every store has from its first
+// commit. A store of a newer pkirepo may hold a database this build does not know; its schema
+// version says it is ours (store.cpp then checks the version). Runs before anything is created.
+std::string not_ours(MDB_txn* txn) {
   MDB_dbi main = 0;
   if (mdb_dbi_open(txn, nullptr, 0, &main) != 0) {
     return {};
@@ -53,16 +54,19 @@ std::string foreign_database(MDB_txn* txn) {
     return {};
   }
   std::string foreign;
+  std::vector<std::string> ours;
   MDB_val k{};
   MDB_val v{};
-  for (int rc = mdb_cursor_get(cursor, &k, &v, MDB_FIRST); rc == 0 && foreign.empty();
+  for (int rc = mdb_cursor_get(cursor, &k, &v, MDB_FIRST); rc == 0;
        rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
     const std::string_view name(static_cast<const char*>(k.mv_data), k.mv_size);
-    bool ours = false;
-    for (unsigned i = 0; i < static_cast<unsigned>(Db::count_) && !ours; ++i) {
-      ours = name == db_name(static_cast<Db>(i));
+    bool known = false;
+    for (unsigned i = 0; i < static_cast<unsigned>(Db::count_) && !known; ++i) {
+      known = name == db_name(static_cast<Db>(i));
     }
-    if (!ours) {
+    if (known) {
+      ours.emplace_back(name);
+    } else if (foreign.empty()) {
       foreign = name.substr(0, 64);
       for (char& c : foreign) {
         if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e) {
@@ -72,16 +76,27 @@ std::string foreign_database(MDB_txn* txn) {
     }
   }
   mdb_cursor_close(cursor);
+  MDB_dbi meta = 0;
+  MDB_val key{meta::kSchemaVersion.size(), const_cast<char*>(meta::kSchemaVersion.data())};
+  MDB_val value{};
+  if (mdb_dbi_open(txn, db_name(Db::meta), 0, &meta) == 0 &&
+      mdb_get(txn, meta, &key, &value) == 0) {
+    return {};  // versioned: ours (a newer release's databases included)
+  }
   if (!foreign.empty()) {
-    MDB_dbi meta = 0;
-    MDB_val key{meta::kSchemaVersion.size(), const_cast<char*>(meta::kSchemaVersion.data())};
-    MDB_val value{};
-    if (mdb_dbi_open(txn, db_name(Db::meta), 0, &meta) == 0 &&
-        mdb_get(txn, meta, &key, &value) == 0) {
-      return {};  // a pkirepo store with a database of a newer release
+    return "it holds the LMDB database \"" + foreign + "\", which is none of pkirepo's";
+  }
+  for (const std::string& name : ours) {
+    MDB_dbi dbi = 0;
+    MDB_stat stat{};
+    if (mdb_dbi_open(txn, name.c_str(), 0, &dbi) == 0 && mdb_stat(txn, dbi, &stat) == 0 &&
+        stat.ms_entries > 0) {
+      // An empty store without a version is what a signer killed before its first commit
+      // leaves; records without one are not pkirepo's.
+      return "records in \"" + name + "\" but no schema version";
     }
   }
-  return foreign;
+  return {};
 }
 
 }  // namespace
@@ -204,12 +219,11 @@ Env::Env(const std::filesystem::path& dir, OpenMode mode, size_t initial_map_siz
   }
   // Another program's LMDB environment must not gain our databases (MDB_CREATE below): refuse
   // it before anything is written.
-  if (std::string foreign = foreign_database(txn); !foreign.empty()) {
+  if (const std::string why = not_ours(txn); !why.empty()) {
     mdb_txn_abort(txn);
     mdb_env_close(env_);
     env_ = nullptr;
-    throw StoreError(dir.string() + ": not a pkirepo store (it holds the LMDB database \"" +
-                         foreign + "\", which is none of pkirepo's); nothing was changed",
+    throw StoreError(dir.string() + ": not a pkirepo store (" + why + "); nothing was changed",
                      EINVAL);
   }
   if (mode == OpenMode::read_write) {

@@ -41,19 +41,6 @@ void check_schema(const Txn& txn, const std::filesystem::path& dir) {
                          "; nothing was changed",
                      EINVAL);
   }
-  // The version is written with the first commit: a store holding records without it was not
-  // written by pkirepo (an empty one is what a signer killed before its first commit leaves).
-  if (!v) {
-    for (Db db : {Db::meta, Db::cas, Db::certs, Db::audit}) {
-      if (Cursor(txn, db).first()) {
-        throw StoreError(dir.string() + ": not a pkirepo store (records in \"" +
-                             std::string(db_name(db)) +
-                             "\" but no schema version); nothing "
-                             "was changed",
-                         EINVAL);
-      }
-    }
-  }
 }
 
 }  // namespace
