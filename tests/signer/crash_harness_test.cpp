@@ -33,26 +33,33 @@ namespace {
 
 constexpr double kCiSeconds = 7.0;  // per command
 constexpr int kMaxIterations = 2000;
+// However short the budget (a loaded machine), each command is killed this often.
+constexpr int kMinKills = 3;
 const UnixTime T = *parse_rfc3339("2026-11-22T00:00:00Z");
 
 struct Tally {
   std::string command;
-  int iterations = 0;
+  int iterations = 0;  // each ends with the command run to completion
+  int attempts = 0;    // starts of the command that were to be killed
   int killed = 0;
   int finished = 0;  // exited before the kill came
   ~Tally() {
-    std::cerr << "crash harness: " << command << ": " << iterations << " iterations, " << killed
-              << " killed, " << finished << " finished before the kill\n";
+    std::cerr << "crash harness: " << command << ": " << killed << " killed, " << finished
+              << " finished before the kill, in " << iterations << " iterations\n";
   }
 };
 
 // The checks every kill is followed by; `before` is the last state seen and becomes this one.
+// The audit chain is verified in-process (audit::verify, what `audit verify` runs) after each
+// kill, and by the command itself after each completed re-run.
 void check_store(const RunRepo& repo, StoreFacts& before, CrlHistory& history, const Outcome& o,
-                 UnixTime at) {
+                 std::optional<UnixTime> verify_at) {
   StoreFacts after = store_facts(repo.store_dir());  // the store opens
-  RunResult verify = repo.signer({"audit", "verify"}, at);
-  INFO(verify.out << verify.err);
-  REQUIRE(verify.exit_code == 0);
+  if (verify_at) {
+    RunResult verify = repo.signer({"audit", "verify"}, *verify_at);
+    INFO(verify.out << verify.err);
+    REQUIRE(verify.exit_code == 0);
+  }
   const std::string broken = monotonic_violation(before, after, history);
   INFO("out: " << o.out << "\nerr: " << o.err);
   REQUIRE(broken.empty());
@@ -67,10 +74,14 @@ void check_store(const RunRepo& repo, StoreFacts& before, CrlHistory& history, c
   before = std::move(after);
 }
 
+// Kills of one command before it is let finish: each killed attempt is also the re-run of the
+// one before it.
+constexpr int kKillsPerIteration = 3;
+
 // Runs `prepare` (what the iteration needs: returns the command's arguments), the command
-// killed at a random delay, the checks, then `finish` (the command run again to the end, with
-// its own checks) until the time budget is spent. The first iteration runs unkilled and
-// measures how long the command takes.
+// killed at random delays (up to kKillsPerIteration attempts, each followed by the checks),
+// then `finish` (the command run again to the end, with its own checks), until the time budget
+// is spent. The first iteration runs unkilled and measures how long the command takes.
 template <typename Prepare, typename Finish>
 void kill_loop(const RunRepo& repo, Tally& tally, double ci_seconds, Prepare prepare, Finish finish,
                const UnixTime* at = nullptr) {
@@ -85,36 +96,44 @@ void kill_loop(const RunRepo& repo, Tally& tally, double ci_seconds, Prepare pre
   const std::filesystem::path err = repo.dir.path() / "killed.err";
   for (int i = 0; i < kMaxIterations; ++i) {
     if (std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() >
-        budget) {
+            budget &&
+        (tally.killed >= kMinKills || i >= 30)) {
       break;
     }
     const std::vector<std::string> args = prepare(i);
-    std::chrono::microseconds delay;
-    if (i == 0) {
-      delay = std::chrono::minutes(2);
-    } else {
-      std::uniform_int_distribution<int64_t> d(0, longest.count() * 6 / 5);
-      delay = std::chrono::microseconds(d(rng));
-    }
-    const auto t0 = std::chrono::steady_clock::now();
-    const Outcome o =
-        kill_after(spawn_signer(repo.config, args, at ? *at : repo.now, out, err), delay, out, err);
-    if (i == 0) {
-      INFO(o.out << o.err);
-      REQUIRE_FALSE(o.killed);
-      longest = std::chrono::duration_cast<std::chrono::microseconds>(
-          std::chrono::steady_clock::now() - t0);
+    Outcome o;
+    for (int attempt = 0; attempt < (i == 0 ? 1 : kKillsPerIteration); ++attempt) {
+      std::chrono::microseconds delay;
+      if (i == 0) {
+        delay = std::chrono::minutes(2);
+      } else {
+        std::uniform_int_distribution<int64_t> d(0, longest.count() * 6 / 5);
+        delay = std::chrono::microseconds(d(rng));
+      }
+      const auto t0 = std::chrono::steady_clock::now();
+      o = kill_after(spawn_signer(repo.config, args, at ? *at : repo.now, out, err), delay, out,
+                     err);
+      if (i == 0) {
+        INFO(o.out << o.err);
+        REQUIRE_FALSE(o.killed);
+        longest = std::chrono::duration_cast<std::chrono::microseconds>(
+            std::chrono::steady_clock::now() - t0);
+      }
+      ++tally.attempts;
+      (o.killed ? tally.killed : tally.finished)++;
+      INFO(tally.command << " iteration " << i << " attempt " << attempt << " delay "
+                         << delay.count() << " us, seed " << crash_seed());
+      check_store(repo, facts, history, o, std::nullopt);
+      if (!o.killed) {
+        break;
+      }
     }
     ++tally.iterations;
-    (o.killed ? tally.killed : tally.finished)++;
-    INFO(tally.command << " iteration " << i << " delay " << delay.count() << " us, seed "
-                       << crash_seed());
-    check_store(repo, facts, history, o, at ? *at : repo.now);
     finish(i, args, o);
     const Outcome none;
     check_store(repo, facts, history, none, at ? *at : repo.now);
   }
-  CHECK(tally.killed >= 1);
+  CHECK(tally.killed >= kMinKills);
 }
 
 std::string make_csr_file(const std::filesystem::path& path, const std::string& cn) {
@@ -142,28 +161,14 @@ TEST_CASE("crash harness: init", "[crash][crash-harness]") {
   std::chrono::microseconds longest{0};
   for (int i = 0; i < kMaxIterations; ++i) {
     if (std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() >
-        budget) {
+            budget &&
+        (tally.killed >= kMinKills || i >= 30)) {
       break;
     }
     TempDir dir;
     const auto config = write_demo_config(dir.path(), "\n[ocsp]\nsign_at_issuance = false\n");
     const auto out = dir / "init.out";
-    std::chrono::microseconds delay = std::chrono::minutes(2);
-    if (i > 0) {
-      std::uniform_int_distribution<int64_t> d(0, longest.count() * 6 / 5);
-      delay = std::chrono::microseconds(d(rng));
-    }
-    const auto t0 = std::chrono::steady_clock::now();
-    const Outcome o = kill_after(spawn_signer(config, {"init"}, T, out), delay, out);
-    if (i == 0) {
-      REQUIRE_FALSE(o.killed);
-      longest = std::chrono::duration_cast<std::chrono::microseconds>(
-          std::chrono::steady_clock::now() - t0);
-    }
-    ++tally.iterations;
-    (o.killed ? tally.killed : tally.finished)++;
-    INFO("init iteration " << i << " delay " << delay.count() << " us, seed " << crash_seed()
-                           << "\nout: " << o.out);
+    const auto store = dir / "store";
     auto signer = [&](const std::vector<std::string>& args) {
       std::vector<std::string> argv{binary("pkirepo-signer").string(), "-c", config.string()};
       argv.insert(argv.end(), args.begin(), args.end());
@@ -171,24 +176,43 @@ TEST_CASE("crash harness: init", "[crash][crash-harness]") {
       env["PKIREPO_NOW"] = rfc3339(T);
       return run(argv, env);
     };
-    const auto store = dir / "store";
-    if (std::filesystem::exists(store / "data.mdb")) {
-      const StoreFacts f = store_facts(store);
-      RunResult verify = signer({"audit", "verify"});
-      INFO(verify.out << verify.err);
-      REQUIRE(verify.exit_code == 0);
-      std::istringstream lines(o.out.substr(0, o.out.rfind('\n') + 1));
-      for (std::string line; std::getline(lines, line);) {
-        // "created root CA root: ..." names a CA that must be in the store.
-        const size_t at = line.find(" CA ");
-        REQUIRE(at != std::string::npos);
-        const std::string id = line.substr(at + 4, line.find(':', at) - at - 4);
-        INFO(line);
-        CHECK(f.cas.contains(id));
+    for (int attempt = 0; attempt < (i == 0 ? 1 : kKillsPerIteration); ++attempt) {
+      std::chrono::microseconds delay = std::chrono::minutes(2);
+      if (i > 0) {
+        std::uniform_int_distribution<int64_t> d(0, longest.count() * 6 / 5);
+        delay = std::chrono::microseconds(d(rng));
       }
-    } else {
-      CHECK(o.out.empty());
+      const auto t0 = std::chrono::steady_clock::now();
+      const Outcome o = kill_after(spawn_signer(config, {"init"}, T, out), delay, out);
+      if (i == 0) {
+        REQUIRE_FALSE(o.killed);
+        longest = std::chrono::duration_cast<std::chrono::microseconds>(
+            std::chrono::steady_clock::now() - t0);
+      }
+      ++tally.attempts;
+      (o.killed ? tally.killed : tally.finished)++;
+      INFO("init iteration " << i << " attempt " << attempt << " delay " << delay.count()
+                             << " us, seed " << crash_seed() << "\nout: " << o.out);
+      if (std::filesystem::exists(store / "data.mdb")) {
+        const StoreFacts f = store_facts(store);  // it opens
+        CHECK(f.audit_broken.empty());
+        std::istringstream lines(o.out.substr(0, o.out.rfind('\n') + 1));
+        for (std::string line; std::getline(lines, line);) {
+          // "created root CA root: ..." names a CA that must be in the store.
+          const size_t at = line.find(" CA ");
+          REQUIRE(at != std::string::npos);
+          const std::string id = line.substr(at + 4, line.find(':', at) - at - 4);
+          INFO(line);
+          CHECK(f.cas.contains(id));
+        }
+      } else {
+        CHECK(o.out.empty());
+      }
+      if (!o.killed) {
+        break;
+      }
     }
+    ++tally.iterations;
     RunResult again = signer({"init"});
     INFO("init again: " << again.out << again.err);
     // Killed after its commit: the CAs are there, and init says so.
@@ -198,14 +222,16 @@ TEST_CASE("crash harness: init", "[crash][crash-harness]") {
     const StoreFacts f = store_facts(store);
     CHECK(f.cas.contains("root"));
     CHECK(f.cas.contains("tls"));
-    REQUIRE(signer({"audit", "verify"}).exit_code == 0);
-    // The keys in the store are the keys on disk: the CA can sign.
+    RunResult verify = signer({"audit", "verify"});
+    INFO(verify.out << verify.err);
+    REQUIRE(verify.exit_code == 0);
+    // The keys in the store are the keys on disk: the CA signs.
     const auto csr = make_csr_file(dir / "a.csr", "a.example.com");
     RunResult issued = signer({"issue", "--profile", "tls-server", "--csr", csr});
     INFO(issued.out << issued.err);
     REQUIRE(issued.exit_code == 0);
   }
-  CHECK(tally.killed >= 1);
+  CHECK(tally.killed >= kMinKills);
 }
 
 TEST_CASE("crash harness: issue of one request", "[crash][crash-harness]") {
@@ -428,4 +454,43 @@ TEST_CASE("crash harness: keys block", "[crash][crash-harness]") {
         REQUIRE(f.blocked.contains(spki));
         REQUIRE(f.blocked_in_audit.contains(spki));
       });
+}
+
+TEST_CASE("init after a kill between its key files and its commit moves the files aside",
+          "[crash][signer]") {
+  // What a signer killed there leaves: the key file, named in store/keys.pending, and no CA.
+  TempDir dir;
+  const auto config = write_demo_config(dir.path());
+  std::filesystem::create_directories(dir / "keys");
+  std::filesystem::create_directories(dir / "store");
+  const auto orphan = dir / "keys/root.pem";
+  write_text(orphan, "left by a killed init\n");
+  write_text(dir / "store/keys.pending", orphan.string() + "\n" + (dir / "keys/tl").string());
+  auto env = signer_env();
+  RunResult r = run({binary("pkirepo-signer").string(), "-c", config.string(), "init"}, env);
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.err, Catch::Contains(orphan.string() + ": key file left by a signer killed before "
+                                                      "its commit (no CA uses it); moved to"));
+  CHECK_FALSE(std::filesystem::exists(dir / "store/keys.pending"));
+  CHECK(std::filesystem::exists(orphan));  // the new key
+  size_t aside = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir / "keys")) {
+    if (e.path().filename().string().starts_with("root.pem.interrupted-")) {
+      ++aside;
+      CHECK(read_file(e.path()) == Bytes{'l', 'e', 'f', 't', ' ', 'b', 'y', ' ', 'a', ' ', 'k',
+                                         'i', 'l', 'l', 'e', 'd', ' ', 'i', 'n', 'i', 't', '\n'});
+    }
+  }
+  CHECK(aside == 1);
+
+  // A key file no journal names is still refused (never adopted or moved).
+  TempDir other;
+  const auto config2 = write_demo_config(other.path());
+  std::filesystem::create_directories(other / "keys");
+  write_text(other / "keys/root.pem", "someone's key\n");
+  r = run({binary("pkirepo-signer").string(), "-c", config2.string(), "init"}, env);
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.err, Catch::Contains("already exists; refusing to overwrite or adopt it"));
+  CHECK(read_file(other / "keys/root.pem").size() == 14);
 }

@@ -130,6 +130,9 @@ StoreFacts store_facts(const std::filesystem::path& store_dir) {
     }
   }
   f.audit_count = store::get_meta_u64(txn, store::meta::kAuditCount).value_or(0);
+  if (const audit::VerifyResult v = audit::verify(txn); !v.ok) {
+    f.audit_broken = "record " + std::to_string(v.first_bad) + ": " + v.reason;
+  }
   {
     store::Cursor c(txn, store::Db::crls);
     for (bool ok = c.first(); ok; ok = c.next()) {
@@ -172,6 +175,9 @@ StoreFacts store_facts(const std::filesystem::path& store_dir) {
 std::string monotonic_violation(const StoreFacts& before, const StoreFacts& after,
                                 CrlHistory& history) {
   std::ostringstream why;
+  if (!after.audit_broken.empty()) {
+    why << "audit chain broken at " << after.audit_broken << "; ";
+  }
   if (after.audit_count < before.audit_count) {
     why << "audit count went from " << before.audit_count << " to " << after.audit_count << "; ";
   }

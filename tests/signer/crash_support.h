@@ -65,6 +65,7 @@ struct StoreFacts {
   std::set<std::string> blocked;             // blocked SPKI SHA-256 (hex)
   std::set<std::string> blocked_in_audit;    // spki_sha256 of key_blocked records
   std::set<std::string> cas;                 // CA ids in the store
+  std::string audit_broken;  // audit::verify()'s reason, as `audit verify` reports it ("": intact)
 };
 [[nodiscard]] StoreFacts store_facts(const std::filesystem::path& store_dir);
 
