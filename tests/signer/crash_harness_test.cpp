@@ -11,10 +11,11 @@
 // runs more). The delays are drawn in [0, 1.2 x the command's measured duration], so most kills
 // land while it runs.
 //
-// Not killed here: `ceremony` writes only its bundle file (on the offline machine; it writes the
-// file atomically, see ceremony_test.cpp), `keys rewrap` writes key files through
-// rewrite_encrypted_key()'s rename (key_paths_test.cpp), `ca request` and `import` need an
-// offline CA ceremony around them (ceremony_test.cpp); see docs/operations.md.
+// Not killed here: `ceremony` writes only its bundle file (on the offline machine),
+// `ca request` and `import` need an offline CA ceremony around them (ceremony_test.cpp; a
+// re-run of `ca request` reuses the key a killed one left), `keys rewrap` replaces key files by
+// rename and then commits one audit record per file (a kill between the two leaves a rewrapped
+// file without its record: not fixed here), `incident report` writes only its Markdown file.
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>

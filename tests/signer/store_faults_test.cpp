@@ -6,7 +6,10 @@
 // Full disk: as root a small tmpfs is mounted over the store (unmounted on every path); where
 // mounting is not allowed, RLIMIT_FSIZE (prlimit --fsize, SIGXFSZ ignored) stands in for it.
 // The test prints which method ran. The read-only file system cases need the mount; without it
-// they are skipped with a message.
+// they are skipped with a message. Not here: a data.mdb whose mode forbids writing (root, who
+// runs these tests, ignores modes; the permission messages are cli tests' [permissions]) and
+// LMDB's map full (the signer doubles the map and retries, store.cpp: not reachable from a
+// command).
 #include <fcntl.h>
 #include <lmdb.h>
 #include <signal.h>
