@@ -385,7 +385,7 @@ TEST_CASE("crash harness: run", "[crash][crash-harness]") {
 TEST_CASE("crash harness: incident revoke", "[crash][crash-harness]") {
   RunRepo repo(T);
   Tally tally{"incident revoke"};
-  const size_t per_iteration = 400;
+  const size_t per_iteration = 200;
   std::vector<std::string> batch;
   const auto serials_file = repo.dir / "incident-serials.txt";
   kill_loop(
