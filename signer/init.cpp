@@ -1,5 +1,12 @@
 // `init`: create every CA of the config that the store does not have yet, parents first.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <iostream>
+#include <set>
+#include <sstream>
 
 #include "audit/audit_log.h"
 #include "policy/profiles.h"
@@ -9,19 +16,13 @@
 #include "signer/cert_builder.h"
 #include "signer/commands.h"
 #include "signer/token_keys.h"
+#include "x509/bytes.h"
 #include "x509/cert_info.h"
 #include "x509/der.h"
 #include "x509/key.h"
 #include "x509/key_file.h"
 
 namespace pkirepo::signer {
-
-KeyFileGuard::~KeyFileGuard() {
-  for (const auto& f : files_) {
-    std::error_code ec;
-    std::filesystem::remove(f, ec);
-  }
-}
 
 namespace {
 
@@ -31,6 +32,93 @@ std::string key_stamp(UnixTime now) {
   std::erase_if(stamp, [](char c) { return c == '-' || c == ':'; });
   return stamp;
 }
+
+}  // namespace
+
+KeyFileGuard::~KeyFileGuard() {
+  for (const auto& f : files_) {
+    std::error_code ec;
+    std::filesystem::remove(f, ec);
+  }
+  if (journal_written_) {
+    std::error_code ec;
+    std::filesystem::remove(journal_, ec);
+  }
+}
+
+void KeyFileGuard::will_create(const std::filesystem::path& p) {
+  if (journal_.empty()) {
+    return;
+  }
+  // One write per line: a kill can cut only the last line, which names a file not yet created.
+  const std::string line = p.string() + "\n";
+  const int fd = ::open(journal_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    throw std::runtime_error(journal_.string() + ": cannot write: " + std::strerror(errno));
+  }
+  journal_written_ = true;
+  const bool ok = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) &&
+                  ::fsync(fd) == 0;
+  const int err = errno;
+  ::close(fd);
+  if (!ok) {
+    throw std::runtime_error(journal_.string() + ": cannot write: " + std::strerror(err));
+  }
+}
+
+void KeyFileGuard::keep() {
+  files_.clear();
+  if (journal_written_) {
+    std::error_code ec;
+    std::filesystem::remove(journal_, ec);
+    journal_written_ = false;
+  }
+}
+
+std::filesystem::path key_journal(const Config& cfg) {
+  return cfg.repository.store / "keys.pending";
+}
+
+void recover_interrupted_key_files(Session& session) {
+  const std::filesystem::path journal = key_journal(session.config());
+  std::error_code ec;
+  if (!std::filesystem::exists(journal, ec)) {
+    return;
+  }
+  const Bytes bytes = read_file(journal);
+  std::string text(bytes.begin(), bytes.end());
+  text.erase(text.rfind('\n') == std::string::npos ? 0 : text.rfind('\n') + 1);  // a cut line
+  std::set<std::string> used;
+  {
+    store::ReadTxn txn = session.store().begin_read();
+    for (const store::CaRecord& ca : store::list_cas(txn)) {
+      for (const std::string& f : {ca.key_file, ca.responder_key_file}) {
+        if (!f.empty()) {
+          used.insert(f);
+          used.insert(std::filesystem::weakly_canonical(f, ec).string());
+        }
+      }
+    }
+  }
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    const std::filesystem::path f(line);
+    if (line.empty() || !std::filesystem::exists(f, ec) || used.contains(line) ||
+        used.contains(std::filesystem::weakly_canonical(f, ec).string())) {
+      continue;
+    }
+    std::filesystem::path aside = f;
+    aside += ".interrupted-" + key_stamp(session.now());
+    std::filesystem::rename(f, aside);
+    std::cerr << "pkirepo-signer: " << f.string()
+              << ": key file left by a signer killed before its commit (no CA uses it); moved "
+                 "to "
+              << aside.string() << "\n";
+  }
+  std::filesystem::remove(journal);
+}
+
+namespace {
 
 struct NewCa {
   store::CaRecord record;
@@ -57,6 +145,7 @@ ResponderIssue issue_responder_certificate(Session& session, const CaConfig& ca,
     key = generate_key(cfg.ocsp.responder_key_algorithm);
     path = (cfg.responder_key_dir_of(ca) / (ca.id + "-ocsp-" + key_stamp(session.now()) + ".pem"))
                .string();
+    guard.will_create(path);
     // Under its own passphrase the key is for the responder's group too (key_file.h).
     write_encrypted_key(path, key.get(), session.responder_passphrase(),
                         cfg.has_responder_passphrase()
@@ -97,6 +186,7 @@ int run_init(CommandRunner& runner) {
   const Config& cfg = session.config();
   check_profile_dates(cfg, session.now(), true);
   store::WriteStore& st = session.store();
+  recover_interrupted_key_files(session);
   std::vector<const CaConfig*> todo;
   size_t under_offline = 0;
   {
@@ -153,7 +243,7 @@ int run_init(CommandRunner& runner) {
     (void)session.responder_passphrase();
   }
 
-  KeyFileGuard guard;
+  KeyFileGuard guard(key_journal(cfg));
   std::vector<NewCa> created;
   auto find_created = [&](const std::string& id) -> NewCa* {
     for (auto& c : created) {
@@ -192,6 +282,7 @@ int run_init(CommandRunner& runner) {
     n.cert = build_ca_certificate(cfg, *ca, n.key.get(), parent_cert.get(),
                                   parent_cert ? parent_key.get() : n.key.get(), session.now());
     if (!ca->key.in_token()) {
+      guard.will_create(ca->key.file);
       write_encrypted_key(ca->key.file, n.key.get(), session.passphrase());
       guard.add(ca->key.file);
     }

@@ -60,7 +60,8 @@ std::optional<OcspKeyMaterial> load_ocsp_signer(Session& session, CaContext& ca,
           }
         } else {
           EvpPkeyPtr ca_key = session.load_ca_key(ca.record);
-          KeyFileGuard guard;
+          recover_interrupted_key_files(session);
+          KeyFileGuard guard(key_journal(cfg));
           ResponderIssue issued =
               issue_responder_certificate(session, *ca.config, ca.cert.get(), ca_key.get(), guard);
           store::CaRecord updated = ca.record;

@@ -1,10 +1,14 @@
 #include "store/lmdb.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <vector>
+
+#include "store/meta_keys.h"
 
 namespace pkirepo::store {
 namespace {
@@ -15,6 +19,84 @@ namespace {
 
 MDB_val to_val(ByteView v) {
   return MDB_val{v.size(), const_cast<uint8_t*>(v.data())};
+}
+
+// LMDB sizes lock.mdb with ftruncate and writes it through a shared map: on a full file system
+// the first touch of a page that has no block yet kills the process with SIGBUS (a new store, or
+// a reader taking a slot on a page never used). Its blocks are reserved here instead, where a
+// full disk is an ordinary error. A larger file only gives LMDB more reader slots.
+void reserve_lock_file(const std::filesystem::path& dir) {
+  constexpr off_t kLockBytes = 128 * 1024;  // 1,024 readers of 64 bytes, and the header
+  const std::filesystem::path lock = dir / "lock.mdb";
+  const int fd = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0660);
+  if (fd < 0) {
+    return;  // mdb_env_open reports it with the reason
+  }
+  const int rc = ::posix_fallocate(fd, 0, kLockBytes);
+  ::close(fd);
+  if (rc != 0 && rc != EOPNOTSUPP && rc != EINVAL) {
+    throw StoreError(lock.string() + ": cannot reserve space: " + std::strerror(rc), rc);
+  }
+}
+
+// Why the environment is not a pkirepo store ("" when it is one, or is empty): another
+// program's environment has database names of its own (or plain data) in the main database,
+// or our names holding records without the schema version every store has from its first
+// commit. A store of a newer pkirepo may hold a database this build does not know; its schema
+// version says it is ours (store.cpp then checks the version). Runs before anything is created.
+std::string not_ours(MDB_txn* txn) {
+  MDB_dbi main = 0;
+  if (mdb_dbi_open(txn, nullptr, 0, &main) != 0) {
+    return {};
+  }
+  MDB_cursor* cursor = nullptr;
+  if (mdb_cursor_open(txn, main, &cursor) != 0) {
+    return {};
+  }
+  std::string foreign;
+  std::vector<std::string> ours;
+  MDB_val k{};
+  MDB_val v{};
+  for (int rc = mdb_cursor_get(cursor, &k, &v, MDB_FIRST); rc == 0;
+       rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
+    const std::string_view name(static_cast<const char*>(k.mv_data), k.mv_size);
+    bool known = false;
+    for (unsigned i = 0; i < static_cast<unsigned>(Db::count_) && !known; ++i) {
+      known = name == db_name(static_cast<Db>(i));
+    }
+    if (known) {
+      ours.emplace_back(name);
+    } else if (foreign.empty()) {
+      foreign = name.substr(0, 64);
+      for (char& c : foreign) {
+        if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e) {
+          c = '?';  // the name goes into a one-line message
+        }
+      }
+    }
+  }
+  mdb_cursor_close(cursor);
+  MDB_dbi meta = 0;
+  MDB_val key{meta::kSchemaVersion.size(), const_cast<char*>(meta::kSchemaVersion.data())};
+  MDB_val value{};
+  if (mdb_dbi_open(txn, db_name(Db::meta), 0, &meta) == 0 &&
+      mdb_get(txn, meta, &key, &value) == 0) {
+    return {};  // versioned: ours (a newer release's databases included)
+  }
+  if (!foreign.empty()) {
+    return "it holds the LMDB database \"" + foreign + "\", which is none of pkirepo's";
+  }
+  for (const std::string& name : ours) {
+    MDB_dbi dbi = 0;
+    MDB_stat stat{};
+    if (mdb_dbi_open(txn, name.c_str(), 0, &dbi) == 0 && mdb_stat(txn, dbi, &stat) == 0 &&
+        stat.ms_entries > 0) {
+      // An empty store without a version is what a signer killed before its first commit
+      // leaves; records without one are not pkirepo's.
+      return "records in \"" + name + "\" but no schema version";
+    }
+  }
+  return {};
 }
 
 }  // namespace
@@ -58,6 +140,9 @@ Env::Env(const std::filesystem::path& dir, OpenMode mode, size_t initial_map_siz
   } else if (!std::filesystem::exists(dir / "data.mdb")) {
     throw StoreError(dir.string() + ": no store here (run pkirepo-signer init first)", ENOENT);
   }
+  if (mode == OpenMode::read_write && !std::filesystem::exists(dir / "data.mdb")) {
+    reserve_lock_file(dir);  // a new store: LMDB writes the lock file's header at once
+  }
   int rc = mdb_env_create(&env_);
   if (rc != 0) {
     fail("mdb_env_create", rc);
@@ -90,6 +175,11 @@ Env::Env(const std::filesystem::path& dir, OpenMode mode, size_t initial_map_siz
                            EACCES);
         }
       }
+    }
+    if (rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH) {
+      throw StoreError((dir / "data.mdb").string() + ": not a store this pkirepo can read (" +
+                           mdb_strerror(rc) + "); nothing was changed",
+                       rc);
     }
     fail(dir.string() + ": cannot open store", rc);
   }
@@ -126,6 +216,25 @@ Env::Env(const std::filesystem::path& dir, OpenMode mode, size_t initial_map_siz
     mdb_env_close(env_);
     env_ = nullptr;
     fail(dir.string() + ": cannot begin transaction", rc);
+  }
+  // Another program's LMDB environment must not gain our databases (MDB_CREATE below): refuse
+  // it before anything is written.
+  if (const std::string why = not_ours(txn); !why.empty()) {
+    mdb_txn_abort(txn);
+    mdb_env_close(env_);
+    env_ = nullptr;
+    throw StoreError(dir.string() + ": not a pkirepo store (" + why + "); nothing was changed",
+                     EINVAL);
+  }
+  if (mode == OpenMode::read_write) {
+    try {
+      reserve_lock_file(dir);  // an existing store: reader slots on pages never used yet
+    } catch (const StoreError&) {
+      mdb_txn_abort(txn);
+      mdb_env_close(env_);
+      env_ = nullptr;
+      throw;
+    }
   }
   for (unsigned i = 0; i < static_cast<unsigned>(Db::count_); ++i) {
     rc = mdb_dbi_open(txn, db_name(static_cast<Db>(i)),

@@ -32,9 +32,14 @@ int take_lock(const std::filesystem::path& dir) {
 
 void check_schema(const Txn& txn, const std::filesystem::path& dir) {
   auto v = txn.get(Db::meta, as_bytes(meta::kSchemaVersion));
-  if (v && read_be64(*v) != kSchemaVersion) {
-    throw StoreError(dir.string() + ": store schema version " + std::to_string(read_be64(*v)) +
-                         " is not " + std::to_string(kSchemaVersion),
+  if (v && (v->size() != 8 || read_be64(*v) != kSchemaVersion)) {
+    const std::string found = v->size() == 8 ? std::to_string(read_be64(*v)) : "unreadable";
+    const bool newer = v->size() == 8 && read_be64(*v) > kSchemaVersion;
+    throw StoreError(dir.string() + ": store schema version " + found + ", this pkirepo knows " +
+                         std::to_string(kSchemaVersion) +
+                         (newer ? " (written by a newer pkirepo: run that release)"
+                                : " (no migration from it)") +
+                         "; nothing was changed",
                      EINVAL);
   }
 }
@@ -46,15 +51,24 @@ ReadStore::ReadStore(const std::filesystem::path& dir) : env_(dir, OpenMode::rea
   check_schema(txn, dir);
 }
 
+namespace {
+// What the WriteStore being constructed on this thread found: its constructor's handler needs
+// it after the members are gone.
+thread_local bool t_creating_store = false;
+thread_local bool t_creating_dir = false;
+}  // namespace
+
 WriteStore::Creation WriteStore::detect_creation(const std::filesystem::path& dir) {
   std::error_code ec;
   Creation c;
   c.dir = !std::filesystem::exists(dir, ec);
   c.store = c.dir || !std::filesystem::exists(dir / "data.mdb", ec);
+  t_creating_store = c.store;
+  t_creating_dir = c.dir;
   return c;
 }
 
-WriteStore::WriteStore(const std::filesystem::path& dir, size_t initial_map_size)
+WriteStore::WriteStore(const std::filesystem::path& dir, size_t initial_map_size) try
     : dir_(dir),
       created_(detect_creation(dir)),
       lock_fd_(take_lock(dir)),
@@ -63,6 +77,19 @@ WriteStore::WriteStore(const std::filesystem::path& dir, size_t initial_map_size
     // An existing store: refuse a schema we do not know before anything else touches it.
     ReadTxn txn(env_);
     check_schema(txn, dir);
+  }
+} catch (const StoreError& e) {
+  // Opening a store this command was creating failed (a full disk, a read-only file system):
+  // the destructor does not run for a half-built object, so the new files go here. Not when
+  // another signer holds the lock: the store may be its own, being created.
+  if (t_creating_store && e.code() != EWOULDBLOCK) {
+    std::error_code ec;
+    for (const char* name : {"data.mdb", "lock.mdb", "signer.lock"}) {
+      std::filesystem::remove(dir / name, ec);
+    }
+    if (t_creating_dir) {
+      std::filesystem::remove(dir, ec);  // only when empty
+    }
   }
 }
 

@@ -2,10 +2,6 @@
 // combined over a store with known contents (with and without the indexes), `incident revoke`
 // by key, its dry run, refusals, all-or-nothing under SIGKILL at 10,000 certificates, and the
 // report skeleton rendered by the publisher.
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -13,9 +9,9 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
-#include <thread>
 
 #include "cli_support.h"
+#include "crash_support.h"
 #include "run_support.h"
 #include "store/cert_index.h"
 #include "store/meta_keys.h"
@@ -393,25 +389,11 @@ TEST_CASE("incident revoke of 10,000 certificates is all or nothing under SIGKIL
   };
   int kills = 0;
   for (int delay_ms : {400, 1500}) {
-    std::vector<std::string> argv{binary("pkirepo-signer").string(), "-c", repo.config.string()};
-    argv.insert(argv.end(), args.begin(), args.end());
-    std::map<std::string, std::string> env = signer_env();
-    env["PKIREPO_NOW"] = rfc3339(T);
-    const CStrings envp(environment_with(env));
-    const CStrings argp(argv);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-    pid_t pid = 0;
-    REQUIRE(::posix_spawn(&pid, argp.data()[0], &actions, nullptr, argp.data(), envp.data()) == 0);
-    posix_spawn_file_actions_destroy(&actions);
-    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
-    ::kill(pid, SIGKILL);
-    int status = 0;
-    REQUIRE(::waitpid(pid, &status, 0) == pid);
+    const Outcome o =
+        kill_after(spawn_signer(repo.config, args, T), std::chrono::milliseconds(delay_ms));
     const size_t n = revoked();
     INFO("after " << delay_ms << " ms: " << n << " revoked");
-    if (WIFSIGNALED(status)) {
+    if (o.killed) {
       ++kills;
       CHECK(n == 0);
     } else {

@@ -4,11 +4,6 @@
 //
 // The store has 3,000 certificates by default so CI stays fast; PKIREPO_CRASH_CERTS=50000 (see
 // bench/crash_bench.sh) runs the same test on a large store.
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <catch2/catch.hpp>
@@ -17,8 +12,8 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <sstream>
-#include <thread>
 
+#include "crash_support.h"
 #include "run_support.h"
 #include "x509/der.h"
 
@@ -26,25 +21,6 @@ using namespace pkirepo;
 using namespace pkirepo::test;
 
 namespace {
-
-// Starts pkirepo-signer with output discarded; returns its pid.
-pid_t spawn_signer(const RunRepo& repo, const std::vector<std::string>& args, UnixTime at) {
-  std::vector<std::string> argv{binary("pkirepo-signer").string(), "-c", repo.config.string()};
-  argv.insert(argv.end(), args.begin(), args.end());
-  std::map<std::string, std::string> env = signer_env();
-  env["PKIREPO_NOW"] = rfc3339(at);
-  const CStrings envp(environment_with(env));
-  const CStrings argp(argv);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-  pid_t pid = 0;
-  int rc = ::posix_spawn(&pid, argp.data()[0], &actions, nullptr, argp.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  REQUIRE(rc == 0);
-  return pid;
-}
 
 uint64_t crl_number_or_zero(const RunRepo& repo, const std::string& ca, int shard) {
   auto rec = crl_record(repo.store_dir(), ca, shard);
@@ -70,12 +46,9 @@ TEST_CASE("run survives SIGKILL at any point and the next run finishes the job",
   uint64_t last_crl[2] = {0, 0};
   size_t last_sha1 = 0;
   for (int delay_ms : {150, 250, 350, 500, 700, 1000, 1400, 2000, 3000, 5000}) {
-    pid_t pid = spawn_signer(repo, args, T);
-    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
-    ::kill(pid, SIGKILL);
-    int status = 0;
-    REQUIRE(::waitpid(pid, &status, 0) == pid);
-    if (WIFSIGNALED(status)) {
+    const Outcome o =
+        kill_after(spawn_signer(repo.config, args, T), std::chrono::milliseconds(delay_ms));
+    if (o.killed) {
       ++kills;
     }
     // Committed work only grows; CRL numbers never go backwards.
@@ -87,7 +60,7 @@ TEST_CASE("run survives SIGKILL at any point and the next run finishes the job",
       CHECK(n >= last_crl[s]);
       last_crl[s] = n;
     }
-    if (WIFEXITED(status)) {
+    if (!o.killed) {
       break;  // it finished before the kill
     }
   }
