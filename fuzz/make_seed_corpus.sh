@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Regenerates the seed corpora under fuzz/corpus/. Usage: fuzz/make_seed_corpus.sh [ocsp_request|csr]
-# (default: both; the keys are fresh each run, so regenerate only the corpus you mean to change).
+# Regenerates the seed corpora under fuzz/corpus/. Usage:
+#   fuzz/make_seed_corpus.sh [ocsp_request|csr|config|front_matter|markdown|get_path]
+# (default: all; the keys of the first two are fresh each run, so regenerate only the corpus you
+# mean to change; the last four are made from files in the repository and come out the same).
 #
 # ocsp_request/: OCSP requests as openssl builds them (SHA-1 and SHA-256 CertIDs, with and
 # without a nonce, two CertIDs), each as a POST body ('P' + DER) and as a GET path ('G' +
@@ -10,8 +12,16 @@
 # an EC key with explicit parameters, Ed25519, SM2; with and without a subjectAltName (DNS, IP,
 # email, URI) and other attributes; PEM (also under the old "NEW CERTIFICATE REQUEST" label and
 # with text around it) and DER.
+#
+# config/: examples/demo/pkirepo.toml, and small configs (one root, inline tables, every table).
+# front_matter/: demo site files (front matter and the first lines of body), an audit record.
+# markdown/: option byte (bit 0 safe, bit 1 no tag resolver) + Markdown: slices of the demo CPS
+# with GFM tables and the site's {{pkirepo:...}} tags, and small hand-written cases.
+# get_path/: 'D' + the GET paths of ocsp_request/ (differential), and 'R' + an encoding byte +
+# the DER of its POST bodies (round trip).
 set -euo pipefail
 which=${1:-all}
+repo=$(cd "$(dirname "$0")/.." && pwd)
 corpus=$(cd "$(dirname "$0")" && pwd)/corpus
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -110,9 +120,135 @@ sed 's/CERTIFICATE REQUEST/NEW CERTIFICATE REQUEST/' "$out/p256-san.pem" > "$out
 echo "wrote $(ls "$out" | wc -l) seeds to $out"
 }
 
+config_corpus() {
+out=$corpus/config
+rm -rf "$out"
+mkdir -p "$out"
+cp "$repo/examples/demo/pkirepo.toml" "$out/demo.toml"
+cat > "$out/one-root.toml" <<'TOML'
+[repository]
+name = "Fuzz PKI"
+store = "store"
+base_url = "http://pki.example.test"
+
+[[ca]]
+id = "root"
+role = "root"
+subject = "CN=Root,O=Fuzz,C=US"
+key = { algorithm = "ec-p384", file = "keys/root.pem" }
+validity = "20y"
+TOML
+cat > "$out/issuing.toml" <<'TOML'
+[repository]
+name = "Fuzz PKI"
+store = "store"
+base_url = "http://pki.example.test/"
+
+[[profile]]
+id = "tls-server"
+validity = "47d"
+eku = ["serverAuth", "clientAuth"]
+policy_oids = ["2.23.140.1.2.1"]
+require_san = true
+
+[[ca]]
+id = "root"
+role = "root"
+subject = "CN=Root,O=Fuzz,C=US"
+key = { algorithm = "rsa-4096", file = "keys/root.pem" }
+validity = "25y"
+
+[[ca]]
+id = "tls"
+role = "issuing"
+parent = "root"
+subject = "CN=TLS,O=Fuzz,C=US"
+key.algorithm = "ec-p384"
+key.file = "keys/tls.pem"
+validity = "6y"
+profiles = ["tls-server"]
+
+[ocsp]
+validity = "4d"
+refresh = "half"
+cert_id_hashes = ["sha1", "sha256"]
+
+[crl]
+validity = "7d"
+shards = 2
+
+[site]
+source = "site"
+templates = "site-templates"
+output = "public"
+TOML
+printf '[repository]\nname = """multi\nline"""\nstore = \x27lit\x27\nbase_url = "http://a"\n# comment\n' \
+  > "$out/strings.toml"
+printf 'a.b.c = 1\n[x.y]\nz = [1, [2, {k = 3.5}]]\n' > "$out/nesting.toml"
+echo "wrote $(ls "$out" | wc -l) seeds to $out"
+}
+
+front_matter_corpus() {
+out=$corpus/front_matter
+rm -rf "$out"
+mkdir -p "$out"
+site=$repo/examples/demo/site
+# Front matter and the first lines of the body: the body is not what this target reads.
+for f in cps/2.2.md cp/1.0.md privacy.md incidents/2026-10-03-ocsp-latency.md; do
+  head -n 14 "$site/$f" > "$out/$(echo "$f" | tr / -)"
+done
+cp "$site/audits/2026-webtrust-br.toml" "$out/audit.toml"
+printf '\xef\xbb\xbf+++\r\ntitle = "T"\r\nkind = "other"\r\nversion = "1"\r\neffective = "2026-01-01"\r\n+++\r\n' \
+  > "$out/bom-crlf.md"
+printf '+++\ntitle = "Report"\ndate = 2026-11-01\nstatus = "open"\nticket = "INC-1"\ndetected = 2026-11-01T08:00:00Z\nnotification_deadline = 2026-11-02T08:00:00Z\naffected = "a.csv"\ncertificates = 3\n+++\nbody\n' \
+  > "$out/incident-report.md"
+echo "wrote $(ls "$out" | wc -l) seeds to $out"
+}
+
+markdown_corpus() {
+out=$corpus/markdown
+rm -rf "$out"
+mkdir -p "$out"
+cps=$repo/examples/demo/site/cps/2.2.md
+# $1 = option byte (octal escape), $2 = name; Markdown on stdin.
+seed() { { printf "$1"; cat; } > "$out/$2"; }
+sed -n '10,40p' "$cps" | seed '\000' cps-intro
+sed -n '80,100p' "$cps" | seed '\000' cps-table
+sed -n '360,372p;460,470p' "$cps" | seed '\001' cps-tags-safe
+printf '# T\n\n## 4.9.7 CRL\n\n## 4.9.7 again\n\n### Change history\n\n{{pkirepo:ca-table}}\n\n{{pkirepo:profile-table nope}}\n' \
+  | seed '\000' headings-tags
+printf '<script>x</script>\n\n[a](javascript:alert(1)) www.example.test ~~s~~ <b>raw</b>\n\n| a | b |\n|:-|-:|\n| `c` | *d* |\n' \
+  | seed '\001' safe-mode
+printf '> - [ ] 1. *a* **b** `c`\n>     code\n\n```\nfence\n```\n\n[r]: http://x "t"\n\n![i](http://x/y.png) [r]\n' \
+  | seed '\002' blocks-no-resolver
+echo "wrote $(ls "$out" | wc -l) seeds to $out"
+}
+
+get_path_corpus() {
+out=$corpus/get_path
+rm -rf "$out"
+mkdir -p "$out"
+for f in "$corpus"/ocsp_request/get-*; do
+  { printf 'D'; tail -c +2 "$f"; } > "$out/D-$(basename "$f")"
+done
+# Round trip: 'R', the encoding byte (bit 0 url-safe, 1 padded, 2 percent-encoded, 3 '+' as
+# ' ', 4 line breaks), the DER.
+n=0
+for how in '\002' '\001' '\006' '\012' '\037'; do
+  n=$((n + 1))
+  { printf "R$how"; tail -c +2 "$corpus/ocsp_request/post-sha256-nonce"; } > "$out/R-$n"
+done
+echo "wrote $(ls "$out" | wc -l) seeds to $out"
+}
+
 case $which in
   ocsp_request) ocsp_request_corpus ;;
   csr) csr_corpus ;;
-  all) ocsp_request_corpus; csr_corpus ;;
-  *) echo "usage: $0 [ocsp_request|csr]" >&2; exit 2 ;;
+  config) config_corpus ;;
+  front_matter) front_matter_corpus ;;
+  markdown) markdown_corpus ;;
+  get_path) get_path_corpus ;;
+  all) ocsp_request_corpus; csr_corpus; config_corpus; front_matter_corpus; markdown_corpus
+    get_path_corpus ;;
+  *) echo "usage: $0 [ocsp_request|csr|config|front_matter|markdown|get_path]" >&2; exit 2 ;;
 esac

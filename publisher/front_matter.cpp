@@ -10,6 +10,7 @@
 #include <ctime>
 #include <set>
 
+#include "config/toml_bounds.h"
 #include "config/toml_reader.h"
 
 namespace pkirepo::publisher {
@@ -17,13 +18,21 @@ namespace {
 
 using Fields = TomlTableReader<SiteError>;
 
-toml::table parse_toml(std::string_view text, const std::string& where, int line_offset) {
+// Bounded first (config/toml_bounds.h: deep nesting crashes toml++), then parsed; errors are
+// one line, "FILE:LINE:COLUMN: reason", with lines counted in the whole file.
+toml::table parse_toml(std::string_view text, const std::string& where, int line_offset,
+                       std::string_view what) {
+  if (const TomlBoundsViolation v = check_toml_bounds(text, kMaxFrontMatterBytes, kMaxTomlDepth);
+      v.found) {
+    throw SiteError(where + ":" + std::to_string(v.line + line_offset) + ":" +
+                    std::to_string(v.column) + ": " + std::string(what) + ": " + v.reason);
+  }
   try {
     return toml::parse(text, where);
   } catch (const toml::parse_error& e) {
     throw SiteError(where + ":" +
-                    std::to_string(static_cast<int>(e.source().begin.line) + line_offset) + ": " +
-                    std::string(e.description()));
+                    toml_error_text(static_cast<long>(e.source().begin.line) + line_offset,
+                                    static_cast<long>(e.source().begin.column), e.description()));
   }
 }
 
@@ -123,7 +132,7 @@ std::optional<DocumentKind> parse_document_kind(std::string_view name) {
 
 DocumentMeta parse_document_meta(std::string_view toml_text, const std::string& where,
                                  int first_line) {
-  toml::table t = parse_toml(toml_text, where, first_line - 1);
+  toml::table t = parse_toml(toml_text, where, first_line - 1, "front matter");
   Fields f(t, where, "", first_line - 1);
   DocumentMeta m;
   m.title = *f.string("title", true);
@@ -163,7 +172,7 @@ DocumentMeta parse_document_meta(std::string_view toml_text, const std::string& 
 
 IncidentMeta parse_incident_meta(std::string_view toml_text, const std::string& where,
                                  int first_line) {
-  toml::table t = parse_toml(toml_text, where, first_line - 1);
+  toml::table t = parse_toml(toml_text, where, first_line - 1, "front matter");
   Fields f(t, where, "", first_line - 1);
   IncidentMeta m;
   m.title = *f.string("title", true);
@@ -197,7 +206,7 @@ bool IncidentMeta::closed() const {
 }
 
 AuditMeta parse_audit_meta(std::string_view toml_text, const std::string& where) {
-  toml::table t = parse_toml(toml_text, where, 0);
+  toml::table t = parse_toml(toml_text, where, 0, "audit record");
   Fields f(t, where);
   AuditMeta m;
   m.title = f.string("title").value_or("");

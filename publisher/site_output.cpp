@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <xxhash.h>
@@ -53,6 +54,17 @@ void write_new(const fs::path& p, const std::string& content) {
   if (!out) {
     throw SiteError(p.string() + ": cannot write: " + std::strerror(errno));
   }
+}
+
+// A new, empty folder `parent`/`prefix`XXXXXX (mkdtemp: a random name, mode 0700, created
+// exclusively), so nothing planted at a predictable name is reused or followed.
+fs::path make_temporary_folder(const fs::path& parent, const std::string& prefix) {
+  std::string templ = (parent / (prefix + "XXXXXX")).string();
+  if (::mkdtemp(templ.data()) == nullptr) {
+    throw SiteError(parent.string() +
+                    ": cannot create a temporary folder: " + std::strerror(errno));
+  }
+  return templ;
 }
 
 // Atomic exchange of two paths (Linux 3.15+). False when the file system does not support it.
@@ -114,10 +126,8 @@ CommitStats commit_site(const SiteFiles& site, const fs::path& output) {
 
   fs::path parent = output.parent_path().empty() ? fs::path(".") : output.parent_path();
   fs::create_directories(parent);
-  fs::path tmp = parent / ("." + output.filename().string() + ".tmp-" + std::to_string(::getpid()));
-  fs::remove_all(tmp);
+  fs::path tmp = make_temporary_folder(parent, "." + output.filename().string() + ".tmp-");
   try {
-    fs::create_directory(tmp);
     for (const auto& [path, content] : site.files()) {
       fs::path dest = tmp / path;
       if (unchanged[path]) {
@@ -144,10 +154,9 @@ CommitStats commit_site(const SiteFiles& site, const fs::path& output) {
       fs::remove_all(tmp);  // now the old tree
       return stats;
     }
-    // Fallback without RENAME_EXCHANGE: a short window where the output is missing.
-    fs::path old =
-        parent / ("." + output.filename().string() + ".old-" + std::to_string(::getpid()));
-    fs::remove_all(old);
+    // Fallback without RENAME_EXCHANGE: a short window where the output is missing. The old
+    // tree goes to a fresh empty folder (rename() may replace an empty folder).
+    fs::path old = make_temporary_folder(parent, "." + output.filename().string() + ".old-");
     fs::rename(output, old);
     fs::rename(tmp, output);
     fs::remove_all(old);

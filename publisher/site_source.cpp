@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "config/toml_bounds.h"
 #include "publisher/site_output.h"
 
 namespace pkirepo::publisher {
@@ -14,11 +15,47 @@ bool ignored(const fs::path& p) {
   return name.empty() || name[0] == '.' || name[0] == '_';
 }
 
-// Sorted entries of a folder (directory order is not deterministic).
-std::vector<fs::directory_entry> entries(const fs::path& dir) {
+// The site source's folder, resolved once. Every symlink the loader meets must resolve inside
+// it: the site publishes what it reads verbatim (the .md downloads), so `privacy.md ->
+// /etc/shadow` or a folder linked to the CA's key directory would put those bytes on the web.
+// Links that stay inside the tree are followed (an alias of a document or folder).
+class SourceTree {
+ public:
+  explicit SourceTree(const fs::path& dir) : root_(fs::canonical(dir)) {}
+
+  // `p` as the loader should open it: p itself, or for a symlink the file it resolves to
+  // (read through that resolved path, so the link cannot be swapped after the check).
+  // Throws SiteError naming p when a symlink dangles, loops or leaves the tree.
+  [[nodiscard]] fs::path checked(const fs::path& p) const {
+    std::error_code ec;
+    if (!fs::is_symlink(p, ec)) {
+      return p;
+    }
+    const std::string target = one_line(fs::read_symlink(p, ec).string());
+    const fs::path real = fs::canonical(p, ec);
+    if (ec) {
+      throw SiteError(one_line(p.string()) + ": symlink to " + target +
+                      " does not resolve: " + ec.message());
+    }
+    const fs::path rel = real.lexically_relative(root_);
+    if (rel.empty() || *rel.begin() == "..") {
+      throw SiteError(one_line(p.string()) + ": symlink to " + target + " leaves the site source " +
+                      one_line(root_.string()) + "; refused (links must stay inside it)");
+    }
+    return real;
+  }
+
+ private:
+  fs::path root_;
+};
+
+// Sorted entries of a folder (directory order is not deterministic). Symlinks among them are
+// checked here, so a folder the loader walks, or a file it will read, never leaves the tree.
+std::vector<fs::directory_entry> entries(const SourceTree& tree, const fs::path& dir) {
   std::vector<fs::directory_entry> out;
   for (const auto& e : fs::directory_iterator(dir)) {
     if (!ignored(e.path())) {
+      (void)tree.checked(e.path());
       out.push_back(e);
     }
   }
@@ -28,9 +65,10 @@ std::vector<fs::directory_entry> entries(const fs::path& dir) {
 }
 
 // The regular files of a folder whose names end in `ext`, sorted as entries() sorts.
-std::vector<fs::path> files_in(const fs::path& dir, const std::string& ext) {
+std::vector<fs::path> files_in(const SourceTree& tree, const fs::path& dir,
+                               const std::string& ext) {
   std::vector<fs::path> out;
-  for (const auto& e : entries(dir)) {
+  for (const auto& e : entries(tree, dir)) {
     if (e.is_regular_file() && e.path().extension() == ext) {
       out.push_back(e.path());
     }
@@ -65,14 +103,16 @@ std::string slug_of(const fs::path& file) {
 // digest covers everything the site is rendered from, whatever the loader later takes from it.
 class SourceReader {
  public:
+  explicit SourceReader(const SourceTree& tree) : tree_(tree) {}
+
   std::string text(const fs::path& p) {
-    std::string t = read_text_file(p);
+    std::string t = read_text_file(tree_.checked(p));
     hasher_.add(p.string());
     hasher_.add(t);
     return t;
   }
   Bytes bytes(const fs::path& p) {
-    Bytes b = read_file(p);
+    Bytes b = read_file(tree_.checked(p));
     hasher_.add(p.string());
     hasher_.add(std::string_view(reinterpret_cast<const char*>(b.data()), b.size()));
     return b;
@@ -80,6 +120,7 @@ class SourceReader {
   [[nodiscard]] std::string digest() const { return hasher_.hex(); }
 
  private:
+  const SourceTree& tree_;
   InputHasher hasher_;
 };
 
@@ -155,8 +196,9 @@ SiteSource load_site_source(const fs::path& dir) {
     throw SiteError(dir.string() + ": site source folder not found");
   }
   SiteSource site;
-  SourceReader reader;
-  for (const auto& e : entries(dir)) {
+  const SourceTree tree(dir);
+  SourceReader reader(tree);
+  for (const auto& e : entries(tree, dir)) {
     const fs::path& p = e.path();
     const std::string name = p.filename().string();
     const std::string where = p.string();
@@ -170,18 +212,18 @@ SiteSource load_site_source(const fs::path& dir) {
       d.versions.push_back(load_version(reader, p, where));
       site.documents.push_back(std::move(d));
     } else if (e.is_directory() && name == "audits") {
-      for (const fs::path& f : files_in(p, ".toml")) {
+      for (const fs::path& f : files_in(tree, p, ".toml")) {
         site.audits.push_back(load_audit(reader, f));
       }
     } else if (e.is_directory() && name == "incidents") {
-      for (const fs::path& f : files_in(p, ".md")) {
+      for (const fs::path& f : files_in(tree, p, ".md")) {
         site.incidents.push_back(load_incident(reader, f));
       }
     } else if (e.is_directory()) {
       Document d;
       d.slug = name;
       check_slug(d.slug, where);
-      for (const fs::path& f : files_in(p, ".md")) {
+      for (const fs::path& f : files_in(tree, p, ".md")) {
         d.versions.push_back(load_version(reader, f, f.string()));
       }
       if (d.versions.empty()) {

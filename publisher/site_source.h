@@ -10,6 +10,13 @@
 //                             summary?, sample?)
 // Files and folders whose names start with '.' or '_' are ignored. Everything is sorted by
 // name so the build does not depend on directory order. Throws SiteError naming the file.
+//
+// Symlinks: every symlink the loader meets (an entry of a folder it walks, a report or CSV a
+// record names) must resolve inside the source folder; one that dangles, loops or leads out of
+// it (`privacy.md -> /etc/passwd`, a folder linked elsewhere) is refused, naming the link and
+// its target, before anything is rendered. Links that stay inside are followed. The source
+// folder itself may be a symlink. Front matter and audit records are bounded before parsing
+// (config/toml_bounds.h: 64 KiB, 16 levels of nesting).
 #pragma once
 
 #include <filesystem>

@@ -4,7 +4,6 @@
 // The key is made where it will be used, exactly as `init` makes CA keys (key.file, encrypted,
 // mode 0600, never overwritten); a second run for the same CA reuses that key, so a lost request
 // can be made again.
-#include <fstream>
 #include <iostream>
 
 #include "audit/audit_log.h"
@@ -14,6 +13,7 @@
 #include "signer/ca_setup.h"
 #include "signer/commands.h"
 #include "signer/token_keys.h"
+#include "x509/bytes.h"
 #include "x509/cert_info.h"
 #include "x509/der.h"
 #include "x509/key.h"
@@ -95,14 +95,12 @@ int run_ca_request(CommandRunner& runner, const CaRequestOptions& opt) {
   }
   X509ReqPtr req = make_request(*ca, key.get());
   const std::string pem = to_pem(req.get());
-  {
-    std::ofstream out(opt.out, std::ios::binary | std::ios::trunc);
-    guard.add(opt.out);
-    out << pem;
-    out.close();
-    if (!out) {
-      throw std::runtime_error("--out " + opt.out + ": cannot write the request");
-    }
+  guard.add(opt.out);
+  try {
+    // Never through a symlink planted at --out, never half a request on disk.
+    write_file_atomic(opt.out, as_bytes(pem));
+  } catch (const std::runtime_error& e) {
+    throw std::runtime_error("--out " + std::string(e.what()));
   }
   const Sha256Digest spki_digest = spki_sha256(key.get());
   const std::string spki = to_hex(spki_digest);

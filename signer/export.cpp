@@ -13,6 +13,7 @@
 
 #include "signer/commands.h"
 #include "store/store.h"
+#include "x509/bytes.h"
 
 namespace pkirepo::signer {
 namespace {
@@ -34,12 +35,12 @@ int run_export(CommandRunner& runner, const ExportOptions& opt) {
     throw std::runtime_error("--out " + opt.out + ": is a directory; give a file name");
   }
   store::ReadStore st(cfg.repository.store);
-  const std::filesystem::path tmp =
-      dir / ("." + out.filename().string() + ".tmp-" + std::to_string(::getpid()));
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
-  if (fd < 0) {
-    throw std::runtime_error("--out " + opt.out + ": cannot create " + tmp.string() + ": " +
-                             std::strerror(errno));
+  std::filesystem::path tmp;
+  int fd = -1;
+  try {
+    fd = create_temporary_beside(out, 0640, tmp);
+  } catch (const std::runtime_error& e) {
+    throw std::runtime_error("--out " + std::string(e.what()));
   }
   std::string copy_error;
   try {

@@ -7,11 +7,11 @@
 #include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 
 #include "config/config_reader.h"
 #include "config/status_services.h"
 #include "config/tls_hierarchy.h"
+#include "config/toml_bounds.h"
 #include "config/toml_reader.h"
 #include "x509/cert_info.h"
 #include "x509/key.h"
@@ -71,13 +71,18 @@ const CaConfig* Config::root_of(const CaConfig& ca) const {
 
 Config parse_config(std::string_view text, const std::filesystem::path& path) {
   const std::string file = path.string();
+  if (const TomlBoundsViolation v = check_toml_bounds(text, kMaxConfigBytes, kMaxTomlDepth);
+      v.found) {
+    throw ConfigError(file + ":" + std::to_string(v.line) + ":" + std::to_string(v.column) + ": " +
+                      v.reason);
+  }
   toml::table root;
   try {
     root = toml::parse(text, file);
   } catch (const toml::parse_error& e) {
-    std::ostringstream out;
-    out << file << ":" << e.source().begin.line << ": " << e.description();
-    throw ConfigError(out.str());
+    throw ConfigError(
+        file + ":" +
+        toml_error_text(e.source().begin.line, e.source().begin.column, e.description()));
   }
   Config cfg;
   cfg.file = path;
@@ -486,9 +491,15 @@ Config load_config(const std::filesystem::path& path) {
   if (!in) {
     throw ConfigError(path.string() + ": cannot read config file");
   }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return parse_config(ss.str(), path);
+  // One byte past the limit is enough for parse_config to refuse it: a config that is a
+  // device or a runaway file is never read whole.
+  std::string text(kMaxConfigBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  if (in.bad()) {
+    throw ConfigError(path.string() + ": cannot read config file");
+  }
+  text.resize(static_cast<size_t>(in.gcount()));
+  return parse_config(text, path);
 }
 
 const CaConfig* Config::find_ca(std::string_view id) const {

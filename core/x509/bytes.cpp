@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <openssl/rand.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,6 +11,7 @@
 #include <fstream>
 #include <iterator>
 #include <stdexcept>
+#include <utility>
 
 #include "x509/openssl_ptr.h"
 
@@ -28,36 +30,99 @@ std::string read_text_file(const std::filesystem::path& path) {
   return std::string(b.begin(), b.end());
 }
 
+namespace {
+
+// Closes on every path out; close() errors matter only where write_file_atomic checks them.
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) {
+      ::close(fd_);
+    }
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  [[nodiscard]] int get() const { return fd_; }
+  [[nodiscard]] int release() { return std::exchange(fd_, -1); }
+
+ private:
+  int fd_;
+};
+
+}  // namespace
+
+int create_temporary_beside(const std::filesystem::path& target, unsigned mode,
+                            std::filesystem::path& tmp_out) {
+  const std::filesystem::path dir =
+      target.has_parent_path() ? target.parent_path() : std::filesystem::path(".");
+  // mkstemp's guarantees (a random name, O_EXCL) plus O_NOFOLLOW, with the caller's mode
+  // (mkstemp fixes 0600) still subject to the umask as a plain open() would be. The name starts
+  // with '.' so that nothing scanning the folder (the CSR spool, the site loader) takes it.
+  for (int attempt = 0; attempt < 16; ++attempt) {
+    unsigned char nonce[12];
+    if (RAND_bytes(nonce, sizeof nonce) != 1) {
+      throw std::runtime_error(target.string() + ": no randomness for a temporary name");
+    }
+    tmp_out =
+        dir / ("." + target.filename().string() + ".tmp-" + to_hex(ByteView(nonce, sizeof nonce)));
+    const int fd = ::open(tmp_out.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                          static_cast<mode_t>(mode));
+    if (fd >= 0) {
+      return fd;
+    }
+    if (errno != EEXIST) {
+      break;
+    }
+  }
+  throw std::runtime_error(target.string() +
+                           ": cannot create a temporary file beside it: " + std::strerror(errno));
+}
+
+void fsync_directory_of(const std::filesystem::path& path) {
+  const std::filesystem::path dir =
+      path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+  const Fd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  // EINVAL: a file system that cannot sync folders (some FUSE ones); nothing more to do there.
+  if (dfd.get() < 0 || (::fsync(dfd.get()) != 0 && errno != EINVAL)) {
+    throw std::runtime_error(dir.string() + ": cannot sync folder: " + std::strerror(errno));
+  }
+}
+
 void write_file_atomic(const std::filesystem::path& path, ByteView data, unsigned mode,
                        bool durable) {
-  std::filesystem::path tmp = path;
-  tmp += ".tmp." + std::to_string(::getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, static_cast<mode_t>(mode));
-  if (fd < 0) {
-    throw std::runtime_error(path.string() + ": cannot write: " + std::strerror(errno));
-  }
+  std::filesystem::path tmp;
+  Fd fd(create_temporary_beside(path, mode, tmp));
+  const auto fail = [&](const std::string& what, int err) {
+    if (fd.get() >= 0) {
+      ::close(fd.release());
+    }
+    ::unlink(tmp.c_str());
+    throw std::runtime_error(path.string() + ": " + what + ": " + std::strerror(err));
+  };
   size_t done = 0;
   while (done < data.size()) {
-    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    ssize_t n = ::write(fd.get(), data.data() + done, data.size() - done);
     if (n < 0) {
       if (errno == EINTR) {
         continue;
       }
-      int err = errno;
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      throw std::runtime_error(path.string() + ": cannot write: " + std::strerror(err));
+      fail("cannot write", errno);
     }
     done += static_cast<size_t>(n);
   }
-  if ((durable && ::fsync(fd) != 0) || ::close(fd) != 0) {
-    ::unlink(tmp.c_str());
-    throw std::runtime_error(path.string() + ": cannot write: " + std::strerror(errno));
+  if (durable && ::fsync(fd.get()) != 0) {
+    fail("cannot write", errno);
   }
+  if (::close(fd.release()) != 0) {
+    fail("cannot write", errno);
+  }
+  // rename() replaces whatever is at `path`, a planted symlink included, without following it.
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    int err = errno;
-    ::unlink(tmp.c_str());
-    throw std::runtime_error(path.string() + ": cannot rename into place: " + std::strerror(err));
+    fail("cannot rename into place", errno);
+  }
+  if (durable) {
+    fsync_directory_of(path);
   }
 }
 

@@ -20,9 +20,20 @@ using Sha256Digest = std::array<uint8_t, 32>;
 [[nodiscard]] Bytes read_file(const std::filesystem::path& path);
 [[nodiscard]] std::string read_text_file(const std::filesystem::path& path);
 // Writes via a temporary file and rename, so a reader never sees half a file. Throws.
-// `durable` fsyncs before the rename; skip it only for files that can be re-made from the store.
+// The temporary is create_temporary_beside()'s; whatever is at `path` (a symlink too) is
+// replaced, never followed. `durable` fsyncs the file before the rename and its folder after;
+// skip it only for files that can be re-made from the store.
 void write_file_atomic(const std::filesystem::path& path, ByteView data, unsigned mode = 0644,
                        bool durable = true);
+// A new file in `target`'s folder (same file system, so rename() is atomic) named
+// ".<target name>.tmp-<24 random hex digits>", opened O_WRONLY|O_CREAT|O_EXCL|O_NOFOLLOW|
+// O_CLOEXEC with `mode` (less the umask): a name nobody can predict, and nothing planted there
+// is opened, truncated or followed. Returns the descriptor (the caller closes it) and the name
+// in `tmp_out`. Throws std::runtime_error naming `target`.
+[[nodiscard]] int create_temporary_beside(const std::filesystem::path& target, unsigned mode,
+                                          std::filesystem::path& tmp_out);
+// fsync() of the folder holding `path`, so that a rename or a new name in it is durable.
+void fsync_directory_of(const std::filesystem::path& path);
 
 // Lowercase hex by default; `separator` (e.g. ':') goes between bytes when non-zero.
 [[nodiscard]] std::string to_hex(ByteView data, bool uppercase = false, char separator = 0);

@@ -90,7 +90,7 @@ TEST_CASE("front matter: split, parse, and errors that name file, line and key",
        "x.md:5: effective: must be a date"},
       {"title = \"T\"\nkind = \"cps\"\nversion = \"2\"\neffective = 2026-01-01\ncolour = 1\n",
        "x.md:6: colour: unknown key"},
-      {"title = \"T\"\nkind = \"cps\nversion = \"2\"\n", "x.md:3: "},
+      {"title = \"T\"\nkind = \"cps\nversion = \"2\"\n", "x.md:3:"},
   };
   for (const Bad& b : bad) {
     INFO(b.text);
