@@ -58,8 +58,8 @@ void read_incident_ccadb(TomlTableReader<SiteError>& f, const toml::table& t, In
 
 const std::vector<std::string>& ccadb_incident_sections() {
   static const std::vector<std::string> kSections = {
-      "Summary",        "Impact",           "Timeline",     "Related incidents",
-      "Root cause analysis", "Lessons learned", "Action items", "Appendix"};
+      "Summary",         "Impact",       "Timeline", "Related incidents", "Root cause analysis",
+      "Lessons learned", "Action items", "Appendix"};
   return kSections;
 }
 

@@ -61,10 +61,14 @@ std::vector<std::string> subtree_texts(const STACK_OF(GENERAL_SUBTREE) * trees) 
 
 void read_extensions(X509* cert, CertFacts& f) {
   static const std::pair<uint32_t, const char*> kKeyUsage[] = {
-      {KU_DIGITAL_SIGNATURE, "digitalSignature"}, {KU_NON_REPUDIATION, "nonRepudiation"},
-      {KU_KEY_ENCIPHERMENT, "keyEncipherment"},   {KU_DATA_ENCIPHERMENT, "dataEncipherment"},
-      {KU_KEY_AGREEMENT, "keyAgreement"},         {KU_KEY_CERT_SIGN, "keyCertSign"},
-      {KU_CRL_SIGN, "cRLSign"},                   {KU_ENCIPHER_ONLY, "encipherOnly"},
+      {KU_DIGITAL_SIGNATURE, "digitalSignature"},
+      {KU_NON_REPUDIATION, "nonRepudiation"},
+      {KU_KEY_ENCIPHERMENT, "keyEncipherment"},
+      {KU_DATA_ENCIPHERMENT, "dataEncipherment"},
+      {KU_KEY_AGREEMENT, "keyAgreement"},
+      {KU_KEY_CERT_SIGN, "keyCertSign"},
+      {KU_CRL_SIGN, "cRLSign"},
+      {KU_ENCIPHER_ONLY, "encipherOnly"},
       {KU_DECIPHER_ONLY, "decipherOnly"}};
   const uint32_t ku = X509_get_key_usage(cert);
   if (ku != UINT32_MAX) {
@@ -75,8 +79,8 @@ void read_extensions(X509* cert, CertFacts& f) {
     }
   }
   int crit = 0;
-  ExtendedKeyUsagePtr eku(static_cast<EXTENDED_KEY_USAGE*>(
-      X509_get_ext_d2i(cert, NID_ext_key_usage, &crit, nullptr)));
+  ExtendedKeyUsagePtr eku(
+      static_cast<EXTENDED_KEY_USAGE*>(X509_get_ext_d2i(cert, NID_ext_key_usage, &crit, nullptr)));
   for (int i = 0; eku && i < sk_ASN1_OBJECT_num(eku.get()); ++i) {
     f.eku.push_back(object_name(sk_ASN1_OBJECT_value(eku.get(), i)));
   }
@@ -85,8 +89,8 @@ void read_extensions(X509* cert, CertFacts& f) {
   for (int i = 0; policies && i < sk_POLICYINFO_num(policies.get()); ++i) {
     f.policy_oids.push_back(object_oid(sk_POLICYINFO_value(policies.get(), i)->policyid));
   }
-  NameConstraintsPtr nc(static_cast<NAME_CONSTRAINTS*>(
-      X509_get_ext_d2i(cert, NID_name_constraints, &crit, nullptr)));
+  NameConstraintsPtr nc(
+      static_cast<NAME_CONSTRAINTS*>(X509_get_ext_d2i(cert, NID_name_constraints, &crit, nullptr)));
   if (nc) {
     f.name_constraints = true;
     f.permitted_subtrees = subtree_texts(nc->permittedSubtrees);
@@ -97,8 +101,8 @@ void read_extensions(X509* cert, CertFacts& f) {
   if (bc && bc->pathlen != nullptr) {
     f.path_len = static_cast<int>(ASN1_INTEGER_get(bc->pathlen));
   }
-  AuthorityInfoAccessPtr aia(static_cast<AUTHORITY_INFO_ACCESS*>(
-      X509_get_ext_d2i(cert, NID_info_access, &crit, nullptr)));
+  AuthorityInfoAccessPtr aia(
+      static_cast<AUTHORITY_INFO_ACCESS*>(X509_get_ext_d2i(cert, NID_info_access, &crit, nullptr)));
   for (int i = 0; aia && i < sk_ACCESS_DESCRIPTION_num(aia.get()); ++i) {
     const ACCESS_DESCRIPTION* ad = sk_ACCESS_DESCRIPTION_value(aia.get(), i);
     std::string uri = uri_of(ad->location);
@@ -147,8 +151,8 @@ CertFacts cert_facts(ByteView der, const std::string& where) {
     f.key = d.text;
     f.key_bits = d.bits;
     f.key_curve = d.curve;
-    f.key_algorithm = d.type == KeyType::rsa   ? "RSA"
-                      : d.type == KeyType::ec  ? "EC"
+    f.key_algorithm = d.type == KeyType::rsa       ? "RSA"
+                      : d.type == KeyType::ec      ? "EC"
                       : d.type == KeyType::ed25519 ? "Ed25519"
                       : d.type == KeyType::ml_dsa  ? "ML-DSA"
                                                    : OBJ_nid2sn(EVP_PKEY_get_base_id(key));

@@ -93,7 +93,7 @@ struct AuditMeta {
   std::string period_end_text;
   std::string report_date_text;
   std::vector<std::string> cas;
-  std::string report;   // report file beside the TOML (".pdf" or ".md"); optional
+  std::string report;  // report file beside the TOML (".pdf" or ".md"); optional
   // CCADB 5 (ccadb_meta.h): "period-of-time", "point-in-time" or "key-generation"; the
   // criteria with their versions ("WebTrust for CAs 2.2.2"); where the auditor is; the report
   // at the auditor's (or the audit body's) site.

@@ -46,8 +46,7 @@ std::string tree_html(const StoreSnapshot& snap, const std::string& parent, int 
             ca_cert_kind(other, c) == "cross-certificate") {
           children += "<li class=\"cross\">cross-certificate for <a href=\"#ca-" +
                       escape_html(other.id) + "\">" + escape_html(other.facts.subject) +
-                      "</a> <span class=\"role\">" + escape_html(c.status) +
-                      "</span></li>\n";
+                      "</a> <span class=\"role\">" + escape_html(c.status) + "</span></li>\n";
         }
       }
     }
@@ -116,8 +115,9 @@ data cert_data(const Config& config, const CaEntry& ca, const CaCertificate& cer
   e.set("sha256_ccadb", cert.facts.sha256_ccadb);
   e.set("status", cert.status);
   if (cert.revoked_at != 0) {
-    e.set("revoked", datetime_text(cert.revoked_at) +
-                         (cert.revocation_reason.empty() ? "" : " (" + cert.revocation_reason + ")"));
+    e.set("revoked",
+          datetime_text(cert.revoked_at) +
+              (cert.revocation_reason.empty() ? "" : " (" + cert.revocation_reason + ")"));
   }
   e.set("crt_href", rel(files.der));
   e.set("pem_href", rel(files.pem));
@@ -227,23 +227,21 @@ void announce_ca_changes(PageWriter& w) {
       const std::string anchor = "#cert-" + c.facts.sha256_ccadb.substr(0, 16);
       const UnixTime appeared = c.issued_at != 0 ? c.issued_at : c.facts.not_before;
       const std::string kind = ca_cert_kind(ca, c);
-      w.add_feed_entry({appeared, ca_page_path(ca.id) + anchor,
-                        "CA certificate: " + c.facts.subject +
-                            (kind == "cross-certificate" ? " (cross-certificate from " +
-                                                               c.issuer_ca + ")"
-                                                         : ""),
-                        "New " + (kind == "current" ? std::string("CA") : kind) +
-                            " certificate for " + ca.id + ", issued by " + c.issuer_ca +
-                            ", serial " + c.facts.serial_hex + ", SHA-256 " +
-                            c.facts.sha256_ccadb + "."});
+      w.add_feed_entry(
+          {appeared, ca_page_path(ca.id) + anchor,
+           "CA certificate: " + c.facts.subject +
+               (kind == "cross-certificate" ? " (cross-certificate from " + c.issuer_ca + ")" : ""),
+           "New " + (kind == "current" ? std::string("CA") : kind) + " certificate for " + ca.id +
+               ", issued by " + c.issuer_ca + ", serial " + c.facts.serial_hex + ", SHA-256 " +
+               c.facts.sha256_ccadb + "."});
       if (c.revoked_at != 0) {
-        w.add_feed_entry({c.revoked_at, ca_page_path(ca.id) + "#revoked-cert-" +
-                                            c.facts.sha256_ccadb.substr(0, 16),
-                          "CA certificate revoked: " + c.facts.subject,
-                          "The certificate for " + ca.id + " issued by " + c.issuer_ca +
-                              " (serial " + c.facts.serial_hex + ") was revoked" +
-                              (c.revocation_reason.empty() ? "" : ": " + c.revocation_reason) +
-                              "."});
+        w.add_feed_entry(
+            {c.revoked_at,
+             ca_page_path(ca.id) + "#revoked-cert-" + c.facts.sha256_ccadb.substr(0, 16),
+             "CA certificate revoked: " + c.facts.subject,
+             "The certificate for " + ca.id + " issued by " + c.issuer_ca + " (serial " +
+                 c.facts.serial_hex + ") was revoked" +
+                 (c.revocation_reason.empty() ? "" : ": " + c.revocation_reason) + "."});
       }
     }
   }

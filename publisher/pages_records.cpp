@@ -72,10 +72,10 @@ void render_audits(PageWriter& w) {
     }
     // Dated by the report, never the build.
     w.add_feed_entry({m.report_date, feed_path, "Audit report: " + audit_title(m),
-                      m.scheme + (m.type == "period-of-time"
-                                      ? ", period " + m.period_start_text + " to " +
-                                            m.period_end_text
-                                      : ", " + m.type + " report of " + m.period_end_text) +
+                      m.scheme +
+                          (m.type == "period-of-time"
+                               ? ", period " + m.period_start_text + " to " + m.period_end_text
+                               : ", " + m.type + " report of " + m.period_end_text) +
                           ", by " + m.auditor + "; CAs " + join(m.cas, ", ") + "."});
     rows.push_back(e);
   }

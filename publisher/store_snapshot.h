@@ -40,19 +40,19 @@ struct CertFacts {
   std::string spki_sha256;  // lowercase hex
   std::string pem;
   // Key, and what the certificate says of its use and status services, from its extensions.
-  std::string key_algorithm;  // "EC", "RSA", "Ed25519", ...
-  int key_bits = 0;           // modulus or field size
-  std::string key_curve;      // "P-384"; "" unless EC
-  std::vector<std::string> key_usage;         // "keyCertSign", "cRLSign", ...
-  std::vector<std::string> eku;               // short names ("serverAuth") or dotted OIDs
-  std::vector<std::string> policy_oids;       // certificatePolicies, dotted
-  bool name_constraints = false;              // the extension is present
+  std::string key_algorithm;                    // "EC", "RSA", "Ed25519", ...
+  int key_bits = 0;                             // modulus or field size
+  std::string key_curve;                        // "P-384"; "" unless EC
+  std::vector<std::string> key_usage;           // "keyCertSign", "cRLSign", ...
+  std::vector<std::string> eku;                 // short names ("serverAuth") or dotted OIDs
+  std::vector<std::string> policy_oids;         // certificatePolicies, dotted
+  bool name_constraints = false;                // the extension is present
   std::vector<std::string> permitted_subtrees;  // "DNS:example.com", "IP:10.0.0.0/255.0.0.0"
   std::vector<std::string> excluded_subtrees;
-  int path_len = -1;                          // basicConstraints pathLenConstraint; -1: none
-  std::vector<std::string> ocsp_urls;         // AIA id-ad-ocsp
-  std::vector<std::string> ca_issuers_urls;   // AIA id-ad-caIssuers
-  std::vector<std::string> crl_urls;          // cRLDistributionPoints fullName URIs
+  int path_len = -1;                         // basicConstraints pathLenConstraint; -1: none
+  std::vector<std::string> ocsp_urls;        // AIA id-ad-ocsp
+  std::vector<std::string> ca_issuers_urls;  // AIA id-ad-caIssuers
+  std::vector<std::string> crl_urls;         // cRLDistributionPoints fullName URIs
   // OpenSSL's own text form (X509_print_ex, as `openssl x509 -text -noout` prints it).
   std::string text;
 };
@@ -68,9 +68,9 @@ struct CaCertificate {
   std::string held_by;    // id of the CA whose store record holds it ("" if none does)
   Bytes der;
   CertFacts facts;
-  std::string status;     // "good", "revoked", "expired"
-  UnixTime issued_at = 0;    // the store's record of issuance (0: unknown, e.g. a root's own)
-  UnixTime revoked_at = 0;   // 0: not revoked
+  std::string status;       // "good", "revoked", "expired"
+  UnixTime issued_at = 0;   // the store's record of issuance (0: unknown, e.g. a root's own)
+  UnixTime revoked_at = 0;  // 0: not revoked
   std::string revocation_reason;
 };
 
@@ -83,9 +83,9 @@ struct CaEntry {
   CaStatus status = CaStatus::active;
   std::string status_reason;  // "expired 2026-01-01", "revoked 2026-..: keyCompromise", ...
   CaState state = CaState::active;
-  std::string state_reason;   // status_reason, or why the config's state applies
-  UnixTime created = 0;       // the store record's creation time
-  UnixTime revoked_at = 0;    // when the parent revoked this certificate; 0: not revoked
+  std::string state_reason;        // status_reason, or why the config's state applies
+  UnixTime created = 0;            // the store record's creation time
+  UnixTime revoked_at = 0;         // when the parent revoked this certificate; 0: not revoked
   std::vector<std::string> chain;  // CA ids from the parent up to the root ([] for a root)
   // Every certificate the store holds for this CA's key, the current one included, oldest
   // notBefore first (then by fingerprint).

@@ -14,7 +14,6 @@ namespace pkirepo::publisher {
 using AuthorityInfoAccessPtr =
     std::unique_ptr<AUTHORITY_INFO_ACCESS, OpenSslDeleter<AUTHORITY_INFO_ACCESS_free>>;
 using CrlDistPointsPtr = std::unique_ptr<CRL_DIST_POINTS, OpenSslDeleter<CRL_DIST_POINTS_free>>;
-using NameConstraintsPtr =
-    std::unique_ptr<NAME_CONSTRAINTS, OpenSslDeleter<NAME_CONSTRAINTS_free>>;
+using NameConstraintsPtr = std::unique_ptr<NAME_CONSTRAINTS, OpenSslDeleter<NAME_CONSTRAINTS_free>>;
 
 }  // namespace pkirepo::publisher

@@ -356,8 +356,8 @@ TEST_CASE("demo site: CA pages, text dumps and ca.json agree with openssl's view
     REQUIRE(spki.exit_code == 0);
     CHECK(spki.out.substr(0, 64) == c.at("spki_sha256").get<std::string>());
     // Key, EKU, policies and status URLs as the signer wrote them (fixture config).
-    RunResult text = run({"openssl", "x509", "-inform", "DER", "-in", crt.string(), "-noout",
-                          "-text"});
+    RunResult text =
+        run({"openssl", "x509", "-inform", "DER", "-in", crt.string(), "-noout", "-text"});
     REQUIRE(text.exit_code == 0);
     CHECK(read_text_file(out / "ca" / (id + ".txt")) == text.out);  // X509_print_ex = -text
     if (id == "code-rsa-2026") {
@@ -373,7 +373,7 @@ TEST_CASE("demo site: CA pages, text dumps and ca.json agree with openssl's view
     } else {
       CHECK(c.at("parent") != nullptr);
       CHECK_THAT(text.out, Catch::Contains("CA Issuers - URI:" +
-                                            c.at("ca_issuers_urls").at(0).get<std::string>()));
+                                           c.at("ca_issuers_urls").at(0).get<std::string>()));
       for (const auto& u : c.at("crl_urls")) {
         CHECK_THAT(text.out, Catch::Contains("URI:" + u.get<std::string>()));
       }
@@ -448,8 +448,7 @@ TEST_CASE("CA pages: a re-issued and a revoked cross-certificate for one key, gr
         ASN1_INTEGER_set(X509_get_serialNumber(c.get()), ++serial_no);
         X509_set_subject_name(c.get(), X509_get_subject_name(subject_cert.get()));
         X509_set_issuer_name(c.get(), X509_get_subject_name(issuer_cert.get()));
-        X509_set1_notBefore(c.get(),
-                            make_x509_time(*parse_rfc3339("2026-11-23T00:00:00Z")).get());
+        X509_set1_notBefore(c.get(), make_x509_time(*parse_rfc3339("2026-11-23T00:00:00Z")).get());
         X509_set1_notAfter(c.get(), make_x509_time(*parse_rfc3339("2030-01-01T00:00:00Z")).get());
         X509_set_pubkey(c.get(), X509_get0_pubkey(subject_cert.get()));
         REQUIRE(X509_sign(c.get(), throwaway.get(), EVP_sha384()) > 0);
@@ -471,14 +470,16 @@ TEST_CASE("CA pages: a re-issued and a revoked cross-certificate for one key, gr
       }
     });
   }
-  RunResult r = publish(dir.path() / "pkirepo.toml", {"build", "--out", (dir.path() / "o").string()});
+  RunResult r =
+      publish(dir.path() / "pkirepo.toml", {"build", "--out", (dir.path() / "o").string()});
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
   const fs::path out = dir.path() / "o";
   const std::string page = read_text_file(out / "ca/int-2026.html");
   CHECK_THAT(page, Catch::Contains("Certificates for this key (3)"));
   CHECK_THAT(page, Catch::Contains("re-issued · issued by <a href=\"root-2026.html\">"));
-  CHECK_THAT(page, Catch::Contains("cross-certificate · issued by <a href=\"code-rsa-2026.html\">"));
+  CHECK_THAT(page,
+             Catch::Contains("cross-certificate · issued by <a href=\"code-rsa-2026.html\">"));
   CHECK_THAT(page, Catch::Contains("revoked 2026-11-24 02:00:00 UTC"));
   const std::string stem = "ca/int-2026-" + [&] {
     std::string h = cross_sha256.substr(0, 16);

@@ -497,10 +497,11 @@ TEST_CASE("audit records: CCADB fields, point-in-time reports, and the --strict 
       "auditor = \"X\"\nscheme = \"WebTrust for CAs\"\nperiod_start = 2026-01-15\n"
       "report_date = 2026-02-10\ncas = [\"root\"]\n";
   AuditMeta full = parse_audit_meta(
-      base + "period_end = 2026-01-15\ntype = \"key-generation\"\n"
-             "criteria = [\"WebTrust for CAs 2.2.2\", \"WebTrust Baseline Requirements 2.8\"]\n"
-             "auditor_address = \"1 Main St, Springfield\"\n"
-             "report_url = \"https://auditor.example/report.pdf\"\n",
+      base +
+          "period_end = 2026-01-15\ntype = \"key-generation\"\n"
+          "criteria = [\"WebTrust for CAs 2.2.2\", \"WebTrust Baseline Requirements 2.8\"]\n"
+          "auditor_address = \"1 Main St, Springfield\"\n"
+          "report_url = \"https://auditor.example/report.pdf\"\n",
       "k.toml");
   CHECK(full.type == "key-generation");
   CHECK(audit_is_point_in_time(full));
@@ -512,10 +513,12 @@ TEST_CASE("audit records: CCADB fields, point-in-time reports, and the --strict 
       parse_audit_meta(base + "period_end = 2026-01-16\ntype = \"point-in-time\"\n", "t.toml"),
       Catch::Contains("t.toml:") && Catch::Contains("period_end: a point-in-time report covers "
                                                     "one day"));
-  CHECK_THROWS_WITH(parse_audit_meta(base + "period_end = 2026-01-15\ntype = \"snapshot\"\n", "t.toml"),
-                    Catch::Contains("type: \"snapshot\" is not period-of-time"));
   CHECK_THROWS_WITH(
-      parse_audit_meta(base + "period_end = 2026-01-15\nreport_url = \"ftp://x/r.pdf\"\n", "t.toml"),
+      parse_audit_meta(base + "period_end = 2026-01-15\ntype = \"snapshot\"\n", "t.toml"),
+      Catch::Contains("type: \"snapshot\" is not period-of-time"));
+  CHECK_THROWS_WITH(
+      parse_audit_meta(base + "period_end = 2026-01-15\nreport_url = \"ftp://x/r.pdf\"\n",
+                       "t.toml"),
       Catch::Contains("report_url: must be an http:// or https:// URL"));
 
   auto audit = [](const AuditMeta& m, const std::string& report_ext) {
@@ -579,11 +582,12 @@ TEST_CASE("incident records: CCADB status, template sections, closure fields at 
   const std::string closure_front =
       "status = \"closed\"\nbugzilla = \"https://bugzilla.mozilla.org/show_bug.cgi?id=1\"\n"
       "closed = 2026-10-20\n";
-  CHECK_THROWS_WITH(incident("status = \"open\"\nbugzilla = \"http://x/1\"\n", ""),
-                    Catch::Contains("incidents/x.md:") &&
-                        Catch::Contains("bugzilla: must be an https:// URL"));
-  CHECK_THROWS_WITH(incident("status = \"open\"\nreport_status = \"final\"\n", ""),
-                    Catch::Contains("report_status: \"final\" is not preliminary, full or closure"));
+  CHECK_THROWS_WITH(
+      incident("status = \"open\"\nbugzilla = \"http://x/1\"\n", ""),
+      Catch::Contains("incidents/x.md:") && Catch::Contains("bugzilla: must be an https:// URL"));
+  CHECK_THROWS_WITH(
+      incident("status = \"open\"\nreport_status = \"final\"\n", ""),
+      Catch::Contains("report_status: \"final\" is not preliminary, full or closure"));
 
   const Incident prelim = incident("status = \"open\"\n", "## Summary\n\nSo far.\n");
   CHECK(incident_report_status(prelim.meta, prelim.body) == "preliminary");
@@ -625,30 +629,30 @@ TEST_CASE("incident records: CCADB status, template sections, closure fields at 
   }
 }
 
-TEST_CASE("CA states: backup and not-in-root-programs from the config, cross-certificates, "
-          "revoked wins",
-          "[publisher][ca-pages]") {
-  Config config = parse_config(R"([repository]
+TEST_CASE(
+    "CA states: backup and not-in-root-programs from the config, cross-certificates, "
+    "revoked wins",
+    "[publisher][ca-pages]") {
+  Config config = parse_config(
+      R"([repository]
 name = "N"
 store = "store"
 base_url = "http://pki.example.test"
 )" + test::ca_toml({.id = "old-root", .role = "root", .parent = "", .validity = "20y", .eku = {}}) +
-                                   test::ca_toml({.id = "new-root",
-                                                  .role = "root",
-                                                  .parent = "",
-                                                  .validity = "20y",
-                                                  .eku = {},
-                                                  .extra = "in_root_programs = false"}) +
-                                   test::ca_toml({.id = "issuing",
-                                                  .parent = "new-root",
-                                                  .validity = "5y",
-                                                  .eku = {"serverAuth"}}) +
-                                   test::ca_toml({.id = "spare",
-                                                  .parent = "old-root",
-                                                  .validity = "5y",
-                                                  .eku = {"serverAuth"},
-                                                  .extra = "backup = true"}),
-                               "pkirepo.toml");
+          test::ca_toml({.id = "new-root",
+                         .role = "root",
+                         .parent = "",
+                         .validity = "20y",
+                         .eku = {},
+                         .extra = "in_root_programs = false"}) +
+          test::ca_toml(
+              {.id = "issuing", .parent = "new-root", .validity = "5y", .eku = {"serverAuth"}}) +
+          test::ca_toml({.id = "spare",
+                         .parent = "old-root",
+                         .validity = "5y",
+                         .eku = {"serverAuth"},
+                         .extra = "backup = true"}),
+      "pkirepo.toml");
   auto entry = [](const std::string& id, const std::string& parent) {
     CaEntry e;
     e.id = id;
