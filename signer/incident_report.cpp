@@ -243,7 +243,8 @@ int run_report(CommandRunner& runner, const ReportOptions& opt) {
   }
   r << "]\n"
     << "summary = \"\"\n"
-    << "ticket = " << toml_string(opt.ticket) << "\n"
+    << "ticket = " << toml_string(opt.ticket)
+    << "\n"
     // CCADB incident reporting: the Bugzilla bug once filed, and which report this is
     // (preliminary within 72 hours, full within 14 days, closure when the bug closes).
     << "bugzilla = \"\"\n"

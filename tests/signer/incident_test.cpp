@@ -328,9 +328,9 @@ TEST_CASE("incident report: skeleton from the audit records, rendered by the pub
   CHECK_THAT(text, Catch::Contains("## Root cause"));
   CHECK_THAT(text, Catch::Contains("## Changes to the CP/CPS"));
   // The whole CCADB template, and the fields the publisher's closure check reads.
-  for (const char* section : {"## Summary", "## Impact", "## Timeline", "## Related incidents",
-                              "## Root cause analysis", "## Lessons learned", "## Action items",
-                              "## Appendix"}) {
+  for (const char* section :
+       {"## Summary", "## Impact", "## Timeline", "## Related incidents", "## Root cause analysis",
+        "## Lessons learned", "## Action items", "## Appendix"}) {
     CHECK_THAT(text, Catch::Contains(section));
   }
   CHECK_THAT(text, Catch::Contains("report_status = \"preliminary\""));
