@@ -243,11 +243,10 @@ int run_report(CommandRunner& runner, const ReportOptions& opt) {
   }
   r << "]\n"
     << "summary = \"\"\n"
-    << "ticket = " << toml_string(opt.ticket)
-    << "\n"
-    // CCADB incident reporting: the Bugzilla bug once filed, and which report this is
-    // (preliminary within 72 hours, full within 14 days, closure when the bug closes).
-    << "bugzilla = \"\"\n"
+    << "ticket = " << toml_string(opt.ticket) << "\n";
+  // CCADB incident reporting: the Bugzilla bug once filed, and which report this is
+  // (preliminary within 72 hours, full within 14 days, closure when the bug closes).
+  r << "bugzilla = \"\"\n"
     << "report_status = \"preliminary\"\n"
     << "detected = \"" << rfc3339(*detected) << "\"\n";
   if (reported) {
