@@ -22,7 +22,7 @@ enum class CaStatus { active, retired, revoked };
 
 // What the CA pages and ca.json say of a CA: its status, refined by what only the config
 // knows (ca.backup, ca.in_root_programs). Revoked and retired win over the config's word.
-enum class CaState { active, backup, retired, revoked, not_in_root_programs };
+enum class CaState { active, backup, not_in_root_programs, retired, revoked };
 [[nodiscard]] const char* ca_state_name(CaState s);   // "not-in-root-programs"
 [[nodiscard]] const char* ca_state_label(CaState s);  // "Not in root programs"
 
