@@ -8,16 +8,16 @@
 namespace pkirepo::publisher {
 namespace {
 
-constexpr const char* kRenderVersion = "pkirepo-publisher render 3";
+constexpr const char* kRenderVersion = "pkirepo-publisher render 4";
 
 // A field added to one of these structs changes its size: hash it below (or say here why it
 // is derived from bytes already hashed), then update the size. Checked with libstdc++ on
 // x86-64, the one platform the project builds for.
-static_assert(sizeof(CaEntry) == 440, "CaEntry changed: hash the new field in build_fingerprint");
+static_assert(sizeof(CaEntry) == 856, "CaEntry changed: hash the new field in build_fingerprint");
 static_assert(sizeof(CrlEntry) == 192, "CrlEntry changed: hash the new field in build_fingerprint");
 static_assert(sizeof(store::CrlRecord) == 88,
               "CrlRecord changed: hash the new field in build_fingerprint");
-static_assert(sizeof(TestCertEntry) == 424,
+static_assert(sizeof(TestCertEntry) == 736,
               "TestCertEntry changed: hash the new field in build_fingerprint");
 static_assert(sizeof(StoreSnapshot) == 184,
               "StoreSnapshot changed: hash the new field in build_fingerprint");
@@ -38,6 +38,26 @@ void add_snapshot(InputHasher& h, const StoreSnapshot& snap, UnixTime now) {
     h.add(view(ca.der));
     h.add(static_cast<long long>(ca.status));
     h.add(ca.status_reason);
+    h.add(static_cast<long long>(ca.state));
+    h.add(ca.state_reason);
+    h.add(ca.created);
+    h.add(ca.revoked_at);
+    h.add(static_cast<long long>(ca.chain.size()));
+    for (const std::string& id : ca.chain) {
+      h.add(id);
+    }
+    // CaCertificate::facts are read from its der.
+    h.add(static_cast<long long>(ca.same_key.size()));
+    for (const CaCertificate& c : ca.same_key) {
+      h.add(c.issuer_ca);
+      h.add(c.current ? 1 : 0);
+      h.add(c.held_by);
+      h.add(view(c.der));
+      h.add(c.status);
+      h.add(c.issued_at);
+      h.add(c.revoked_at);
+      h.add(c.revocation_reason);
+    }
   }
   h.add(static_cast<long long>(snap.crls.size()));
   for (const CrlEntry& c : snap.crls) {

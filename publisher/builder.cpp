@@ -11,6 +11,7 @@ SiteFiles render_site(const Config& config, const SiteSource& source, const Stor
   PageWriter w(config, source, snapshot, templates, now);
   render_documents(w);
   render_certificates(w);
+  render_ca_inventory(w);
   render_crls(w);
   render_test_certificates(w);
   render_audits(w);

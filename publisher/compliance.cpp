@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include "publisher/ccadb_meta.h"
 #include "publisher/site_source.h"
 #include "publisher/store_snapshot.h"
 
@@ -31,7 +32,7 @@ std::vector<ComplianceFinding> check_audits(const std::vector<AuditPeriod>& audi
   for (const AuditPeriod& a : audits) {
     const AuditMeta& m = a.meta;
     UnixTime length = m.period_end - m.period_start + kDay;  // both days inclusive
-    if (length > 365 * kDay) {
+    if (length > 365 * kDay && !audit_is_point_in_time(m)) {
       out.push_back({a.where, "Chrome policy 1.4 §5",
                      "audit period " + m.period_start_text + " to " + m.period_end_text + " is " +
                          days(length) + " long (at most 365 days)"});
@@ -50,6 +51,10 @@ std::vector<ComplianceFinding> check_audits(const std::vector<AuditPeriod>& audi
       if (!known.count(ca)) {
         out.push_back(
             {a.where, "CCADB 5", "names CA id \"" + ca + "\", which is not in the store"});
+        continue;
+      }
+      // A point-in-time or key-generation report is no period of coverage.
+      if (audit_is_point_in_time(m)) {
         continue;
       }
       groups[{ca, m.scheme}].push_back(&a);
@@ -150,6 +155,62 @@ std::vector<ComplianceFinding> check_incidents(const std::vector<Incident>& inci
   return f;
 }
 
+std::vector<ComplianceFinding> check_audit_records(const std::vector<Audit>& audits) {
+  std::vector<ComplianceFinding> f;
+  for (const Audit& a : audits) {
+    const AuditMeta& m = a.meta;
+    if (m.criteria.empty()) {
+      f.push_back({a.where, "CCADB 5.1",
+                   "no audit criteria and versions (criteria = [\"WebTrust for CAs 2.2.2\", "
+                   "...])"});
+    }
+    if (m.auditor_address.empty()) {
+      f.push_back({a.where, "CCADB 5.1", "no auditor address (auditor_address)"});
+    }
+    if (m.report_url.empty() && a.report_ext.empty()) {
+      f.push_back({a.where, "CCADB 5.1",
+                   "neither the auditor's report URL (report_url) nor a report file (report)"});
+    }
+  }
+  return f;
+}
+
+std::vector<ComplianceFinding> check_incident_closure(const std::vector<Incident>& incidents) {
+  std::vector<ComplianceFinding> f;
+  for (const Incident& inc : incidents) {
+    const IncidentMeta& m = inc.meta;
+    if (incident_report_status(m, inc.body) != "closure" && !m.closed()) {
+      continue;
+    }
+    const std::string subject = "incident " + (m.ticket.empty() ? inc.slug : m.ticket);
+    std::vector<std::string> missing;
+    if (m.bugzilla.empty()) {
+      missing.emplace_back("bugzilla");
+    }
+    if (m.closed_date == 0) {
+      missing.emplace_back("closed");
+    }
+    if (!m.closed()) {
+      missing.emplace_back("status = \"closed\"");
+    }
+    for (const std::string& s : missing_incident_sections(inc.body)) {
+      missing.push_back("section \"" + s + "\"");
+    }
+    if (inc.body.find("_To be written") != std::string::npos) {
+      missing.emplace_back("text for every \"_To be written\" placeholder");
+    }
+    if (!missing.empty()) {
+      std::string list;
+      for (const std::string& x : missing) {
+        list += (list.empty() ? "" : ", ") + x;
+      }
+      f.push_back({subject, "CCADB 6.1 (closure)",
+                   "closed without the closure fields: " + list + " (" + inc.where + ")"});
+    }
+  }
+  return f;
+}
+
 std::vector<ComplianceFinding> compute_findings(const Config& cfg, const SiteSource& source,
                                                 const StoreSnapshot& snapshot, UnixTime now) {
   std::vector<ComplianceFinding> f;
@@ -183,6 +244,10 @@ std::vector<ComplianceFinding> compute_findings(const Config& cfg, const SiteSou
   f.insert(f.end(), i.begin(), i.end());
   auto p = check_problem_reporting(source.documents, cfg);
   f.insert(f.end(), p.begin(), p.end());
+  auto ar = check_audit_records(source.audits);
+  f.insert(f.end(), ar.begin(), ar.end());
+  auto ic = check_incident_closure(source.incidents);
+  f.insert(f.end(), ic.begin(), ic.end());
   // CPS 2.2: what the repository holds.
   for (DocumentKind k :
        {DocumentKind::cp, DocumentKind::subscriber_agreement, DocumentKind::relying_party_agreement,

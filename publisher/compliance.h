@@ -24,7 +24,8 @@ struct AuditPeriod {
   AuditMeta meta;
 };
 
-// Per CA id and audit scheme, periods sorted by start:
+// Per CA id and audit scheme, periods sorted by start (point-in-time and key-generation
+// reports are no period: only the report-date and CA-id checks apply to them):
 //  - consecutive: the next period starts the day after the previous one ends; a later start is
 //    a gap, an earlier one an overlap (CCADB 5: consecutive periods; Chrome 1.4 §5: unbroken);
 //  - no period longer than 365 days (Chrome 1.4 §5: full audits at least every 365 days);
@@ -60,6 +61,18 @@ struct Document;
 // `revocation_completed` (front matter from `pkirepo-signer incident report`).
 [[nodiscard]] std::vector<ComplianceFinding> check_incidents(const std::vector<Incident>& incidents,
                                                              UnixTime now);
+
+struct Audit;
+
+// CCADB 5.1: every audit record states its criteria with their versions, the auditor's
+// address, and where the report is (report_url at the auditor's site, or a bundled file).
+[[nodiscard]] std::vector<ComplianceFinding> check_audit_records(const std::vector<Audit>& audits);
+
+// CCADB 6.1: an incident that is closed (status closed/resolved, or report_status = "closure")
+// carries its closure fields: the Bugzilla URL, the `closed` date, status "closed", every
+// section of the incident report template, and no "_To be written" placeholder left.
+[[nodiscard]] std::vector<ComplianceFinding> check_incident_closure(
+    const std::vector<Incident>& incidents);
 
 // Every finding of a build, computed once per build (even one that renders nothing): the checks
 // above plus what CPS 2.2 says the repository holds (the other policy documents, a CRL for

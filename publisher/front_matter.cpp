@@ -12,6 +12,7 @@
 
 #include "config/toml_bounds.h"
 #include "config/toml_reader.h"
+#include "publisher/ccadb_meta.h"
 
 namespace pkirepo::publisher {
 namespace {
@@ -195,6 +196,7 @@ IncidentMeta parse_incident_meta(std::string_view toml_text, const std::string& 
     f.fail(t.get("affected"), "affected", "must be a .csv file name beside the report");
   }
   m.certificates = f.integer("certificates", 0, INT64_MAX).value_or(-1);
+  read_incident_ccadb(f, t, m);
   f.finish();
   return m;
 }
@@ -230,6 +232,7 @@ AuditMeta parse_audit_meta(std::string_view toml_text, const std::string& where)
     f.fail(t.get("report"), "report", "must be a file name beside the TOML file");
   }
   m.sample = f.boolean("sample").value_or(false);
+  read_audit_ccadb(f, t, m);
   f.finish();
   return m;
 }

@@ -73,6 +73,11 @@ struct IncidentMeta {
   UnixTime revocation_completed = 0;
   std::string affected;       // CSV of the affected certificates, a file beside the report
   int64_t certificates = -1;  // how many; -1: not stated
+  // CCADB incident reporting (ccadb_meta.h): the Bugzilla bug, which report this is
+  // ("preliminary", "full", "closure"; "" when not stated: derived) and the closing date.
+  std::string bugzilla;
+  std::string report_status;
+  UnixTime closed_date = 0;
   // Whether the status says the incident is over ("closed", "resolved"; any case).
   [[nodiscard]] bool closed() const;
 };
@@ -88,7 +93,14 @@ struct AuditMeta {
   std::string period_end_text;
   std::string report_date_text;
   std::vector<std::string> cas;
-  std::string report;   // report file beside the TOML (".pdf" or ".md"); optional
+  std::string report;  // report file beside the TOML (".pdf" or ".md"); optional
+  // CCADB 5 (ccadb_meta.h): "period-of-time", "point-in-time" or "key-generation"; the
+  // criteria with their versions ("WebTrust for CAs 2.2.2"); where the auditor is; the report
+  // at the auditor's (or the audit body's) site.
+  std::string type = "period-of-time";
+  std::vector<std::string> criteria;
+  std::string auditor_address;
+  std::string report_url;
   bool sample = false;  // shown with a "sample" marker
 };
 

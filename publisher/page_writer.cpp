@@ -54,6 +54,11 @@ data audit_facts(const AuditMeta& m) {
   d.set("report_date", m.report_date_text);
   d.set("cas", join(m.cas, ", "));
   d.set("sample", m.sample);
+  d.set("type", m.type);
+  d.set("point_in_time", m.type != "period-of-time");
+  d.set("criteria", join(m.criteria, "; "));
+  set_opt(d, "auditor_address", m.auditor_address);
+  set_opt(d, "report_url", m.report_url);
   return d;
 }
 

@@ -9,6 +9,7 @@ namespace pkirepo::publisher {
 
 void render_documents(PageWriter& w);          // pages_documents.cpp: versions, redlines, archive
 void render_certificates(PageWriter& w);       // pages_certificates.cpp: CA tree and files
+void render_ca_inventory(PageWriter& w);       // pages_ca_json.cpp: ca.json
 void render_test_certificates(PageWriter& w);  // pages_certificates.cpp
 void render_crls(PageWriter& w);               // pages_crls.cpp: CRLs and CCADB lists
 void render_audits(PageWriter& w);             // pages_records.cpp

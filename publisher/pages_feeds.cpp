@@ -1,5 +1,5 @@
-// The Atom feed (document versions and incidents, newest first) and the sitemap of every HTML
-// page.
+// The Atom feed (document versions, incidents, CA certificate changes and audit reports, each
+// dated by its record, never by the build; newest first) and the sitemap of every HTML page.
 #include <algorithm>
 
 #include "publisher/html.h"

@@ -1,15 +1,49 @@
 #include "publisher/store_snapshot.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "policy/rules.h"
 #include "publisher/front_matter.h"
+#include "store/cert_index.h"
 #include "store/lmdb.h"
 #include "x509/cert_info.h"
 #include "x509/der.h"
 
 namespace pkirepo::publisher {
+
+const char* ca_state_name(CaState s) {
+  switch (s) {
+    case CaState::active:
+      return "active";
+    case CaState::backup:
+      return "backup";
+    case CaState::retired:
+      return "retired";
+    case CaState::revoked:
+      return "revoked";
+    case CaState::not_in_root_programs:
+      return "not-in-root-programs";
+  }
+  return "active";
+}
+
+const char* ca_state_label(CaState s) {
+  switch (s) {
+    case CaState::active:
+      return "Active";
+    case CaState::backup:
+      return "Backup";
+    case CaState::retired:
+      return "Retired";
+    case CaState::revoked:
+      return "Revoked";
+    case CaState::not_in_root_programs:
+      return "Not in root programs";
+  }
+  return "Active";
+}
 
 const char* ca_status_name(CaStatus s) {
   switch (s) {
@@ -21,31 +55,6 @@ const char* ca_status_name(CaStatus s) {
       return "revoked";
   }
   return "active";
-}
-
-CertFacts cert_facts(ByteView der, const std::string& where) {
-  X509Ptr cert = parse_cert_der(der);
-  if (!cert) {
-    throw SiteError(where + ": not a DER certificate");
-  }
-  CertFacts f;
-  f.subject = subject_string(cert.get());
-  f.issuer = issuer_string(cert.get());
-  f.serial_hex = serial_hex(cert.get());
-  f.not_before = not_before(cert.get());
-  f.not_after = not_after(cert.get());
-  if (const EVP_PKEY* key = X509_get0_pubkey(cert.get())) {
-    f.key = describe_key(key).text;
-  } else {
-    f.key = "unknown";
-  }
-  Sha256Digest fp = fingerprint_sha256(cert.get());
-  f.sha256_colon = to_hex(fp, true, ':');
-  f.sha256_ccadb = to_hex(fp, true);
-  f.sha1_colon = to_hex(fingerprint_sha1(cert.get()), true, ':');
-  f.spki_sha256 = to_hex(spki_sha256(cert.get()));
-  f.pem = to_pem(cert.get());
-  return f;
 }
 
 std::string site_path_for_url(const Config& config, const std::string& url) {
@@ -89,7 +98,135 @@ std::string crl_url_of(const Config& config, const std::string& ca_id, ByteView 
   return config.crl_url(ca_id, -1);
 }
 
+std::string cert_status(const store::CertRecord& rec, UnixTime now) {
+  return rec.status == store::CertStatus::revoked ? "revoked"
+         : rec.not_after < now                    ? "expired"
+                                                  : "good";
+}
+
+// Every CA certificate the store holds for each CA's key: the `cas` records (two CA ids may
+// share a key) and, through the by_spki index, the CA certificates in `certs` (profile "ca":
+// each CA certificate a parent signed, re-issued and cross-signed ones included). A store
+// whose index is not complete yet shows the `cas` records only.
+void read_same_key_certificates(const store::ReadTxn& txn, UnixTime now, StoreSnapshot& snap) {
+  const bool indexed = store::cert_index_complete(txn);
+  for (CaEntry& ca : snap.cas) {
+    std::map<std::string, CaCertificate> by_fp;  // CCADB fingerprint -> certificate
+    for (const CaEntry& other : snap.cas) {
+      if (other.facts.spki_sha256 != ca.facts.spki_sha256) {
+        continue;
+      }
+      CaCertificate c;
+      c.issuer_ca = other.parent.empty() ? other.id : other.parent;
+      c.current = other.id == ca.id;
+      c.held_by = other.id;
+      c.der = other.der;
+      c.facts = other.facts;
+      c.status = other.status == CaStatus::revoked ? "revoked"
+                 : other.facts.not_after < now     ? "expired"
+                                                   : "good";
+      c.issued_at = other.created;
+      c.revoked_at = other.revoked_at;
+      by_fp[c.facts.sha256_ccadb] = std::move(c);
+    }
+    X509Ptr cert = parse_cert_der(ca.der);
+    if (indexed && cert) {
+      for (const Bytes& key : store::certs_by_spki(txn, spki_sha256(cert.get()))) {
+        if (key.size() <= Sha1Digest{}.size()) {
+          continue;
+        }
+        Sha1Digest issuer_key_id{};
+        std::copy(key.begin(), key.begin() + static_cast<std::ptrdiff_t>(issuer_key_id.size()),
+                  issuer_key_id.begin());
+        ByteView serial(key.data() + issuer_key_id.size(), key.size() - issuer_key_id.size());
+        auto rec = store::get_cert(txn, issuer_key_id, serial);
+        if (!rec || rec->profile != "ca") {
+          continue;
+        }
+        CertFacts facts = cert_facts(rec->der, "store certs/" + rec->ca_id + " CA certificate");
+        auto [it, inserted] = by_fp.try_emplace(facts.sha256_ccadb);
+        CaCertificate& c = it->second;
+        if (inserted) {
+          c.der = rec->der;
+          c.facts = std::move(facts);
+        }
+        c.issuer_ca = rec->ca_id;
+        c.status = cert_status(*rec, now);
+        c.issued_at = rec->issued_at;
+        if (rec->status == store::CertStatus::revoked) {
+          c.revoked_at = rec->revocation_time;
+          c.revocation_reason = policy::reason_name(rec->reason);
+        }
+      }
+    }
+    for (auto& [fp, c] : by_fp) {
+      ca.same_key.push_back(std::move(c));
+    }
+    std::sort(ca.same_key.begin(), ca.same_key.end(),
+              [](const CaCertificate& a, const CaCertificate& b) {
+                return a.facts.not_before != b.facts.not_before
+                           ? a.facts.not_before < b.facts.not_before
+                           : a.facts.sha256_ccadb < b.facts.sha256_ccadb;
+              });
+  }
+}
+
 }  // namespace
+
+void derive_ca_states(const Config& config, StoreSnapshot& snap) {
+  std::map<std::string, const CaEntry*> by_id;
+  for (const CaEntry& ca : snap.cas) {
+    by_id[ca.id] = &ca;
+  }
+  // The root at the top of `id`'s chain, and the chain itself (bounded: no cycles).
+  auto chain_of = [&](const std::string& id) {
+    std::vector<std::string> chain;
+    auto it = by_id.find(id);
+    while (it != by_id.end() && !it->second->parent.empty() && chain.size() < 16) {
+      chain.push_back(it->second->parent);
+      it = by_id.find(it->second->parent);
+    }
+    return chain;
+  };
+  auto root_included = [&](const std::string& root) {
+    const CaConfig* c = config.find_ca(root);
+    return c == nullptr || c->in_root_programs;
+  };
+  for (CaEntry& ca : snap.cas) {
+    ca.chain = chain_of(ca.id);
+  }
+  for (CaEntry& ca : snap.cas) {
+    const std::string root = ca.chain.empty() ? ca.id : ca.chain.back();
+    // A certificate for this key signed by a CA whose own root is included (a cross-sign)
+    // makes the CA trusted through that root.
+    bool included = root_included(root);
+    for (const CaCertificate& c : ca.same_key) {
+      if (c.status != "good" || c.issuer_ca == ca.id || !by_id.count(c.issuer_ca)) {
+        continue;
+      }
+      std::vector<std::string> up = chain_of(c.issuer_ca);
+      included = included || root_included(up.empty() ? c.issuer_ca : up.back());
+    }
+    const CaConfig* cfg = config.find_ca(ca.id);
+    ca.state_reason = ca.status_reason;
+    if (ca.status == CaStatus::revoked) {
+      ca.state = CaState::revoked;
+    } else if (ca.status == CaStatus::retired) {
+      ca.state = CaState::retired;
+    } else if (cfg != nullptr && cfg->backup) {
+      ca.state = CaState::backup;
+      ca.state_reason = "kept ready to take over; issues nothing until then (ca.backup)";
+    } else if (!included) {
+      ca.state = CaState::not_in_root_programs;
+      ca.state_reason = root == ca.id ? "not included in the browsers' root programs"
+                                      : "below root " + root +
+                                            ", which is not included in the browsers' root "
+                                            "programs";
+    } else {
+      ca.state = CaState::active;
+    }
+  }
+}
 
 StoreSnapshot read_store(const Config& config, store::ReadStore& st, UnixTime now) {
   StoreSnapshot snap;
@@ -126,6 +263,7 @@ StoreSnapshot read_store(const Config& config, store::ReadStore& st, UnixTime no
     e.role = r.role;
     e.parent = r.parent;
     e.der = r.cert_der;
+    e.created = r.created;
     e.facts = cert_facts(r.cert_der, "store cas/" + r.id);
     ca_der[r.id] = r.cert_der;
     // Revoked: the parent's certs record for this CA certificate says so.
@@ -136,6 +274,7 @@ StoreSnapshot read_store(const Config& config, store::ReadStore& st, UnixTime no
         auto rec = store::get_cert(txn, key_id_sha1(parent.get()), serial_bytes(cert.get()));
         if (rec && rec->status == store::CertStatus::revoked) {
           e.status = CaStatus::revoked;
+          e.revoked_at = rec->revocation_time;
           e.status_reason = "revoked " + date_text(rec->revocation_time) + " (" +
                             policy::reason_name(rec->reason) + ")";
         }
@@ -152,6 +291,8 @@ StoreSnapshot read_store(const Config& config, store::ReadStore& st, UnixTime no
     }
     snap.cas.push_back(std::move(e));
   }
+  read_same_key_certificates(txn, now, snap);
+  derive_ca_states(config, snap);
 
   // CRLs: every "<ca>/<shard>" record; "<ca>/list.json" is the CCADB JSON list when the signer
   // writes one.
@@ -227,9 +368,7 @@ StoreSnapshot read_store(const Config& config, store::ReadStore& st, UnixTime no
       t.kind = kind;
       t.der = rec->der;
       t.facts = cert_facts(rec->der, "store certs/" + serial);
-      t.status = rec->status == store::CertStatus::revoked ? "revoked"
-                 : rec->not_after < now                    ? "expired"
-                                                           : "good";
+      t.status = cert_status(*rec, now);
       if (t.status != kind && !(kind == "valid" && t.status == "good")) {
         snap.problems.push_back("site.test_certificates " + tc.ca + " " + kind + ": serial " +
                                 serial + " is " + t.status + ", not " + kind);

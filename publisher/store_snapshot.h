@@ -16,8 +16,15 @@
 
 namespace pkirepo::publisher {
 
+// A CA's lifecycle as the compliance checks see it (active CAs need audits and CRLs).
 enum class CaStatus { active, retired, revoked };
 [[nodiscard]] const char* ca_status_name(CaStatus s);
+
+// What the CA pages and ca.json say of a CA: its status, refined by what only the config
+// knows (ca.backup, ca.in_root_programs). Revoked and retired win over the config's word.
+enum class CaState { active, backup, not_in_root_programs, retired, revoked };
+[[nodiscard]] const char* ca_state_name(CaState s);   // "not-in-root-programs"
+[[nodiscard]] const char* ca_state_label(CaState s);  // "Not in root programs"
 
 // Display facts about one certificate, from its DER.
 struct CertFacts {
@@ -32,9 +39,40 @@ struct CertFacts {
   std::string sha1_colon;
   std::string spki_sha256;  // lowercase hex
   std::string pem;
+  // Key, and what the certificate says of its use and status services, from its extensions.
+  std::string key_algorithm;                    // "EC", "RSA", "Ed25519", ...
+  int key_bits = 0;                             // modulus or field size
+  std::string key_curve;                        // "P-384"; "" unless EC
+  std::vector<std::string> key_usage;           // "keyCertSign", "cRLSign", ...
+  std::vector<std::string> eku;                 // short names ("serverAuth") or dotted OIDs
+  std::vector<std::string> policy_oids;         // certificatePolicies, dotted
+  bool name_constraints = false;                // the extension is present
+  std::vector<std::string> permitted_subtrees;  // "DNS:example.com", "IP:10.0.0.0/255.0.0.0"
+  std::vector<std::string> excluded_subtrees;
+  int path_len = -1;                         // basicConstraints pathLenConstraint; -1: none
+  std::vector<std::string> ocsp_urls;        // AIA id-ad-ocsp
+  std::vector<std::string> ca_issuers_urls;  // AIA id-ad-caIssuers
+  std::vector<std::string> crl_urls;         // cRLDistributionPoints fullName URIs
+  // OpenSSL's own text form (X509_print_ex, as `openssl x509 -text -noout` prints it).
+  std::string text;
 };
 // Throws SiteError when `der` is not one certificate.
 [[nodiscard]] CertFacts cert_facts(ByteView der, const std::string& where);
+
+// One certificate for a CA's key: the CA's own (the store's `cas` record) or another the store
+// holds for the same SubjectPublicKeyInfo (a re-issued or cross-signed CA certificate, kept in
+// `certs` under the CA that signed it).
+struct CaCertificate {
+  std::string issuer_ca;  // id of the CA that signed it; the CA's own id when self-signed
+  bool current = false;   // the certificate the CA's store record holds
+  std::string held_by;    // id of the CA whose store record holds it ("" if none does)
+  Bytes der;
+  CertFacts facts;
+  std::string status;       // "good", "revoked", "expired"
+  UnixTime issued_at = 0;   // the store's record of issuance (0: unknown, e.g. a root's own)
+  UnixTime revoked_at = 0;  // 0: not revoked
+  std::string revocation_reason;
+};
 
 struct CaEntry {
   std::string id;
@@ -44,6 +82,14 @@ struct CaEntry {
   CertFacts facts;
   CaStatus status = CaStatus::active;
   std::string status_reason;  // "expired 2026-01-01", "revoked 2026-..: keyCompromise", ...
+  CaState state = CaState::active;
+  std::string state_reason;        // status_reason, or why the config's state applies
+  UnixTime created = 0;            // the store record's creation time
+  UnixTime revoked_at = 0;         // when the parent revoked this certificate; 0: not revoked
+  std::vector<std::string> chain;  // CA ids from the parent up to the root ([] for a root)
+  // Every certificate the store holds for this CA's key, the current one included, oldest
+  // notBefore first (then by fingerprint).
+  std::vector<CaCertificate> same_key;
 };
 
 struct CrlEntry {
@@ -79,5 +125,10 @@ struct StoreSnapshot {
 // Reads CAs, CRLs, configured test certificates and the audit-log checkpoint. `now` decides
 // which CAs count as retired (expired). Throws StoreError/SiteError.
 [[nodiscard]] StoreSnapshot read_store(const Config& config, store::ReadStore& st, UnixTime now);
+
+// Fills each CA's chain and state from the CAs' parents, same_key lists and the config
+// (ca.backup, ca.in_root_programs). read_store() calls it; tests that fill a snapshot by hand
+// call it after filling `cas`.
+void derive_ca_states(const Config& config, StoreSnapshot& snap);
 
 }  // namespace pkirepo::publisher

@@ -9,7 +9,8 @@ namespace fs = std::filesystem;
 const char* const Templates::kRequired[] = {
     "layout",       "home",     "document",          "archive",          "redline",
     "certificates", "crls",     "test-certificates", "audits",           "audit",
-    "incidents",    "incident", "not-found",         "report-a-problem", nullptr};
+    "incidents",    "incident", "not-found",         "report-a-problem", "ca",
+    nullptr};
 
 Templates::Templates(const fs::path& dir) : dir_(dir) {
   if (!fs::is_directory(dir)) {

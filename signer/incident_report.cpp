@@ -243,7 +243,11 @@ int run_report(CommandRunner& runner, const ReportOptions& opt) {
   }
   r << "]\n"
     << "summary = \"\"\n"
-    << "ticket = " << toml_string(opt.ticket) << "\n"
+    << "ticket = " << toml_string(opt.ticket) << "\n";
+  // CCADB incident reporting: the Bugzilla bug once filed, and which report this is
+  // (preliminary within 72 hours, full within 14 days, closure when the bug closes).
+  r << "bugzilla = \"\"\n"
+    << "report_status = \"preliminary\"\n"
     << "detected = \"" << rfc3339(*detected) << "\"\n";
   if (reported) {
     r << "reported = \"" << rfc3339(*reported) << "\"\n";
@@ -309,9 +313,20 @@ int run_report(CommandRunner& runner, const ReportOptions& opt) {
   for (const auto& [t, text] : rows) {
     r << "| " << time_of_day(t) << " | " << cell(text) << " |\n";
   }
-  r << "\n## Root cause\n\n_To be written._\n\n"
-    << "## Remediation\n\n_To be written: what was done, and the action items with dates._\n\n"
-    << "## Changes to the CP/CPS\n\n_None, or which sections change and when._\n";
+  // The rest of the CCADB incident report template (ccadb.org, "Incident Reporting
+  // Guidelines"), in its order.
+  r << "\n## Related incidents\n\n"
+    << "_To be written: earlier incidents of this CA or others with the same cause (Bugzilla "
+       "links), or \"none found\" and how the search was made._\n\n"
+    << "## Root cause analysis\n\n_To be written: why it happened and why it was not "
+       "caught earlier._\n\n"
+    << "## Lessons learned\n\n_To be written: what went well, what did not, where we got "
+       "lucky._\n\n"
+    << "## Action items\n\n| Action item | Kind | Due date |\n|---|---|---|\n"
+    << "| _To be written_ | Prevent / Detect / Mitigate | YYYY-MM-DD |\n\n"
+    << "### Changes to the CP/CPS\n\n_None, or which sections change and when._\n\n"
+    << "## Appendix\n\nThe affected certificates: [" << csv.filename().string() << "]("
+    << csv.filename().string() << ").\n";
 
   std::filesystem::create_directories(dir);
   const std::string csv_text = c.str();

@@ -247,6 +247,12 @@ Config parse_config(std::string_view text, const std::filesystem::path& path) {
     check_eku(r, "eku", c.eku);
     c.ocsp = r.boolean("ocsp").value_or(true);
     c.offline = r.boolean("offline").value_or(false);
+    c.backup = r.boolean("backup").value_or(false);
+    c.in_root_programs = r.boolean("in_root_programs").value_or(true);
+    if (!c.in_root_programs && c.role != CaRole::root) {
+      r.fail(r.node("in_root_programs"), "in_root_programs",
+             "only a root is included in root programs (the CAs below it follow it)");
+    }
     // An offline CA signs only at ceremonies, so only status that may run 12 months fits it
     // (BR 4.9.7, 4.9.10: CA CRLs and responses for CA certificates); a subscriber CRL is due
     // every few days.

@@ -55,6 +55,13 @@ struct CaConfig {
   // its responses for the CA certificates it issued and new subordinate CA certificates are
   // signed by `pkirepo-signer ceremony` and brought in by `import` (docs/operations.md).
   bool offline = false;
+  // What the repository site says of the CA (publisher CA pages and ca.json); the signer
+  // ignores both. `backup`: kept ready to replace another CA, issuing nothing until then (the
+  // store cannot tell a backup from a CA that is merely idle). `in_root_programs`: false for a
+  // root not (yet) included in the browsers' root programs; the CAs below such a root are
+  // shown as "not in root programs" unless a cross-certificate from an included root exists.
+  bool backup = false;
+  bool in_root_programs = true;
   int line = 0;
 };
 

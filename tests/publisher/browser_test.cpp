@@ -81,6 +81,13 @@ TEST_CASE("headless Chromium renders the home, CPS and certificates pages",
        {"CA certificates", "Hierarchy", "CN=Example Root CA 2026,O=Example,C=US",
         "No CA has been retired.", "SHA-256 (CCADB form)", "EC P-384"}},
       {"cps/index.html", "cps-phone.png", "390,1200", {"Contents"}},
+      {"ca/tls-ec-2026.html",
+       "ca-page.png",
+       "1280,1600",
+       {"CN=Example TLS ECC Issuing CA 2026,O=Example,C=US", "TLS server authentication",
+        "Chain to the root", "Certificates for this key (1)", "crt.sh", "Text dump",
+        "Signature Algorithm: ecdsa-with-SHA384"}},
+      {"ca.json", "ca-json.png", "1280,1600", {"pkirepo-ca-inventory/1", "\"spki_sha256\""}},
   };
   for (const Page& p : pages) {
     INFO(p.path);

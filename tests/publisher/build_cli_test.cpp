@@ -3,12 +3,16 @@
 // deterministic and a rebuild with no change writes nothing; exit codes and --strict.
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "publisher_fixture.h"
 #include "store/store.h"
 #include "x509/bytes.h"
+#include "x509/cert_info.h"
+#include "x509/der.h"
 
 using namespace pkirepo;
 using namespace pkirepo::test;
@@ -101,7 +105,13 @@ TEST_CASE("demo site: every page, link and download", "[publisher][integration]"
                            "test/tls-ec-2026-revoked.pem",
                            "test/tls-ec-2026-expired.crt",
                            "incidents/2026-10-03-ocsp-latency.html",
-                           "audits/2026-webtrust-ca.html"}) {
+                           "audits/2026-webtrust-ca.html",
+                           "audits/2026-root-key-generation.html",
+                           "ca.json",
+                           "ca/root-2026.html",
+                           "ca/root-2026.txt",
+                           "ca/tls-ec-2026.html",
+                           "ca/tls-ec-2026.txt"}) {
     INFO(must);
     CHECK(tree.count(must) == 1);
   }
@@ -311,4 +321,202 @@ TEST_CASE("exit codes: usage 2, bad input 1 naming the file, --strict fails on f
   CHECK(strict2.exit_code == 1);
   CHECK_THAT(strict2.err, Catch::Contains("error: repository: no Certificate Policy"));
   CHECK_FALSE(fs::exists(dir / "o2"));
+}
+
+TEST_CASE("demo site: CA pages, text dumps and ca.json agree with openssl's view of the files",
+          "[publisher][integration][ca-pages]") {
+  const fs::path& out = built_site();
+  const nlohmann::json inv = nlohmann::json::parse(read_text_file(out / "ca.json"));
+  CHECK(inv.at("format") == "pkirepo-ca-inventory/1");
+  const auto& certs = inv.at("certificates");
+  REQUIRE(certs.size() == 4);  // the fixture's four CAs, one certificate each
+  std::set<std::string> ids;
+  for (const auto& c : certs) {
+    const std::string id = c.at("id");
+    INFO(id);
+    ids.insert(id);
+    CHECK(c.at("kind") == "current");
+    CHECK(c.at("state") == "active");
+    const fs::path crt = out / "ca" / (id + ".crt");
+    CHECK(c.at("files").at("der") == "http://pki.example.test/ca/" + id + ".crt");
+    // openssl's view of the published file.
+    RunResult x = run({"openssl", "x509", "-inform", "DER", "-in", crt.string(), "-noout",
+                       "-fingerprint", "-sha256", "-serial", "-startdate", "-enddate"});
+    REQUIRE(x.exit_code == 0);
+    std::string fp = c.at("sha256");
+    std::string colon;
+    for (size_t i = 0; i < fp.size(); i += 2) {
+      colon += (i ? ":" : "") + fp.substr(i, 2);
+    }
+    CHECK_THAT(x.out, Catch::Contains("sha256 Fingerprint=" + colon));
+    std::string serial = c.at("serial");  // lower-case hex, as everywhere on the site
+    std::transform(serial.begin(), serial.end(), serial.begin(),
+                   [](unsigned char ch) { return static_cast<char>(std::toupper(ch)); });
+    CHECK(serial != c.at("serial"));
+    CHECK_THAT(x.out, Catch::Contains("serial=" + serial));
+    RunResult spki = run({"sh", "-c",
+                          "openssl x509 -inform DER -in '" + crt.string() +
+                              "' -noout -pubkey | openssl pkey -pubin -outform DER | "
+                              "openssl dgst -sha256 -r"});
+    REQUIRE(spki.exit_code == 0);
+    CHECK(spki.out.substr(0, 64) == c.at("spki_sha256").get<std::string>());
+    // Key, EKU, policies and status URLs as the signer wrote them (fixture config).
+    RunResult text =
+        run({"openssl", "x509", "-inform", "DER", "-in", crt.string(), "-noout", "-text"});
+    REQUIRE(text.exit_code == 0);
+    CHECK(read_text_file(out / "ca" / (id + ".txt")) == text.out);  // X509_print_ex = -text
+    if (id == "code-rsa-2026") {
+      CHECK(c.at("key") == nlohmann::json({{"algorithm", "RSA"}, {"size", 4096}}));
+      CHECK(c.at("eku") == nlohmann::json::array({"codeSigning"}));
+      CHECK_THAT(text.out, Catch::Contains("Code Signing"));
+    } else {
+      CHECK(c.at("key").at("curve") == "P-384");
+    }
+    if (id == "root-2026") {
+      CHECK(c.at("parent").is_null());
+      CHECK(c.at("ocsp_urls").empty());
+    } else {
+      CHECK(c.at("parent") != nullptr);
+      CHECK_THAT(text.out, Catch::Contains("CA Issuers - URI:" +
+                                           c.at("ca_issuers_urls").at(0).get<std::string>()));
+      for (const auto& u : c.at("crl_urls")) {
+        CHECK_THAT(text.out, Catch::Contains("URI:" + u.get<std::string>()));
+      }
+      for (const auto& u : c.at("ocsp_urls")) {
+        CHECK_THAT(text.out, Catch::Contains("OCSP - URI:" + u.get<std::string>()));
+      }
+    }
+    // The CA's page: state, purpose, chain, the certificate with its crt.sh link, the dump.
+    const std::string page = read_text_file(out / "ca" / (id + ".html"));
+    CHECK_THAT(page, Catch::Contains("https://crt.sh/?sha256=" + fp));
+    CHECK_THAT(page, Catch::Contains("<h2 id=\"chain\">Chain to the root</h2>"));
+    CHECK_THAT(page, Catch::Contains("Certificates for this key (1)"));
+    CHECK_THAT(page, Catch::Contains("<pre class=\"dump\">Certificate:"));
+  }
+  CHECK(ids == std::set<std::string>{"root-2026", "int-2026", "tls-ec-2026", "code-rsa-2026"});
+  const std::string tls = read_text_file(out / "ca/tls-ec-2026.html");
+  CHECK_THAT(tls, Catch::Contains("TLS server authentication, TLS client authentication"));
+  CHECK_THAT(tls, Catch::Contains("href=\"int-2026.html\""));
+  CHECK_THAT(tls, Catch::Contains("href=\"root-2026.html\""));
+  const std::string index = read_text_file(out / "certificates.html");
+  CHECK_THAT(index, Catch::Contains("href=\"ca/tls-ec-2026.html\""));
+  CHECK_THAT(index, Catch::Contains("Every root is in the root programs."));
+  CHECK_THAT(index, Catch::Contains("No CA is kept as a backup."));
+
+  // Feed: CA certificates and audit reports, dated by their records.
+  const std::string feed = read_text_file(out / "feed.xml");
+  CHECK_THAT(feed, Catch::Contains("<title>CA certificate: CN=Example Root CA 2026"));
+  CHECK_THAT(feed, Catch::Contains("<title>Audit report: Sample root key generation ceremony "
+                                   "report 2026</title>"));
+  CHECK_THAT(feed, Catch::Contains("<updated>2026-02-10T00:00:00Z</updated>"));
+  // Audits: the fingerprints in scope come from the store, the CCADB fields from the record.
+  const std::string audit = read_text_file(out / "audits/2026-webtrust-ca.html");
+  CHECK_THAT(audit, Catch::Contains(certs.at(0).at("sha256").get<std::string>()));
+  CHECK_THAT(audit, Catch::Contains("WebTrust Principles and Criteria for Certification "
+                                    "Authorities 2.2.2"));
+  CHECK_THAT(audit, Catch::Contains("<dt>Auditor address</dt>"));
+  const std::string keygen = read_text_file(out / "audits/2026-root-key-generation.html");
+  CHECK_THAT(keygen, Catch::Contains("<dt>Date</dt><dd>2026-01-15</dd>"));
+  CHECK_THAT(keygen, Catch::Contains("key-generation"));
+  const std::string inc = read_text_file(out / "incidents/2026-10-03-ocsp-latency.html");
+  CHECK_THAT(inc, Catch::Contains("<dt>Report</dt><dd>closure (CCADB incident report)</dd>"));
+  CHECK_THAT(inc, Catch::Contains("https://bugzilla.example.test/show_bug.cgi?id=1"));
+  CHECK_THAT(inc, Catch::Contains("<dt>Closed</dt><dd>2026-10-20</dd>"));
+}
+
+TEST_CASE("CA pages: a re-issued and a revoked cross-certificate for one key, grouped by SPKI",
+          "[publisher][integration][ca-pages]") {
+  const DemoPki& pki = demo_pki();
+  TempDir dir;
+  // A copy of the demo store, with two more CA certificates for int-2026's key written the way
+  // the signer records a CA certificate (certs record, profile "ca", by_spki index).
+  fs::copy(pki.dir / "store", dir.path() / "store", fs::copy_options::recursive);
+  std::string cfg = read_text_file(pki.config);
+  const std::string from = (pki.dir / "store").string();
+  cfg.replace(cfg.find(from), from.size(), (dir.path() / "store").string());
+  write_text(dir.path() / "pkirepo.toml", cfg);
+  std::string cross_sha256;
+  {
+    store::WriteStore st(dir.path() / "store");
+    st.transact([&](store::WriteTxn& txn) {
+      auto subject_ca = store::get_ca(txn, "int-2026");
+      REQUIRE(subject_ca);
+      X509Ptr subject_cert = parse_cert_der(subject_ca->cert_der);
+      EvpPkeyPtr throwaway = make_key("ec-p384");  // the publisher verifies no signature
+      int serial_no = 100;
+      for (const char* issuer_id : {"root-2026", "code-rsa-2026"}) {
+        auto issuer = store::get_ca(txn, issuer_id);
+        REQUIRE(issuer);
+        X509Ptr issuer_cert = parse_cert_der(issuer->cert_der);
+        X509Ptr c(X509_new());
+        X509_set_version(c.get(), 2);
+        ASN1_INTEGER_set(X509_get_serialNumber(c.get()), ++serial_no);
+        X509_set_subject_name(c.get(), X509_get_subject_name(subject_cert.get()));
+        X509_set_issuer_name(c.get(), X509_get_subject_name(issuer_cert.get()));
+        X509_set1_notBefore(c.get(), make_x509_time(*parse_rfc3339("2026-11-23T00:00:00Z")).get());
+        X509_set1_notAfter(c.get(), make_x509_time(*parse_rfc3339("2030-01-01T00:00:00Z")).get());
+        X509_set_pubkey(c.get(), X509_get0_pubkey(subject_cert.get()));
+        REQUIRE(X509_sign(c.get(), throwaway.get(), EVP_sha384()) > 0);
+        store::CertRecord rec;
+        rec.ca_id = issuer_id;
+        rec.profile = "ca";
+        rec.not_before = not_before(c.get());
+        rec.not_after = not_after(c.get());
+        rec.issued_at = *parse_rfc3339("2026-11-23T01:00:00Z");
+        rec.der = to_der(c.get());
+        const bool cross = std::string(issuer_id) == "code-rsa-2026";
+        if (cross) {
+          rec.status = store::CertStatus::revoked;
+          rec.revocation_time = *parse_rfc3339("2026-11-24T02:00:00Z");
+          cross_sha256 = to_hex(fingerprint_sha256(c.get()), true);
+        }
+        store::put_new_cert(txn, key_id_sha1(issuer_cert.get()), serial_bytes(c.get()), rec,
+                            c.get());
+      }
+    });
+  }
+  RunResult r =
+      publish(dir.path() / "pkirepo.toml", {"build", "--out", (dir.path() / "o").string()});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const fs::path out = dir.path() / "o";
+  const std::string page = read_text_file(out / "ca/int-2026.html");
+  CHECK_THAT(page, Catch::Contains("Certificates for this key (3)"));
+  CHECK_THAT(page, Catch::Contains("re-issued · issued by <a href=\"root-2026.html\">"));
+  CHECK_THAT(page,
+             Catch::Contains("cross-certificate · issued by <a href=\"code-rsa-2026.html\">"));
+  CHECK_THAT(page, Catch::Contains("revoked 2026-11-24 02:00:00 UTC"));
+  const std::string stem = "ca/int-2026-" + [&] {
+    std::string h = cross_sha256.substr(0, 16);
+    for (char& ch : h) {
+      ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    }
+    return h;
+  }();
+  CHECK(fs::exists(out / (stem + ".crt")));
+  CHECK(fs::exists(out / (stem + ".txt")));
+  const nlohmann::json inv = nlohmann::json::parse(read_text_file(out / "ca.json"));
+  size_t for_int = 0;
+  for (const auto& c : inv.at("certificates")) {
+    if (c.at("id") == "int-2026") {
+      ++for_int;
+      if (c.at("sha256") == cross_sha256) {
+        CHECK(c.at("kind") == "cross-certificate");
+        CHECK(c.at("parent") == "code-rsa-2026");
+        CHECK(c.at("status") == "revoked");
+        CHECK(c.at("revoked_at") == "2026-11-24T02:00:00Z");
+      }
+    }
+  }
+  CHECK(for_int == 3);
+  const std::string index = read_text_file(out / "certificates.html");
+  CHECK_THAT(index, Catch::Contains("cross-certificate for <a href=\"#ca-int-2026\">"));
+  const std::string feed = read_text_file(out / "feed.xml");
+  CHECK_THAT(feed, Catch::Contains("<title>CA certificate revoked: CN=Example Intermediate CA"));
+  CHECK_THAT(feed, Catch::Contains("<updated>2026-11-24T02:00:00Z</updated>"));
+  // Rebuilt from the same store: the same bytes (no build time anywhere).
+  RunResult again =
+      publish(dir.path() / "pkirepo.toml", {"build", "--out", (dir.path() / "o2").string()});
+  REQUIRE(again.exit_code == 0);
+  CHECK(read_tree(out) == read_tree(dir.path() / "o2"));
 }

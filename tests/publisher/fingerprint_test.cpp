@@ -37,6 +37,13 @@ struct Inputs {
     ca.id = "root";
     ca.der = {1, 2, 3};
     ca.status_reason = "";
+    CaCertificate own;
+    own.issuer_ca = "root";
+    own.current = true;
+    own.held_by = "root";
+    own.der = {1, 2, 3};
+    own.status = "good";
+    ca.same_key.push_back(own);
     snap.cas.push_back(ca);
     CrlEntry crl;
     crl.ca_id = "root";
@@ -88,6 +95,22 @@ TEST_CASE("the build fingerprint changes with every input a page shows",
       {"ca.status", [](Inputs& in) { in.snap.cas[0].status = CaStatus::revoked; }},
       {"ca.status_reason", [](Inputs& in) { in.snap.cas[0].status_reason = "expired"; }},
       {"another CA", [](Inputs& in) { in.snap.cas.push_back(in.snap.cas[0]); }},
+      {"ca.state", [](Inputs& in) { in.snap.cas[0].state = CaState::backup; }},
+      {"ca.state_reason", [](Inputs& in) { in.snap.cas[0].state_reason = "backup"; }},
+      {"ca.created", [](Inputs& in) { in.snap.cas[0].created = 5; }},
+      {"ca.revoked_at", [](Inputs& in) { in.snap.cas[0].revoked_at = 5; }},
+      {"ca.chain", [](Inputs& in) { in.snap.cas[0].chain.push_back("x"); }},
+      {"another certificate for the key",
+       [](Inputs& in) { in.snap.cas[0].same_key.push_back(in.snap.cas[0].same_key[0]); }},
+      {"same_key.issuer_ca", [](Inputs& in) { in.snap.cas[0].same_key[0].issuer_ca = "x"; }},
+      {"same_key.current", [](Inputs& in) { in.snap.cas[0].same_key[0].current = false; }},
+      {"same_key.held_by", [](Inputs& in) { in.snap.cas[0].same_key[0].held_by = "x"; }},
+      {"same_key.der", [](Inputs& in) { in.snap.cas[0].same_key[0].der.push_back(0); }},
+      {"same_key.status", [](Inputs& in) { in.snap.cas[0].same_key[0].status = "revoked"; }},
+      {"same_key.issued_at", [](Inputs& in) { in.snap.cas[0].same_key[0].issued_at = 5; }},
+      {"same_key.revoked_at", [](Inputs& in) { in.snap.cas[0].same_key[0].revoked_at = 5; }},
+      {"same_key.revocation_reason",
+       [](Inputs& in) { in.snap.cas[0].same_key[0].revocation_reason = "keyCompromise"; }},
       {"crl.ca_id", [](Inputs& in) { in.snap.crls[0].ca_id = "x"; }},
       {"crl.shard", [](Inputs& in) { in.snap.crls[0].shard = 1; }},
       {"crl.url", [](Inputs& in) { in.snap.crls[0].url += "x"; }},

@@ -6,6 +6,8 @@
 #include <thread>
 
 #include "publisher/builder.h"
+#include "publisher/ca_files.h"
+#include "publisher/ccadb_meta.h"
 #include "publisher/compliance.h"
 #include "publisher/front_matter.h"
 #include "publisher/html.h"
@@ -562,4 +564,224 @@ TEST_CASE("output: atomic swap, no-op rebuild writes nothing, unchanged files ke
   CHECK_THROWS_WITH(bad.add("../escape.html", "x"), Catch::Contains("not a plain relative path"));
   bad.add("x.html", "1");
   CHECK_THROWS_WITH(bad.add("x.html", "2"), Catch::Contains("produced twice"));
+}
+
+TEST_CASE("audit records: CCADB fields, point-in-time reports, and the --strict findings",
+          "[publisher][compliance][ccadb]") {
+  const std::string base =
+      "auditor = \"X\"\nscheme = \"WebTrust for CAs\"\nperiod_start = 2026-01-15\n"
+      "report_date = 2026-02-10\ncas = [\"root\"]\n";
+  AuditMeta full = parse_audit_meta(
+      base +
+          "period_end = 2026-01-15\ntype = \"key-generation\"\n"
+          "criteria = [\"WebTrust for CAs 2.2.2\", \"WebTrust Baseline Requirements 2.8\"]\n"
+          "auditor_address = \"1 Main St, Springfield\"\n"
+          "report_url = \"https://auditor.example/report.pdf\"\n",
+      "k.toml");
+  CHECK(full.type == "key-generation");
+  CHECK(audit_is_point_in_time(full));
+  CHECK(full.criteria.size() == 2);
+  CHECK(full.auditor_address == "1 Main St, Springfield");
+  CHECK(full.report_url == "https://auditor.example/report.pdf");
+  CHECK(parse_audit_meta(base + "period_end = 2026-06-30\n", "p.toml").type == "period-of-time");
+  CHECK_THROWS_WITH(
+      parse_audit_meta(base + "period_end = 2026-01-16\ntype = \"point-in-time\"\n", "t.toml"),
+      Catch::Contains("t.toml:") && Catch::Contains("period_end: a point-in-time report covers "
+                                                    "one day"));
+  CHECK_THROWS_WITH(
+      parse_audit_meta(base + "period_end = 2026-01-15\ntype = \"snapshot\"\n", "t.toml"),
+      Catch::Contains("type: \"snapshot\" is not period-of-time"));
+  CHECK_THROWS_WITH(
+      parse_audit_meta(base + "period_end = 2026-01-15\nreport_url = \"ftp://x/r.pdf\"\n",
+                       "t.toml"),
+      Catch::Contains("report_url: must be an http:// or https:// URL"));
+
+  auto audit = [](const AuditMeta& m, const std::string& report_ext) {
+    Audit a;
+    a.id = "a";
+    a.where = "audits/a.toml";
+    a.meta = m;
+    a.report_ext = report_ext;
+    return a;
+  };
+  SECTION("complete: no finding, with a report URL or a bundled file") {
+    CHECK(check_audit_records({audit(full, "")}).empty());
+    AuditMeta bundled = full;
+    bundled.report_url.clear();
+    CHECK(check_audit_records({audit(bundled, "pdf")}).empty());
+  }
+  SECTION("each mandatory field missing is one finding") {
+    AuditMeta m = full;
+    m.criteria.clear();
+    auto f = check_audit_records({audit(m, "")});
+    REQUIRE(f.size() == 1);
+    CHECK(f[0].rule == "CCADB 5.1");
+    CHECK_THAT(f[0].message, Catch::Contains("no audit criteria and versions"));
+    m = full;
+    m.auditor_address.clear();
+    f = check_audit_records({audit(m, "")});
+    REQUIRE(f.size() == 1);
+    CHECK_THAT(f[0].message, Catch::Contains("no auditor address"));
+    m = full;
+    m.report_url.clear();
+    f = check_audit_records({audit(m, "")});
+    REQUIRE(f.size() == 1);
+    CHECK_THAT(f[0].message, Catch::Contains("neither the auditor's report URL"));
+  }
+  SECTION("a key-generation report inside a period is no overlap and no coverage") {
+    AuditPeriod keygen = period("k", "2025-06-01", "2025-06-01", "2025-06-20");
+    keygen.meta.type = "key-generation";
+    auto f = check_audits({period("a1", "2025-04-01", "2026-03-31", "2026-05-20"), keygen},
+                          {"root"}, {"root"}, day("2026-06-01"));
+    CHECK(f.empty());
+    // Alone it covers nothing: the CA has no audit.
+    f = check_audits({keygen}, {"root"}, {"root"}, day("2026-06-01"));
+    CHECK(has_finding(f, "no audit report covers this CA"));
+  }
+}
+
+TEST_CASE("incident records: CCADB status, template sections, closure fields at --strict",
+          "[publisher][compliance][ccadb][incident]") {
+  auto incident = [](const std::string& front, const std::string& body) {
+    Incident inc;
+    inc.slug = "x";
+    inc.where = "incidents/x.md";
+    inc.meta = parse_incident_meta("title = \"T\"\ndate = 2026-10-03\n" + front, inc.where);
+    inc.body = body;
+    return inc;
+  };
+  std::string all_sections;
+  for (const std::string& s : ccadb_incident_sections()) {
+    all_sections += "## " + s + "\n\nText.\n\n";
+  }
+  const std::string closure_front =
+      "status = \"closed\"\nbugzilla = \"https://bugzilla.mozilla.org/show_bug.cgi?id=1\"\n"
+      "closed = 2026-10-20\n";
+  CHECK_THROWS_WITH(
+      incident("status = \"open\"\nbugzilla = \"http://x/1\"\n", ""),
+      Catch::Contains("incidents/x.md:") && Catch::Contains("bugzilla: must be an https:// URL"));
+  CHECK_THROWS_WITH(
+      incident("status = \"open\"\nreport_status = \"final\"\n", ""),
+      Catch::Contains("report_status: \"final\" is not preliminary, full or closure"));
+
+  const Incident prelim = incident("status = \"open\"\n", "## Summary\n\nSo far.\n");
+  CHECK(incident_report_status(prelim.meta, prelim.body) == "preliminary");
+  CHECK(missing_incident_sections(prelim.body).size() == 7);
+  const Incident full = incident("status = \"open\"\n", all_sections);
+  CHECK(incident_report_status(full.meta, full.body) == "full");
+  CHECK(missing_incident_sections("## summary\n## Impact\n## Timeline of events\n"
+                                  "## Related incidents\n## Root cause analysis\n"
+                                  "## Lessons learned\n## Action items\n## Appendix\n")
+            .empty());
+  const Incident stated = incident("status = \"open\"\nreport_status = \"full\"\n", "");
+  CHECK(incident_report_status(stated.meta, stated.body) == "full");
+  // Open incidents are never held to the closure fields.
+  CHECK(check_incident_closure({prelim, full, stated}).empty());
+
+  SECTION("closed with every closure field: no finding") {
+    const Incident done = incident(closure_front, all_sections);
+    CHECK(incident_report_status(done.meta, done.body) == "closure");
+    CHECK(check_incident_closure({done}).empty());
+  }
+  SECTION("closed without them: one finding naming each") {
+    const Incident bare =
+        incident("status = \"closed\"\n", "## Summary\n\n_To be written._\n\n## Impact\n\nNone.\n");
+    auto f = check_incident_closure({bare});
+    REQUIRE(f.size() == 1);
+    CHECK(f[0].rule == "CCADB 6.1 (closure)");
+    CHECK_THAT(f[0].message, Catch::Contains("bugzilla") && Catch::Contains("closed,") &&
+                                 Catch::Contains("section \"Root cause analysis\"") &&
+                                 Catch::Contains("_To be written"));
+  }
+  SECTION("report_status = closure on an incident still open is a finding too") {
+    const Incident early = incident(
+        "status = \"open\"\nreport_status = \"closure\"\n"
+        "bugzilla = \"https://bugzilla.mozilla.org/show_bug.cgi?id=1\"\nclosed = 2026-10-20\n",
+        all_sections);
+    auto f = check_incident_closure({early});
+    REQUIRE(f.size() == 1);
+    CHECK_THAT(f[0].message, Catch::Contains("status = \"closed\""));
+  }
+}
+
+TEST_CASE(
+    "CA states: backup and not-in-root-programs from the config, cross-certificates, "
+    "revoked wins",
+    "[publisher][ca-pages]") {
+  Config config = parse_config(
+      R"([repository]
+name = "N"
+store = "store"
+base_url = "http://pki.example.test"
+)" + test::ca_toml({.id = "old-root", .role = "root", .parent = "", .validity = "20y", .eku = {}}) +
+          test::ca_toml({.id = "new-root",
+                         .role = "root",
+                         .parent = "",
+                         .validity = "20y",
+                         .eku = {},
+                         .extra = "in_root_programs = false"}) +
+          test::ca_toml(
+              {.id = "issuing", .parent = "new-root", .validity = "5y", .eku = {"serverAuth"}}) +
+          test::ca_toml({.id = "spare",
+                         .parent = "old-root",
+                         .validity = "5y",
+                         .eku = {"serverAuth"},
+                         .extra = "backup = true"}),
+      "pkirepo.toml");
+  auto entry = [](const std::string& id, const std::string& parent) {
+    CaEntry e;
+    e.id = id;
+    e.parent = parent;
+    e.role = parent.empty() ? CaRole::root : CaRole::issuing;
+    e.facts.spki_sha256 = id;
+    CaCertificate own;
+    own.issuer_ca = parent.empty() ? id : parent;
+    own.current = true;
+    own.status = "good";
+    e.same_key.push_back(own);
+    return e;
+  };
+  StoreSnapshot snap;
+  snap.cas = {entry("old-root", ""), entry("new-root", ""), entry("issuing", "new-root"),
+              entry("spare", "old-root")};
+  derive_ca_states(config, snap);
+  CHECK(snap.cas[0].state == CaState::active);
+  CHECK(snap.cas[1].state == CaState::not_in_root_programs);
+  CHECK(snap.cas[2].state == CaState::not_in_root_programs);
+  CHECK_THAT(snap.cas[2].state_reason, Catch::Contains("below root new-root"));
+  CHECK(snap.cas[2].chain == std::vector<std::string>{"new-root"});
+  CHECK(snap.cas[3].state == CaState::backup);
+  CHECK(std::string(ca_state_name(snap.cas[1].state)) == "not-in-root-programs");
+
+  // A good cross-certificate from the included root makes the new root (and what is below it
+  // through it) trusted; a revoked one does not.
+  CaCertificate cross;
+  cross.issuer_ca = "old-root";
+  cross.status = "revoked";
+  snap.cas[1].same_key.push_back(cross);
+  derive_ca_states(config, snap);
+  CHECK(snap.cas[1].state == CaState::not_in_root_programs);
+  snap.cas[1].same_key.back().status = "good";
+  derive_ca_states(config, snap);
+  CHECK(snap.cas[1].state == CaState::active);
+  CHECK(ca_cert_kind(snap.cas[1], snap.cas[1].same_key.back()) == "cross-certificate");
+
+  // The store's word wins over the config's.
+  snap.cas[3].status = CaStatus::revoked;
+  snap.cas[3].status_reason = "revoked 2026-05-01 (keyCompromise)";
+  derive_ca_states(config, snap);
+  CHECK(snap.cas[3].state == CaState::revoked);
+
+  // An in_root_programs = false below a root is refused at load.
+  CHECK_THROWS_WITH(parse_config(R"([repository]
+name = "N"
+store = "store"
+base_url = "http://pki.example.test"
+)" + test::ca_toml({.id = "r", .role = "root", .parent = "", .validity = "20y", .eku = {}}) +
+                                     test::ca_toml({.id = "i",
+                                                    .parent = "r",
+                                                    .eku = {"serverAuth"},
+                                                    .extra = "in_root_programs = false"}),
+                                 "pkirepo.toml"),
+                    Catch::Contains("in_root_programs: only a root"));
 }

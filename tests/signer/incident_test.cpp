@@ -323,6 +323,14 @@ TEST_CASE("incident report: skeleton from the audit records, rendered by the pub
   CHECK_THAT(text, Catch::Contains("certificates = 1"));
   CHECK_THAT(text, Catch::Contains("## Root cause"));
   CHECK_THAT(text, Catch::Contains("## Changes to the CP/CPS"));
+  // The whole CCADB template, and the fields the publisher's closure check reads.
+  for (const char* section :
+       {"## Summary", "## Impact", "## Timeline", "## Related incidents", "## Root cause analysis",
+        "## Lessons learned", "## Action items", "## Appendix"}) {
+    CHECK_THAT(text, Catch::Contains(section));
+  }
+  CHECK_THAT(text, Catch::Contains("report_status = \"preliminary\""));
+  CHECK_THAT(text, Catch::Contains("bugzilla = \"\""));
   CHECK_THAT(text, Catch::Contains("1 of 1 matching certificates revoked (keyCompromise)"));
   const std::string csv = read_text_file(md.parent_path() / (md.stem().string() + "-affected.csv"));
   CHECK_THAT(csv, Catch::Contains(a.serial + ",tls,CN=a.example.com,DNS:a.example.com,"));
