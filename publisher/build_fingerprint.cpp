@@ -66,6 +66,9 @@ void add_snapshot(InputHasher& h, const StoreSnapshot& snap, UnixTime now) {
   }
   h.add(static_cast<long long>(snap.checkpoint.count));
   h.add(snap.checkpoint.head_hex);
+  h.add(snap.published_checkpoint.to_json());
+  h.add(snap.checkpoint_key_pem);
+  h.add(snap.checkpoint_history);
   h.add(static_cast<long long>(snap.problems.size()));
   for (const std::string& p : snap.problems) {
     h.add(p);
