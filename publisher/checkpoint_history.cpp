@@ -49,6 +49,11 @@ std::string extend_checkpoint_history(const store::Txn& txn, const std::string& 
       throw SiteError(at + ": the audit log no longer extends the last published checkpoint (" +
                       why + "): refusing to publish");
     }
+    if (last->is_signed() && !current.is_signed()) {
+      throw SiteError(at +
+                      ": the last published checkpoint was signed and this one is not (the "
+                      "store lost its checkpoint key?): refusing to publish");
+    }
   }
   out += current.to_json();
   out += '\n';
