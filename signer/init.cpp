@@ -1,4 +1,5 @@
 // `init`: create every CA of the config that the store does not have yet, parents first.
+#include <algorithm>
 #include <iostream>
 
 #include "audit/audit_log.h"
@@ -163,7 +164,16 @@ int run_init(CommandRunner& runner) {
   }
   // The checkpoint key is a file under the passphrase; with every CA key in a token there may
   // be none, and the CAs are still made (`audit checkpoint --create-key` once there is one).
+  // A deployment whose CA keys are all in tokens keeps no private key file unless it names one.
+  const bool any_key_file = std::any_of(cfg.cas.begin(), cfg.cas.end(),
+                                        [](const CaConfig& c) { return !c.key.in_token(); });
   bool make_checkpoint_key = !checkpoint_key_stored;
+  if (make_checkpoint_key && !any_key_file && !cfg.repository.checkpoint_key_set) {
+    std::cerr << "pkirepo-signer: init: warning: no audit checkpoint key created (every CA key "
+                 "is in a token); set repository.checkpoint_key and run `pkirepo-signer audit "
+                 "checkpoint --create-key`\n";
+    make_checkpoint_key = false;
+  }
   if (make_checkpoint_key && !file_keys) {
     try {
       (void)session.passphrase();

@@ -113,6 +113,7 @@ Config parse_config(std::string_view text, const std::filesystem::path& path) {
     }
     if (auto ck = r.string("checkpoint_key")) {
       cfg.repository.checkpoint_key = cfg.dir / *ck;
+      cfg.repository.checkpoint_key_set = true;
     }
     r.finish();
   }

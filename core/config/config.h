@@ -182,6 +182,7 @@ struct RepositoryConfig {
   // passphrase like a CA key. Default: audit-checkpoint.pem beside the first CA key file of the
   // config (the config's folder when every CA key is in a token).
   std::filesystem::path checkpoint_key;
+  bool checkpoint_key_set = false;  // given in the config (not the default)
 };
 
 struct Config {

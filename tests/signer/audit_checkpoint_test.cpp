@@ -87,11 +87,11 @@ TEST_CASE(
   REQUIRE(pki.signer({"init"}).exit_code == 0);
   std::string jsonl = sign_checkpoint(pki) + "\n";  // init signed one already: "unchanged"
   (void)issue_one(pki, "a.example.com");
-  RunResult run = pki.signer({"run"});
-  INFO(run.out << run.err);
-  REQUIRE(run.exit_code == 0);
-  CHECK_THAT(run.out, Catch::Contains("audit checkpoint signed: "));
-  CHECK_THAT(run.err, !Catch::Contains("warning"));
+  RunResult ran = pki.signer({"run"});
+  INFO(ran.out << ran.err);
+  REQUIRE(ran.exit_code == 0);
+  CHECK_THAT(ran.out, Catch::Contains("audit checkpoint signed: "));
+  CHECK_THAT(ran.err, !Catch::Contains("warning"));
   const std::string second = sign_checkpoint(pki);
   jsonl += second + "\n";
   write_text(pki.dir / "checkpoints.jsonl", jsonl);
