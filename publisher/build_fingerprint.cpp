@@ -19,10 +19,12 @@ static_assert(sizeof(store::CrlRecord) == 88,
               "CrlRecord changed: hash the new field in build_fingerprint");
 static_assert(sizeof(TestCertEntry) == 424,
               "TestCertEntry changed: hash the new field in build_fingerprint");
-static_assert(sizeof(StoreSnapshot) == 184,
+static_assert(sizeof(StoreSnapshot) == 392,
               "StoreSnapshot changed: hash the new field in build_fingerprint");
 static_assert(sizeof(audit::Checkpoint) == 40,
               "Checkpoint changed: hash the new field in build_fingerprint");
+static_assert(sizeof(audit::SignedCheckpoint) == 112,
+              "SignedCheckpoint changed: hash the new field in build_fingerprint");
 
 std::string_view view(const Bytes& b) {
   return {reinterpret_cast<const char*>(b.data()), b.size()};

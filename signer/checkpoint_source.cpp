@@ -3,6 +3,7 @@
 #include <openssl/http.h>
 #include <openssl/ssl.h>
 
+#include <ctime>
 #include <memory>
 #include <sstream>
 #include <stdexcept>
@@ -78,11 +79,27 @@ std::string fetch_url(const std::string& url) {
   if (!body) {
     throw std::runtime_error("HTTP fetch failed: " + openssl_error());
   }
+  // A body that is not ASN.1 comes back streamed, over the connection's non-blocking BIO:
+  // read until end of stream, waiting on it within the same time limit.
+  const time_t deadline = std::time(nullptr) + kTimeoutSeconds;
   std::string out;
   char buf[16384];
-  for (int n = BIO_read(body.get(), buf, sizeof buf); n > 0;
-       n = BIO_read(body.get(), buf, sizeof buf)) {
-    out.append(buf, static_cast<size_t>(n));
+  for (;;) {
+    const int n = BIO_read(body.get(), buf, sizeof buf);
+    if (n > 0) {
+      out.append(buf, static_cast<size_t>(n));
+      if (out.size() > kMaxCheckpointBytes) {
+        throw std::runtime_error("HTTP response larger than " +
+                                 std::to_string(kMaxCheckpointBytes) + " bytes");
+      }
+      continue;
+    }
+    if (!BIO_should_retry(body.get())) {
+      break;
+    }
+    if (BIO_wait(body.get(), deadline, 100) <= 0) {
+      throw std::runtime_error("HTTP fetch failed: timed out reading the response");
+    }
   }
   return out;
 }

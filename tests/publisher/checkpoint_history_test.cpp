@@ -38,7 +38,8 @@ TEST_CASE("checkpoint history: grows append-only over two builds, a truncated lo
       {"PKIREPO_TEST_PASSPHRASE", "correct horse battery staple"},
       {"PKIREPO_NOW", "2026-11-23T00:00:00Z"}};
   const EvpPkeyPtr key = make_key("ec-p256");
-  write_text(dir / "csr.pem", to_pem(make_csr(key.get(), "more.pki.example.com").get()));
+  write_text(dir / "csr.pem",
+             to_pem(make_csr(key.get(), "more.pki.example.com", {"more.pki.example.com"}).get()));
   RunResult issue =
       run({binary("pkirepo-signer").string(), "-c", config.string(), "issue", "--ca", "tls-ec-2026",
            "--profile", "tls-server", "--csr", (dir / "csr.pem").string()},
