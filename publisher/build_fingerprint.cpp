@@ -19,10 +19,12 @@ static_assert(sizeof(store::CrlRecord) == 88,
               "CrlRecord changed: hash the new field in build_fingerprint");
 static_assert(sizeof(TestCertEntry) == 736,
               "TestCertEntry changed: hash the new field in build_fingerprint");
-static_assert(sizeof(StoreSnapshot) == 184,
+static_assert(sizeof(StoreSnapshot) == 392,
               "StoreSnapshot changed: hash the new field in build_fingerprint");
 static_assert(sizeof(audit::Checkpoint) == 40,
               "Checkpoint changed: hash the new field in build_fingerprint");
+static_assert(sizeof(audit::SignedCheckpoint) == 112,
+              "SignedCheckpoint changed: hash the new field in build_fingerprint");
 
 std::string_view view(const Bytes& b) {
   return {reinterpret_cast<const char*>(b.data()), b.size()};
@@ -86,6 +88,9 @@ void add_snapshot(InputHasher& h, const StoreSnapshot& snap, UnixTime now) {
   }
   h.add(static_cast<long long>(snap.checkpoint.count));
   h.add(snap.checkpoint.head_hex);
+  h.add(snap.published_checkpoint.to_json());
+  h.add(snap.checkpoint_key_pem);
+  h.add(snap.checkpoint_history);
   h.add(static_cast<long long>(snap.problems.size()));
   for (const std::string& p : snap.problems) {
     h.add(p);

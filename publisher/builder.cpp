@@ -1,6 +1,10 @@
 #include "publisher/builder.h"
 
+#include <fstream>
+#include <sstream>
+
 #include "publisher/build_fingerprint.h"
+#include "publisher/checkpoint_history.h"
 #include "publisher/pages.h"
 #include "store/store.h"
 
@@ -29,10 +33,22 @@ SiteFiles render_site(const Config& config, const SiteSource& source, const Stor
 BuildResult build_site(const Config& config, const BuildOptions& options, UnixTime now) {
   SiteSource source = load_site_source(config.site.source);
   Templates templates(config.site.templates);
+  const std::filesystem::path output = options.output.empty() ? config.site.output : options.output;
   StoreSnapshot snapshot;
   {
     store::ReadStore st(config.repository.store);
     snapshot = read_store(config, st, now);
+    // The history as the site has it now: append-only, whatever else the build changes.
+    const std::filesystem::path history = output / kCheckpointHistoryFile;
+    std::string previous;
+    if (std::ifstream in{history, std::ios::binary}) {
+      std::ostringstream text;
+      text << in.rdbuf();
+      previous = text.str();
+    }
+    store::ReadTxn txn = st.begin_read();
+    snapshot.checkpoint_history =
+        extend_checkpoint_history(txn, previous, history.string(), snapshot.published_checkpoint);
   }
   BuildResult result;
   result.findings = compute_findings(config, source, snapshot, now);
@@ -40,7 +56,6 @@ BuildResult build_site(const Config& config, const BuildOptions& options, UnixTi
     result.refused = true;
     return result;
   }
-  const std::filesystem::path output = options.output.empty() ? config.site.output : options.output;
   const std::string fingerprint = build_fingerprint(config, source, templates, snapshot, now);
   if (!fingerprint.empty() && output_is_current(output, fingerprint, result.files)) {
     result.stats.unchanged = result.files;

@@ -1,5 +1,6 @@
 // The home page (documents, root fingerprints, audits, incidents, the audit log checkpoint),
 // the checkpoint file, and 404.html.
+#include "publisher/checkpoint_history.h"
 #include "publisher/pages.h"
 
 namespace pkirepo::publisher {
@@ -61,13 +62,24 @@ void render_home(PageWriter& w) {
   c.set("test_count", std::to_string(w.snap().test_certificates.size()));
   c.set("audits", audits);
   c.set("incidents", w.incident_rows ? *w.incident_rows : list());
-  c.set("checkpoint_count", std::to_string(w.snap().checkpoint.count));
-  c.set("checkpoint_head", w.snap().checkpoint.head_hex);
-  c.set("has_checkpoint", w.snap().checkpoint.count > 0);
+  // The published checkpoint: the newest signed one (it may trail the log by the records
+  // written since the signer's last run), else the current unsigned one.
+  const audit::SignedCheckpoint& cp = w.snap().published_checkpoint;
+  c.set("checkpoint_count", std::to_string(cp.count));
+  c.set("checkpoint_head", cp.head_hex);
+  c.set("has_checkpoint", cp.count > 0);
+  c.set("checkpoint_signed", cp.is_signed());
+  c.set("checkpoint_time", cp.is_signed() ? rfc3339(cp.time) : "");
+  c.set("has_checkpoint_key", !w.snap().checkpoint_key_pem.empty());
+  c.set("checkpoint_key_id", w.snap().checkpoint_key_id);
   w.page("index.html", w.config().repository.name, "home", c);
-  w.add_file("audit-log-checkpoint.json",
-             "{\"count\":" + std::to_string(w.snap().checkpoint.count) + ",\"head_sha256\":\"" +
-                 w.snap().checkpoint.head_hex + "\"}\n");
+  w.add_file("audit-log-checkpoint.json", cp.to_json() + "\n");
+  w.add_file(kCheckpointHistoryFile, w.snap().checkpoint_history.empty()
+                                         ? cp.to_json() + "\n"
+                                         : w.snap().checkpoint_history);
+  if (!w.snap().checkpoint_key_pem.empty()) {
+    w.add_file("audit-checkpoint-key.pem", w.snap().checkpoint_key_pem);
+  }
 }
 
 void render_not_found(PageWriter& w) {

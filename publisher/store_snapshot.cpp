@@ -377,6 +377,30 @@ StoreSnapshot read_store(const Config& config, store::ReadStore& st, UnixTime no
     }
   }
   snap.checkpoint = audit::checkpoint(txn);
+  snap.published_checkpoint.count = snap.checkpoint.count;
+  snap.published_checkpoint.head_hex = snap.checkpoint.head_hex;
+  try {
+    if (EvpPkeyPtr key = audit::stored_checkpoint_key(txn)) {
+      snap.checkpoint_key_pem = audit::public_key_pem(key.get());
+      snap.checkpoint_key_id = audit::checkpoint_key_id(key.get());
+      if (std::optional<audit::SignedCheckpoint> cp = audit::stored_checkpoint(txn)) {
+        // Never publish a checkpoint the store's own key and log do not bear out.
+        if (std::string why = audit::signature_problem(*cp, key.get()); !why.empty()) {
+          throw SiteError("store " + config.repository.store.string() +
+                          ": the stored audit checkpoint: " + why);
+        }
+        if (std::string why = audit::prefix_problem(txn, cp->count, cp->head_hex); !why.empty()) {
+          throw SiteError("store " + config.repository.store.string() +
+                          ": the stored audit checkpoint: " + why);
+        }
+        snap.published_checkpoint = *cp;
+      }
+    }
+  } catch (const SiteError&) {
+    throw;
+  } catch (const std::runtime_error& e) {
+    throw SiteError("store " + config.repository.store.string() + ": " + e.what());
+  }
   return snap;
 }
 

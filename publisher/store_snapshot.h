@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "audit/audit_log.h"
+#include "audit/checkpoint.h"
 #include "config/config.h"
 #include "store/schema.h"
 #include "store/store.h"
@@ -115,6 +116,14 @@ struct StoreSnapshot {
   std::map<std::string, std::string> crl_lists;
   std::vector<TestCertEntry> test_certificates;
   audit::Checkpoint checkpoint;
+  // What the site publishes as the checkpoint: the newest signed one the signer stored (checked
+  // against the store's key and log), else the unsigned current one (a store without a key).
+  audit::SignedCheckpoint published_checkpoint;
+  std::string checkpoint_key_pem;  // the store's checkpoint public key; empty: none
+  std::string checkpoint_key_id;
+  // audit-log-checkpoints.jsonl as it is to be published (checkpoint_history.h); empty when
+  // the snapshot was filled by hand.
+  std::string checkpoint_history;
   std::vector<std::string> problems;  // e.g. a configured test certificate not found
 };
 

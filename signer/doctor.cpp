@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "audit/audit_log.h"
+#include "audit/checkpoint.h"
 #include "pkcs11/token.h"
 #include "pkcs11/token_uri.h"
 #include "signer/commands.h"
@@ -128,6 +129,45 @@ void token_key(Doctor& d, const Config& cfg, const CaConfig& ca) {
   }
 }
 
+void checkpoint_key(Doctor& d, const Config& cfg) {
+  const fs::path key = cfg.repository.checkpoint_key;
+  EvpPkeyPtr stored;
+  if (fs::exists(cfg.repository.store / "data.mdb")) {
+    try {
+      store::ReadStore st(cfg.repository.store);
+      store::ReadTxn txn = st.begin_read();
+      stored = audit::stored_checkpoint_key(txn);
+    } catch (const std::exception& e) {
+      d.error(std::string("audit checkpoint key: ") + e.what(),
+              "restore the store from its backup");
+      return;
+    }
+  }
+  if (!fs::exists(key)) {
+    if (stored) {
+      d.error("audit checkpoint key " + key.string() + " (key id " +
+                  audit::checkpoint_key_id(stored.get()) + ") is missing: checkpoints go unsigned",
+              "restore it from the key backup, or fix repository.checkpoint_key");
+    } else {
+      d.warning("no audit checkpoint key at " + key.string() +
+                ": published checkpoints are not signed (create it: pkirepo-signer audit "
+                "checkpoint --create-key)");
+    }
+    return;
+  }
+  if (!stored) {
+    d.warning("audit checkpoint key " + key.string() +
+              " is not recorded in the store: move it away and run pkirepo-signer audit "
+              "checkpoint --create-key");
+  }
+  d.private_path(key, "audit checkpoint key", 0600);
+  key_protection(d, key, "audit checkpoint key");
+  if (stored) {
+    d.ok("audit checkpoint key " + key.string() + " (key id " +
+         audit::checkpoint_key_id(stored.get()) + ")");
+  }
+}
+
 int run_doctor(CommandRunner& runner) {
   const Config cfg = load_config(runner.globals.config_path);
   Doctor d;
@@ -199,6 +239,8 @@ int run_doctor(CommandRunner& runner) {
     d.private_path(key, "CA " + ca.id + " key", 0600);
     key_protection(d, key, "CA " + ca.id + " key");
   }
+  // The audit checkpoint key (audit/checkpoint.h): without it checkpoints go out unsigned.
+  checkpoint_key(d, cfg);
   // Who can read the keys: the responder key folder its group's, the CA's the signer's alone.
   const fs::path responder_dir = cfg.ocsp.responder_key_dir;
   for (const DoctorFinding& f : check_key_access(cfg, ::geteuid())) {

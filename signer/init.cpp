@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <iostream>
@@ -9,8 +10,10 @@
 #include <sstream>
 
 #include "audit/audit_log.h"
+#include "audit/checkpoint.h"
 #include "policy/profiles.h"
 #include "policy/rules.h"
+#include "signer/audit_checkpoint.h"
 #include "signer/ca_certificate.h"
 #include "signer/ca_setup.h"
 #include "signer/cert_builder.h"
@@ -234,8 +237,41 @@ int run_init(CommandRunner& runner) {
                                " already exists; refusing to overwrite or adopt it");
     }
   }
+  // The audit checkpoint key (audit/checkpoint.h) comes with the first init; an existing file
+  // is refused like a CA key's.
+  bool checkpoint_key_stored = false;
+  {
+    store::ReadTxn txn = st.begin_read();
+    checkpoint_key_stored = audit::stored_checkpoint_key(txn) != nullptr;
+  }
+  if (!checkpoint_key_stored && std::filesystem::exists(cfg.repository.checkpoint_key)) {
+    throw std::runtime_error(cfg.repository.checkpoint_key.string() +
+                             ": audit checkpoint key file already exists; refusing to overwrite "
+                             "or adopt it");
+  }
   if (file_keys) {
     (void)session.passphrase();
+  }
+  // The checkpoint key is a file under the passphrase; with every CA key in a token there may
+  // be none, and the CAs are still made (`audit checkpoint --create-key` once there is one).
+  // A deployment whose CA keys are all in tokens keeps no private key file unless it names one.
+  const bool any_key_file = std::any_of(cfg.cas.begin(), cfg.cas.end(),
+                                        [](const CaConfig& c) { return !c.key.in_token(); });
+  bool make_checkpoint_key = !checkpoint_key_stored;
+  if (make_checkpoint_key && !any_key_file && !cfg.repository.checkpoint_key_set) {
+    std::cerr << "pkirepo-signer: init: warning: no audit checkpoint key created (every CA key "
+                 "is in a token); set repository.checkpoint_key and run `pkirepo-signer audit "
+                 "checkpoint --create-key`\n";
+    make_checkpoint_key = false;
+  }
+  if (make_checkpoint_key && !file_keys) {
+    try {
+      (void)session.passphrase();
+    } catch (const std::exception& e) {
+      std::cerr << "pkirepo-signer: init: warning: no audit checkpoint key created (" << e.what()
+                << "); create it with `pkirepo-signer audit checkpoint --create-key`\n";
+      make_checkpoint_key = false;
+    }
   }
   if (responders && cfg.responder_keys_in_token()) {
     (void)session.responder_pin();
@@ -306,6 +342,18 @@ int run_init(CommandRunner& runner) {
     created.push_back(std::move(n));
   }
 
+  // Signs the first checkpoint with a new key; a later init signs with the existing one when
+  // it opens (a problem is a warning: `run` signs next time).
+  EvpPkeyPtr checkpoint_key;
+  if (make_checkpoint_key) {
+    checkpoint_key = create_checkpoint_key_file(session, guard);
+  } else if (checkpoint_key_stored) {
+    CheckpointSigner signer = load_checkpoint_signer(session);
+    if (!signer.key) {
+      std::cerr << "pkirepo-signer: init: warning: " << signer.problem << "\n";
+    }
+    checkpoint_key = std::move(signer.key);
+  }
   st.transact([&](store::WriteTxn& txn) {
     for (const NewCa& n : created) {
       X509* cert = n.cert.get();
@@ -323,12 +371,22 @@ int run_init(CommandRunner& runner) {
                        {"key_file", n.record.responder_key_file}});
       }
     }
+    if (make_checkpoint_key) {
+      record_checkpoint_key(session, txn, checkpoint_key.get());
+    }
+    if (checkpoint_key) {
+      (void)refresh_checkpoint(txn, checkpoint_key.get(), session.now());
+    }
   });
   guard.keep();
   for (const NewCa& n : created) {
     std::cout << "created " << ca_role_name(n.record.role) << " CA " << n.record.id << ": "
               << subject_string(n.cert.get()) << " serial " << serial_hex(n.cert.get())
               << " sha256 " << to_hex(fingerprint_sha256(n.cert.get()), true, ':') << "\n";
+  }
+  if (make_checkpoint_key) {
+    std::cout << "created audit checkpoint key " << cfg.repository.checkpoint_key.string()
+              << " (key id " << audit::checkpoint_key_id(checkpoint_key.get()) << ")\n";
   }
   return 0;
 }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "audit/audit_log.h"
+#include "audit/checkpoint.h"
 #include "pkcs11/token_uri.h"
 #include "signer/commands.h"
 #include "store/store.h"
@@ -32,6 +33,7 @@ struct KeyFile {
   std::filesystem::path path;
   ByteView cert_der;  // the certificate the key must match
   bool responder = false;
+  const EVP_PKEY* public_key = nullptr;  // instead of cert_der: the audit checkpoint key's
 };
 
 // Every key file the store's CAs use, through the config (config.h: ca_key_path,
@@ -90,7 +92,18 @@ int run_rewrap(CommandRunner& runner, const KeysOptions& opt) {
     KeyFileProtection before;
     bool moves_passphrase;
   };
-  const std::vector<KeyFile> files = key_files(session.config(), cas);
+  std::vector<KeyFile> files = key_files(session.config(), cas);
+  // The audit checkpoint key (audit/checkpoint.h), checked against the public key the store
+  // recorded.
+  EvpPkeyPtr checkpoint_public;
+  {
+    store::ReadTxn txn = st.begin_read();
+    checkpoint_public = audit::stored_checkpoint_key(txn);
+  }
+  const std::filesystem::path checkpoint_file = session.config().repository.checkpoint_key;
+  if (checkpoint_public && std::filesystem::exists(checkpoint_file)) {
+    files.push_back({"the audit checkpoint", checkpoint_file, {}, false, checkpoint_public.get()});
+  }
   std::vector<Pending> pending;
   for (const KeyFile& f : files) {
     const KeyFileProtection before = inspect_key_file(f.path);
@@ -116,10 +129,18 @@ int run_rewrap(CommandRunner& runner, const KeysOptions& opt) {
     if (!key) {
       key = read_key_for_rewrap(f.path, passphrase);
     }
-    X509Ptr cert = parse_cert_der(f.cert_der);
-    if (!cert || X509_check_private_key(cert.get(), key.get()) != 1) {
-      throw std::runtime_error(f.path.string() + ": does not hold the key of " + f.whose +
-                               "'s certificate; no key file was rewrapped");
+    if (f.public_key != nullptr) {
+      if (EVP_PKEY_eq(f.public_key, key.get()) != 1) {
+        throw std::runtime_error(f.path.string() +
+                                 ": does not hold the key the store recorded for " + f.whose +
+                                 "; no key file was rewrapped");
+      }
+    } else {
+      X509Ptr cert = parse_cert_der(f.cert_der);
+      if (!cert || X509_check_private_key(cert.get(), key.get()) != 1) {
+        throw std::runtime_error(f.path.string() + ": does not hold the key of " + f.whose +
+                                 "'s certificate; no key file was rewrapped");
+      }
     }
     pending.push_back({&f, std::move(key), before, !under_target});
   }

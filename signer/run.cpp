@@ -10,6 +10,8 @@
 #include <optional>
 #include <thread>
 
+#include "audit/checkpoint.h"
+#include "signer/audit_checkpoint.h"
 #include "signer/ca_context.h"
 #include "signer/ca_run.h"
 #include "signer/commands.h"
@@ -117,11 +119,42 @@ RunSummary run_signing(Session& session, const RunOptions& options) {
     run_ca(session, options, *pool, summary, make_ca_context(cfg, std::move(cas[i])));
     wrote = true;
   }
-  if (wrote) {
+  // The audit checkpoint, signed when the log moved since the stored one (a run that changed
+  // nothing finds it current and decrypts no key). It is written in the same transaction as
+  // the run's txn id, so the next run still sees "no writer came between".
+  bool checkpoint_stale = false;
+  {
+    store::ReadTxn txn = st.begin_read();
+    const audit::Checkpoint cp = audit::checkpoint(txn);
+    std::optional<audit::SignedCheckpoint> stored;
+    try {
+      stored = audit::stored_checkpoint(txn);
+    } catch (const std::runtime_error&) {
+      stored.reset();
+    }
+    checkpoint_stale = !stored || stored->count != cp.count || stored->head_hex != cp.head_hex;
+  }
+  CheckpointSigner signer;
+  if (checkpoint_stale) {
+    signer = load_checkpoint_signer(session);
+    if (!signer.key) {
+      summary.warnings.push_back(signer.problem);
+    }
+  }
+  std::optional<audit::SignedCheckpoint> made;
+  if (wrote || signer.key) {
     st.transact([&](store::WriteTxn& txn) {
-      store::put_meta_u64(txn, store::meta::kLastRun, static_cast<uint64_t>(now));
-      store::put_meta_u64(txn, store::meta::kRunTxnId, txn.id());
+      made = signer.key ? refresh_checkpoint(txn, signer.key.get(), now) : std::nullopt;
+      if (wrote) {
+        store::put_meta_u64(txn, store::meta::kLastRun, static_cast<uint64_t>(now));
+        store::put_meta_u64(txn, store::meta::kRunTxnId, txn.id());
+      }
     });
+  }
+  if (made) {
+    summary.checkpoint_signed = true;
+    summary.notes.push_back("audit checkpoint signed: " + std::to_string(made->count) +
+                            " records, head " + made->head_hex);
   }
   return summary;
 }
@@ -147,6 +180,9 @@ int run_command(CommandRunner& runner, const RunOptions& options) {
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   for (const auto& p : s.problems) {
     std::cerr << "pkirepo-signer: run: " << p << "\n";
+  }
+  for (const auto& w : s.warnings) {
+    std::cerr << "pkirepo-signer: run: warning: " << w << "\n";
   }
   if (options.quiet && !s.failed()) {
     return 0;

@@ -72,6 +72,10 @@ struct RunSummary {
   std::vector<std::string> problems;  // one line each: what failed or needs an operator
   // One line each, not failures: what an offline CA's next ceremony must sign, and when.
   std::vector<std::string> notes;
+  // One line each, on stderr even with --quiet, never a failure: what the status services do
+  // not need but an operator should fix (an unsigned audit checkpoint).
+  std::vector<std::string> warnings;
+  bool checkpoint_signed = false;  // a new signed audit checkpoint was stored
   [[nodiscard]] bool failed() const {
     return ocsp_failed != 0 || crl_failed != 0 || !problems.empty();
   }

@@ -116,6 +116,10 @@ Config parse_config(std::string_view text, const std::filesystem::path& path) {
     if (auto pf = r.string("passphrase_file")) {
       cfg.repository.passphrase_file = cfg.dir / *pf;
     }
+    if (auto ck = r.string("checkpoint_key")) {
+      cfg.repository.checkpoint_key = cfg.dir / *ck;
+      cfg.repository.checkpoint_key_set = true;
+    }
     r.finish();
   }
 
@@ -301,6 +305,15 @@ Config parse_config(std::string_view text, const std::filesystem::path& path) {
   }
 
   check_tls_hierarchies(cfg, file, explicit_dedication);
+  if (cfg.repository.checkpoint_key.empty()) {
+    cfg.repository.checkpoint_key = cfg.dir / "audit-checkpoint.pem";
+    for (const CaConfig& c : cfg.cas) {
+      if (!c.key.in_token()) {
+        cfg.repository.checkpoint_key = c.key.file.parent_path() / "audit-checkpoint.pem";
+        break;
+      }
+    }
+  }
 
   // [ocsp]
   if (const toml::table* t = top.subtable("ocsp")) {

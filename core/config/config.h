@@ -190,6 +190,11 @@ struct RepositoryConfig {
   std::string base_url;        // no trailing slash
   std::string passphrase_env;  // environment variable holding the key passphrase
   std::filesystem::path passphrase_file;
+  // The Ed25519 key that signs audit-log checkpoints (audit/checkpoint.h), encrypted under the
+  // passphrase like a CA key. Default: audit-checkpoint.pem beside the first CA key file of the
+  // config (the config's folder when every CA key is in a token).
+  std::filesystem::path checkpoint_key;
+  bool checkpoint_key_set = false;  // given in the config (not the default)
 };
 
 struct Config {

@@ -15,6 +15,10 @@ inline constexpr std::string_view kSchemaVersion = "schema_version";
 inline constexpr std::string_view kAuditCount = "audit_count";
 inline constexpr std::string_view kAuditHead = "audit_head";
 inline constexpr std::string_view kAuditHeadTime = "audit_head_time";
+// Signed audit checkpoints (audit/checkpoint.h): the checkpoint key's SubjectPublicKeyInfo DER,
+// and the newest signed checkpoint as its published JSON.
+inline constexpr std::string_view kAuditCheckpointKey = "audit_checkpoint_key";
+inline constexpr std::string_view kAuditCheckpoint = "audit_checkpoint";
 // i64 BE: when the newest `run` committed (the responder's store age).
 inline constexpr std::string_view kLastRun = "last_run";
 // u64 BE: LMDB's transaction id as the newest `run` committed it; a later run that finds the

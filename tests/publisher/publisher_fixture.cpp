@@ -79,6 +79,17 @@ fs::path write_variant_config(const fs::path& dir, const fs::path& site_source,
   return cfg;
 }
 
+fs::path write_store_copy_config(const fs::path& dir) {
+  const DemoPki& pki = demo_pki();
+  fs::copy(pki.dir / "store", dir / "store", fs::copy_options::recursive);
+  fs::copy(pki.dir / "keys", dir / "keys", fs::copy_options::recursive);
+  fs::remove(dir / "store" / "signer.lock");
+  fs::path cfg = dir / "pkirepo.toml";
+  write_text(cfg,
+             config_text(dir / "store", dir / "keys", source_dir() / "examples/demo/site", ""));
+  return cfg;
+}
+
 const DemoPki& demo_pki() {
   if (g_pki) {
     return *g_pki;

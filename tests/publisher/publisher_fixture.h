@@ -34,6 +34,10 @@ std::filesystem::path write_variant_config(const std::filesystem::path& dir,
                                            const std::filesystem::path& site_source,
                                            const std::string& extra_site_keys = "");
 
+// A copy of demo_pki()'s store and keys in `dir` with a config of its own, for tests that
+// change the store; returns the config path.
+std::filesystem::path write_store_copy_config(const std::filesystem::path& dir);
+
 // Every regular file under `root`, relative, sorted, with its bytes.
 std::map<std::string, std::string> read_tree(const std::filesystem::path& root);
 

@@ -1,7 +1,10 @@
 // Many certificate records straight into a store, for tests and benchmarks that need a large
 // store and not the certificates: OCSP and CRL signing read only a record's fields, so each
-// record's DER is a copy of its CA's certificate. Header-only: the benchmarks include it without
-// linking the test support library (they link the signer for random_serial()).
+// record's DER is a copy of its CA's certificate. Each gets the audit records `issue` and
+// `revoke` would write (certificate_issued, certificate_revoked), timed at the newest record's
+// time, so that `audit verify` finds the store and its log in agreement. Header-only: the
+// benchmarks include it without linking the test support library (they link the signer for
+// random_serial()).
 #pragma once
 
 #include <algorithm>
@@ -9,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include "audit/audit_log.h"
+#include "policy/rules.h"
 #include "signer/cert_builder.h"
 #include "store/store.h"
 #include "x509/cert_info.h"
@@ -38,6 +43,16 @@ void put_synthetic_certs(store::WriteStore& st, const store::CaRecord& ca, size_
     st.transact([&](store::WriteTxn& txn) {
       for (const auto& [serial, rec] : records) {
         store::put_new_cert(txn, key_id, serial, rec, issuer.get());
+        const auto head = audit::head_time(txn);
+        const UnixTime t = head ? head->time : rec.issued_at;
+        audit::append(txn, t, "synthetic", "certificate_issued",
+                      {{"ca", ca.id}, {"serial", to_hex(serial)}});
+        if (rec.status == store::CertStatus::revoked) {
+          audit::append(txn, t, "synthetic", "certificate_revoked",
+                        {{"ca", ca.id},
+                         {"serial", to_hex(serial)},
+                         {"reason", policy::reason_name(rec.reason)}});
+        }
       }
     });
   }
