@@ -102,6 +102,13 @@ void recover_interrupted_key_files(Session& session) {
         }
       }
     }
+    // The checkpoint key's file, once the store holds its public key (killed after the commit,
+    // before the journal went).
+    if (audit::stored_checkpoint_key(txn) != nullptr) {
+      const std::filesystem::path& f = session.config().repository.checkpoint_key;
+      used.insert(f.string());
+      used.insert(std::filesystem::weakly_canonical(f, ec).string());
+    }
   }
   std::istringstream lines(text);
   for (std::string line; std::getline(lines, line);) {
