@@ -35,6 +35,7 @@ BuildResult build_site(const Config& config, const BuildOptions& options, UnixTi
   Templates templates(config.site.templates);
   const std::filesystem::path output = options.output.empty() ? config.site.output : options.output;
   StoreSnapshot snapshot;
+  std::string history_problem;
   {
     store::ReadStore st(config.repository.store);
     snapshot = read_store(config, st, now);
@@ -47,11 +48,16 @@ BuildResult build_site(const Config& config, const BuildOptions& options, UnixTi
       previous = text.str();
     }
     store::ReadTxn txn = st.begin_read();
-    snapshot.checkpoint_history =
+    CheckpointHistory h =
         extend_checkpoint_history(txn, previous, history.string(), snapshot.published_checkpoint);
+    snapshot.checkpoint_history = std::move(h.text);
+    history_problem = std::move(h.problem);
   }
   BuildResult result;
   result.findings = compute_findings(config, source, snapshot, now);
+  if (!history_problem.empty()) {
+    result.findings.push_back({"audit log", "CPS 5.4.6", history_problem});
+  }
   if (options.strict && !result.findings.empty()) {
     result.refused = true;
     return result;

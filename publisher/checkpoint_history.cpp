@@ -8,9 +8,9 @@
 
 namespace pkirepo::publisher {
 
-std::string extend_checkpoint_history(const store::Txn& txn, const std::string& previous,
-                                      const std::string& where,
-                                      const audit::SignedCheckpoint& current) {
+CheckpointHistory extend_checkpoint_history(const store::Txn& txn, const std::string& previous,
+                                            const std::string& where,
+                                            const audit::SignedCheckpoint& current) {
   std::optional<audit::SignedCheckpoint> last;
   size_t last_line = 0;
   std::istringstream in(previous);
@@ -31,33 +31,35 @@ std::string extend_checkpoint_history(const store::Txn& txn, const std::string& 
                       " (the published checkpoint history is damaged; restore it from a copy)");
     }
   }
-  std::string out = previous;
-  if (!out.empty() && out.back() != '\n') {
-    out += '\n';
+  CheckpointHistory h{previous, {}};
+  if (!h.text.empty() && h.text.back() != '\n') {
+    h.text += '\n';
   }
   if (last && last->count == current.count && last->head_hex == current.head_hex) {
-    return out;
+    return h;
   }
   if (last) {
     const std::string at = where + ":" + std::to_string(last_line);
+    const std::string then =
+        "; published after it, so anyone holding that line can show it (a restore from a backup "
+        "loses the records after the backup: docs/operations.md)";
     if (current.count < last->count) {
-      throw SiteError(at + ": the audit log now has " + std::to_string(current.count) +
-                      " records, fewer than the " + std::to_string(last->count) +
-                      " published: refusing to publish a truncated log");
-    }
-    if (std::string why = audit::prefix_problem(txn, last->count, last->head_hex); !why.empty()) {
-      throw SiteError(at + ": the audit log no longer extends the last published checkpoint (" +
-                      why + "): refusing to publish");
-    }
-    if (last->is_signed() && !current.is_signed()) {
-      throw SiteError(at +
-                      ": the last published checkpoint was signed and this one is not (the "
-                      "store lost its checkpoint key?): refusing to publish");
+      h.problem = at + ": the audit log now has " + std::to_string(current.count) +
+                  " records, fewer than the " + std::to_string(last->count) + " published" + then;
+    } else if (std::string why = audit::prefix_problem(txn, last->count, last->head_hex);
+               !why.empty()) {
+      h.problem = at + ": the audit log no longer extends the last published checkpoint (" + why +
+                  ")" + then;
+    } else if (last->is_signed() && !current.is_signed()) {
+      h.problem = at +
+                  ": the last published checkpoint was signed and this one is not (the store "
+                  "lost its checkpoint key?)" +
+                  then;
     }
   }
-  out += current.to_json();
-  out += '\n';
-  return out;
+  h.text += current.to_json();
+  h.text += '\n';
+  return h;
 }
 
 }  // namespace pkirepo::publisher

@@ -242,8 +242,8 @@ std::vector<ComplianceFinding> compute_findings(const Config& cfg, const SiteSou
   f.insert(f.end(), r.begin(), r.end());
   auto i = check_incidents(source.incidents, now);
   f.insert(f.end(), i.begin(), i.end());
-  auto p = check_problem_reporting(source.documents, cfg);
-  f.insert(f.end(), p.begin(), p.end());
+  auto reporting = check_problem_reporting(source.documents, cfg);
+  f.insert(f.end(), reporting.begin(), reporting.end());
   auto ar = check_audit_records(source.audits);
   f.insert(f.end(), ar.begin(), ar.end());
   auto ic = check_incident_closure(source.incidents);
