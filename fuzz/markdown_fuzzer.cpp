@@ -30,6 +30,7 @@
 #include "config/toml_bounds.h"
 #include "publisher/fragments.h"
 #include "publisher/front_matter.h"
+#include "publisher/html.h"
 #include "publisher/markdown.h"
 #include "publisher/store_snapshot.h"
 
@@ -58,13 +59,6 @@ const World& world() {
   return w;
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -90,7 +84,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       }
     }
     if (options.safe) {
-      const std::string html = lower(r.html);
+      const std::string html = ascii_lower(r.html);
       if (html.find("<script") != std::string::npos ||
           html.find("href=\"javascript:") != std::string::npos) {
         broken("safe mode let raw HTML or a javascript: link through", r.html);
