@@ -14,6 +14,8 @@
 // - Safe mode: no raw HTML and no javascript: link reaches the page ("<script" or
 //   href="javascript:" in any case would be one).
 // - plain_text() is one line without doubled spaces.
+// - The redline (publisher/redline.cpp) of the document against itself marks nothing; against
+//   the document cut at its middle line it returns (under ASan: within bounds).
 //
 // Seeds: fuzz/corpus/markdown/ (demo documents, GFM tables, tags). Dictionary:
 // fuzz/markdown.dict. Build: -DPKIREPO_FUZZ=ON with clang.
@@ -32,6 +34,7 @@
 #include "publisher/front_matter.h"
 #include "publisher/html.h"
 #include "publisher/markdown.h"
+#include "publisher/redline.h"
 #include "publisher/store_snapshot.h"
 
 namespace {
@@ -82,6 +85,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (!anchors.insert(e.anchor).second) {
         broken("duplicate anchor", e.anchor);
       }
+    }
+    const std::string expanded =
+        options.fragments != nullptr ? expand_fragments(text, options) : std::string(text);
+    if (redline_document(r, expanded, r, expanded).changed_blocks != 0) {
+      broken("the redline of a document against itself marks a change", expanded);
+    }
+    const size_t cut = expanded.find('\n', expanded.size() / 2);
+    if (cut != std::string::npos) {
+      MarkdownOptions plain = options;
+      plain.fragments = nullptr;
+      const std::string head = expanded.substr(0, cut + 1);
+      const RenderedMarkdown h = render_markdown(head, plain);
+      (void)redline_document(h, head, r, expanded);
+      (void)redline_document(r, expanded, h, head);
     }
     if (options.safe) {
       const std::string html = ascii_lower(r.html);

@@ -18,7 +18,8 @@ namespace {
 // Letters and digits only, lowercase: an address matches however its lines are joined.
 std::string letters_digits(std::string_view s) {
   std::string out;
-  for (unsigned char c : s) {
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
     if (std::isalnum(c) != 0) {
       out += static_cast<char>(std::tolower(c));
     }

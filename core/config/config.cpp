@@ -19,7 +19,6 @@
 namespace pkirepo {
 namespace {
 
-constexpr std::int64_t kHour = 3600;
 constexpr std::int64_t kDay = 86400;
 
 const std::set<std::string>& known_ekus() {
