@@ -70,6 +70,9 @@ EvpPkeyPtr create_checkpoint_key_file(Session& session, KeyFileGuard& guard) {
                              "or adopt it");
   }
   EvpPkeyPtr key = generate_key("ed25519");
+  // Journaled before it exists, like a CA key: a kill before the commit leaves a file the
+  // next command moves aside instead of refusing to overwrite it.
+  guard.will_create(path);
   write_encrypted_key(path, key.get(), session.passphrase());
   guard.add(path);
   return key;
