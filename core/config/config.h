@@ -137,12 +137,17 @@ struct SiteConfig {
   std::filesystem::path templates;
   std::filesystem::path output;
   bool safe = false;
-  // Test certificates shown on the site, by issuing CA: serials of valid, revoked, expired.
+  // Test certificates shown on the site, by issuing CA: serials of valid, revoked, expired,
+  // and the test websites (BR 2.2) that serve each: https URLs (config/https_url.h), each only
+  // beside its serial.
   struct TestCerts {
     std::string ca;
     std::string valid;
     std::string revoked;
     std::string expired;
+    std::string valid_url;
+    std::string revoked_url;
+    std::string expired_url;
   };
   std::vector<TestCerts> test_certificates;
   // [site.problem_reporting]: how anyone reports a key compromise, mis-issuance or misuse
