@@ -14,6 +14,8 @@
 // - Safe mode: no raw HTML and no javascript: link reaches the page ("<script" or
 //   href="javascript:" in any case would be one).
 // - plain_text() is one line without doubled spaces.
+// - The redline (publisher/redline.cpp) of the document against itself marks nothing; against
+//   the document cut at its middle line it returns (under ASan: within bounds).
 //
 // Seeds: fuzz/corpus/markdown/ (demo documents, GFM tables, tags). Dictionary:
 // fuzz/markdown.dict. Build: -DPKIREPO_FUZZ=ON with clang.
@@ -30,7 +32,9 @@
 #include "config/toml_bounds.h"
 #include "publisher/fragments.h"
 #include "publisher/front_matter.h"
+#include "publisher/html.h"
 #include "publisher/markdown.h"
+#include "publisher/redline.h"
 #include "publisher/store_snapshot.h"
 
 namespace {
@@ -58,13 +62,6 @@ const World& world() {
   return w;
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -89,8 +86,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         broken("duplicate anchor", e.anchor);
       }
     }
+    const std::string expanded =
+        options.fragments != nullptr ? expand_fragments(text, options) : std::string(text);
+    if (redline_document(r, expanded, r, expanded).changed_blocks != 0) {
+      broken("the redline of a document against itself marks a change", expanded);
+    }
+    const size_t cut = expanded.find('\n', expanded.size() / 2);
+    if (cut != std::string::npos) {
+      MarkdownOptions plain = options;
+      plain.fragments = nullptr;
+      const std::string head = expanded.substr(0, cut + 1);
+      const RenderedMarkdown h = render_markdown(head, plain);
+      (void)redline_document(h, head, r, expanded);
+      (void)redline_document(r, expanded, h, head);
+    }
     if (options.safe) {
-      const std::string html = lower(r.html);
+      const std::string html = ascii_lower(r.html);
       if (html.find("<script") != std::string::npos ||
           html.find("href=\"javascript:") != std::string::npos) {
         broken("safe mode let raw HTML or a javascript: link through", r.html);

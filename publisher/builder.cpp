@@ -5,6 +5,8 @@
 
 #include "publisher/build_fingerprint.h"
 #include "publisher/checkpoint_history.h"
+#include "publisher/document_text.h"
+#include "publisher/fragments.h"
 #include "publisher/pages.h"
 #include "store/store.h"
 
@@ -53,8 +55,12 @@ BuildResult build_site(const Config& config, const BuildOptions& options, UnixTi
     snapshot.checkpoint_history = std::move(h.text);
     history_problem = std::move(h.problem);
   }
+  const FragmentResolver fragments = make_fragment_resolver(config, snapshot);
+  std::vector<ComplianceFinding> text_findings =
+      settle_document_texts(source, fragments, output, now);
   BuildResult result;
   result.findings = compute_findings(config, source, snapshot, now);
+  result.findings.insert(result.findings.end(), text_findings.begin(), text_findings.end());
   if (!history_problem.empty()) {
     result.findings.push_back({"audit log", "CPS 5.4.6", history_problem});
   }

@@ -3,18 +3,13 @@
 #include <algorithm>
 #include <cctype>
 
+#include "publisher/html.h"
+
 namespace pkirepo::publisher {
 namespace {
 
 bool is_http_url(std::string_view s, bool https_only) {
   return s.rfind("https://", 0) == 0 || (!https_only && s.rfind("http://", 0) == 0);
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
 }
 
 }  // namespace
@@ -71,7 +66,7 @@ std::vector<std::string> missing_incident_sections(std::string_view markdown) {
     std::string_view line =
         markdown.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos);
     if (line.rfind("## ", 0) == 0) {
-      headings.push_back(lower(line.substr(3)));
+      headings.push_back(ascii_lower(line.substr(3)));
     }
     if (end == std::string_view::npos) {
       break;
@@ -80,7 +75,7 @@ std::vector<std::string> missing_incident_sections(std::string_view markdown) {
   }
   std::vector<std::string> missing;
   for (const std::string& s : ccadb_incident_sections()) {
-    const std::string want = lower(s);
+    const std::string want = ascii_lower(s);
     if (std::none_of(headings.begin(), headings.end(),
                      [&](const std::string& h) { return h.rfind(want, 0) == 0; })) {
       missing.push_back(s);

@@ -242,6 +242,8 @@ std::vector<ComplianceFinding> compute_findings(const Config& cfg, const SiteSou
   f.insert(f.end(), r.begin(), r.end());
   auto i = check_incidents(source.incidents, now);
   f.insert(f.end(), i.begin(), i.end());
+  auto statements = check_policy_statements(source.documents, cfg, now);
+  f.insert(f.end(), statements.begin(), statements.end());
   auto reporting = check_problem_reporting(source.documents, cfg);
   f.insert(f.end(), reporting.begin(), reporting.end());
   auto ar = check_audit_records(source.audits);

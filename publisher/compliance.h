@@ -62,6 +62,22 @@ struct Document;
 [[nodiscard]] std::vector<ComplianceFinding> check_incidents(const std::vector<Incident>& incidents,
                                                              UnixTime now);
 
+// The statements a CP/CPS must make, each enforced from its effective date
+// (compliance_policy_statements.cpp; docs/publisher.md "Policy statements").
+struct PolicyStatementRule {
+  const char* rule;            // "BR 2.2"
+  const char* effective_text;  // "2012-07-01"
+  UnixTime effective;
+  const char* what;  // the statement, for docs and messages
+};
+[[nodiscard]] const std::vector<PolicyStatementRule>& policy_statement_rules();
+// The licences Mozilla Root Store Policy 3.3 item 3 names, as SPDX ids.
+[[nodiscard]] bool accepted_policy_license(std::string_view spdx);
+// Every rule of policy_statement_rules() in force at `now`, against the current CP/CPS (the
+// published text) and [site.policy].
+[[nodiscard]] std::vector<ComplianceFinding> check_policy_statements(
+    const std::vector<Document>& documents, const Config& cfg, UnixTime now);
+
 struct Audit;
 
 // CCADB 5.1: every audit record states its criteria with their versions, the auditor's

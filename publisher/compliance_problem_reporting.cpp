@@ -7,18 +7,12 @@
 #include <optional>
 
 #include "publisher/compliance.h"
+#include "publisher/html.h"
 #include "publisher/markdown.h"
 #include "publisher/site_source.h"
 
 namespace pkirepo::publisher {
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 bool mentions_any(const std::string& text, std::initializer_list<std::string_view> phrases) {
   return std::any_of(phrases.begin(), phrases.end(),
@@ -57,15 +51,15 @@ std::vector<ComplianceFinding> check_problem_reporting(const std::vector<Documen
       f.push_back({subject, rule, "no section " + std::string(number)});
       return std::nullopt;
     }
-    return lower(*text);
+    return ascii_lower(*text);
   };
   if (auto s = section("1.5.2", "BR 1.5.2")) {
-    if (!pr.email.empty() && s->find(lower(pr.email)) == std::string::npos) {
+    if (!pr.email.empty() && s->find(ascii_lower(pr.email)) == std::string::npos) {
       f.push_back(
           {subject, "BR 1.5.2",
            "section 1.5.2 does not state " + pr.email + " ([site.problem_reporting] email)"});
     }
-    if (!pr.url.empty() && s->find(lower(pr.url)) == std::string::npos) {
+    if (!pr.url.empty() && s->find(ascii_lower(pr.url)) == std::string::npos) {
       f.push_back({subject, "BR 1.5.2",
                    "section 1.5.2 does not state " + pr.url + " ([site.problem_reporting] url)"});
     }
@@ -80,9 +74,10 @@ std::vector<ComplianceFinding> check_problem_reporting(const std::vector<Documen
     }
   }
   if (auto s = section("4.9.12", "Mozilla Root Store Policy 6")) {
-    const bool contact = (!pr.email.empty() && s->find(lower(pr.email)) != std::string::npos) ||
-                         (!pr.url.empty() && s->find(lower(pr.url)) != std::string::npos) ||
-                         s->find("report-a-problem") != std::string::npos;
+    const bool contact =
+        (!pr.email.empty() && s->find(ascii_lower(pr.email)) != std::string::npos) ||
+        (!pr.url.empty() && s->find(ascii_lower(pr.url)) != std::string::npos) ||
+        s->find("report-a-problem") != std::string::npos;
     if (!contact) {
       f.push_back({subject, "Mozilla Root Store Policy 6",
                    "section 4.9.12 names neither the report contact nor the Report a problem "

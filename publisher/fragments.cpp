@@ -3,7 +3,6 @@
 #include "policy/profiles.h"
 #include "policy/rules.h"
 #include "publisher/front_matter.h"
-#include "publisher/html.h"
 
 namespace pkirepo::publisher {
 namespace {
@@ -16,8 +15,9 @@ std::string join(const std::vector<std::string>& items, const std::string& sep) 
   return out;
 }
 
-std::string row(std::string_view head, const std::string& value_html) {
-  return "<tr><th scope=\"row\">" + escape_html(head) + "</th><td>" + value_html + "</td></tr>\n";
+// One row of a two-column table; `value_md` is Markdown already.
+std::string row(std::string_view head, const std::string& value_md) {
+  return "| " + md_escape(head) + " | " + value_md + " |\n";
 }
 
 // An empty EVP_PKEY of the given type: subscriber_extensions() only looks at the key type.
@@ -40,12 +40,12 @@ std::string extension_value(const policy::ExtensionList& ext, int nid) {
 }
 
 std::string code(const std::string& text) {
-  return text.empty() ? "<em>absent</em>" : "<code>" + escape_html(text) + "</code>";
+  return text.empty() ? "*absent*" : md_code(text);
 }
 
 }  // namespace
 
-std::string profile_table_html(const Config& config, std::string_view profile_id) {
+std::string profile_table_md(const Config& config, std::string_view profile_id) {
   const ProfileConfig* p = config.find_profile(profile_id);
   if (p == nullptr) {
     throw SiteError("profile-table: no profile \"" + std::string(profile_id) + "\" in the config");
@@ -58,19 +58,19 @@ std::string profile_table_html(const Config& config, std::string_view profile_id
       }
     }
   }
-  std::string html = "<table class=\"fragment profile\">\n<caption>Certificate profile " +
-                     escape_html(p->id) + "</caption>\n<tbody>\n";
+  std::string md =
+      "**Certificate profile " + md_escape(p->id) + "**\n\n| Field | Value |\n|---|---|\n";
   std::vector<std::string> issuer_ids;
   for (const CaConfig* ca : issuers) {
     issuer_ids.push_back(ca->id);
   }
-  html += row("Issued by", issuer_ids.empty() ? "<em>no CA issues this profile</em>"
-                                              : escape_html(join(issuer_ids, ", ")));
-  html += row("Maximum validity", escape_html(p->validity.text) + " (" +
-                                      std::to_string(p->validity.seconds / 86400) + " days)");
-  html += row("Subject alternative name", p->require_san ? "required" : "optional");
+  md += row("Issued by",
+            issuer_ids.empty() ? "*no CA issues this profile*" : md_escape(join(issuer_ids, ", ")));
+  md += row("Maximum validity", md_escape(p->validity.text) + " (" +
+                                    std::to_string(p->validity.seconds / 86400) + " days)");
+  md += row("Subject alternative name", p->require_san ? "required" : "optional");
   if (issuers.empty()) {
-    html += row("Extended key usage", code(join(p->eku, ", ")));
+    md += row("Extended key usage", code(join(p->eku, ", ")));
   } else {
     // The extensions exactly as the signer builds them, for an ECDSA and an RSA subject key.
     EvpPkeyPtr ec = key_of_type(EVP_PKEY_EC);
@@ -79,24 +79,24 @@ std::string profile_table_html(const Config& config, std::string_view profile_id
         policy::subscriber_extensions(config, *issuers.front(), *p, ec.get(), 0);
     policy::ExtensionList rsa_ext =
         policy::subscriber_extensions(config, *issuers.front(), *p, rsa.get(), 0);
-    html += row("Basic constraints", code(extension_value(ec_ext, NID_basic_constraints)));
-    html += row("Key usage (ECDSA key)", code(extension_value(ec_ext, NID_key_usage)));
-    html += row("Key usage (RSA key)", code(extension_value(rsa_ext, NID_key_usage)));
-    html += row("Extended key usage", code(extension_value(ec_ext, NID_ext_key_usage)));
-    html += row("Certificate policies", code(extension_value(ec_ext, NID_certificate_policies)));
-    html += row("Authority key identifier",
-                code(extension_value(ec_ext, NID_authority_key_identifier)));
+    md += row("Basic constraints", code(extension_value(ec_ext, NID_basic_constraints)));
+    md += row("Key usage (ECDSA key)", code(extension_value(ec_ext, NID_key_usage)));
+    md += row("Key usage (RSA key)", code(extension_value(rsa_ext, NID_key_usage)));
+    md += row("Extended key usage", code(extension_value(ec_ext, NID_ext_key_usage)));
+    md += row("Certificate policies", code(extension_value(ec_ext, NID_certificate_policies)));
+    md += row("Authority key identifier",
+              code(extension_value(ec_ext, NID_authority_key_identifier)));
     for (const CaConfig* ca : issuers) {
       policy::ExtensionList e = policy::subscriber_extensions(config, *ca, *p, ec.get(), 0);
-      html += row("Authority information access (" + ca->id + ")",
-                  code(extension_value(e, NID_info_access)));
+      md += row("Authority information access (" + ca->id + ")",
+                code(extension_value(e, NID_info_access)));
       std::string cdp = config.crl.shards <= 1
                             ? extension_value(e, NID_crl_distribution_points)
                             : "URI:" + config.crl_url(ca->id, 0) + " … " +
                                   config.crl_url(ca->id, config.crl.shards - 1) + " (one of " +
                                   std::to_string(config.crl.shards) + " shards)";
-      html += row("CRL distribution point (" + ca->id + ")",
-                  p->short_lived ? "none: short-lived (Baseline Requirements 1.6.1)" : code(cdp));
+      md += row("CRL distribution point (" + ca->id + ")",
+                p->short_lived ? "none: short-lived (Baseline Requirements 1.6.1)" : code(cdp));
     }
   }
   std::vector<std::string> keys;
@@ -106,83 +106,70 @@ std::string profile_table_html(const Config& config, std::string_view profile_id
                      ", ECDSA " + join(r.curves, "/"));
     }
   }
-  html += row("Subscriber keys (CPS 6.1.5)", escape_html(join(keys, "; ")));
-  html += "</tbody>\n</table>\n";
-  return html;
+  md += row("Subscriber keys (CPS 6.1.5)", md_escape(join(keys, "; ")));
+  return md;
 }
 
-std::string key_size_table_html() {
-  std::string html =
-      "<table class=\"fragment keys\">\n<caption>Minimum key sizes (CPS 6.1.5)</caption>\n"
-      "<thead><tr><th scope=\"col\">Certificate</th><th scope=\"col\">Condition</th>"
-      "<th scope=\"col\">RSA</th><th scope=\"col\">ECDSA</th><th scope=\"col\">ML-DSA</th>"
-      "</tr></thead>\n<tbody>\n";
+std::string key_size_table_md() {
+  std::string md =
+      "**Minimum key sizes (CPS 6.1.5)**\n\n"
+      "| Certificate | Condition | RSA | ECDSA | ML-DSA |\n|---|---|---|---|---|\n";
   for (const policy::KeySizeRule& r : policy::key_size_table()) {
-    html += "<tr><td>" + escape_html(r.certificate) + "</td><td>" + escape_html(r.condition) +
-            "</td><td>≥ " + std::to_string(r.min_rsa_bits) + " bits</td><td>" +
-            escape_html(join(r.curves, ", ")) + "</td><td>" + escape_html(r.ml_dsa) +
-            "</td></tr>\n";
+    md += "| " + md_escape(r.certificate) + " | " + md_escape(r.condition) + " | ≥ " +
+          std::to_string(r.min_rsa_bits) + " bits | " + md_escape(join(r.curves, ", ")) + " | " +
+          md_escape(r.ml_dsa) + " |\n";
   }
-  html += "</tbody>\n</table>\n";
-  return html;
+  return md;
 }
 
-std::string root_fingerprints_html(const StoreSnapshot& snapshot) {
-  std::string html =
-      "<table class=\"fragment roots\">\n<caption>Root CA certificates</caption>\n"
-      "<thead><tr><th scope=\"col\">Root</th><th scope=\"col\">SHA-256 fingerprint</th>"
-      "</tr></thead>\n<tbody>\n";
+std::string root_fingerprints_md(const StoreSnapshot& snapshot) {
+  std::string md =
+      "**Root CA certificates**\n\n| Root | CA | SHA-256 fingerprint |\n|---|---|---|\n";
   bool any = false;
   for (const CaEntry& ca : snapshot.cas) {
     if (ca.role != CaRole::root) {
       continue;
     }
     any = true;
-    html += "<tr><td>" + escape_html(ca.facts.subject) + "<br><small>" + escape_html(ca.id) +
-            "</small></td><td><code class=\"fp\">" + escape_html(ca.facts.sha256_colon) +
-            "</code></td></tr>\n";
+    md += "| " + md_escape(ca.facts.subject) + " | " + md_escape(ca.id) + " | " +
+          md_code(ca.facts.sha256_colon) + " |\n";
   }
   if (!any) {
-    html += "<tr><td colspan=\"2\">No root certificate has been created yet.</td></tr>\n";
+    md += "| No root certificate has been created yet. | | |\n";
   }
-  html += "</tbody>\n</table>\n";
-  return html;
+  return md;
 }
 
-std::string ca_table_html(const StoreSnapshot& snapshot) {
-  std::string html =
-      "<table class=\"fragment cas\">\n<caption>Certification authorities</caption>\n"
-      "<thead><tr><th scope=\"col\">CA</th><th scope=\"col\">Role</th>"
-      "<th scope=\"col\">Issuer</th><th scope=\"col\">Valid until</th>"
-      "<th scope=\"col\">Status</th></tr></thead>\n<tbody>\n";
+std::string ca_table_md(const StoreSnapshot& snapshot) {
+  std::string md =
+      "**Certification authorities**\n\n| CA | Role | Issuer | Valid until | Status |\n"
+      "|---|---|---|---|---|\n";
   for (const CaEntry& ca : snapshot.cas) {
-    html += "<tr><td>" + escape_html(ca.facts.subject) + "</td><td>" +
-            escape_html(ca_role_name(ca.role)) + "</td><td>" +
-            escape_html(ca.parent.empty() ? "self-signed" : ca.parent) + "</td><td>" +
-            escape_html(date_text(ca.facts.not_after)) + "</td><td>" +
-            escape_html(ca_status_name(ca.status)) + "</td></tr>\n";
+    md += "| " + md_escape(ca.facts.subject) + " | " + md_escape(ca_role_name(ca.role)) + " | " +
+          md_escape(ca.parent.empty() ? "self-signed" : ca.parent) + " | " +
+          md_escape(date_text(ca.facts.not_after)) + " | " + md_escape(ca_status_name(ca.status)) +
+          " |\n";
   }
   if (snapshot.cas.empty()) {
-    html += "<tr><td colspan=\"5\">No CA has been created yet.</td></tr>\n";
+    md += "| No CA has been created yet. | | | | |\n";
   }
-  html += "</tbody>\n</table>\n";
-  return html;
+  return md;
 }
 
 FragmentResolver make_fragment_resolver(const Config& config, const StoreSnapshot& snapshot) {
   return [&config, &snapshot](std::string_view name,
                               std::string_view arg) -> std::optional<std::string> {
     if (name == "profile-table") {
-      return profile_table_html(config, arg);
+      return profile_table_md(config, arg);
     }
     if (name == "key-size-table") {
-      return key_size_table_html();
+      return key_size_table_md();
     }
     if (name == "root-fingerprints") {
-      return root_fingerprints_html(snapshot);
+      return root_fingerprints_md(snapshot);
     }
     if (name == "ca-table") {
-      return ca_table_html(snapshot);
+      return ca_table_md(snapshot);
     }
     return std::nullopt;
   };

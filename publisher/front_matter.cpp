@@ -10,6 +10,7 @@
 #include <ctime>
 #include <set>
 
+#include "config/config.h"
 #include "config/toml_bounds.h"
 #include "config/toml_reader.h"
 #include "publisher/ccadb_meta.h"
@@ -167,6 +168,12 @@ DocumentMeta parse_document_meta(std::string_view toml_text, const std::string& 
     }
   }
   m.changes = f.string("changes").value_or("");
+  m.license = f.string("license").value_or("");
+  m.lang = f.string("lang").value_or("");
+  if (!m.lang.empty() && !is_language_tag(m.lang)) {
+    f.fail(t.get("lang"), "lang", "\"" + m.lang + "\" is not a language tag like en or de-CH");
+  }
+  m.translation_of = f.string("translation_of").value_or("");
   f.finish();
   return m;
 }

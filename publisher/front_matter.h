@@ -53,6 +53,11 @@ struct DocumentMeta {
   std::string effective_text;  // "2026-03-01"
   std::string oid;             // the document's policy OID, optional
   std::string changes;         // change summary of this version
+  std::string license;         // SPDX id; empty: [site.policy] license
+  std::string lang;            // BCP 47 tag; empty: [site] lang
+  // The slug of the document this one translates (its authoritative version); empty for an
+  // original. A translation carries the version number of the text it translates.
+  std::string translation_of;
 };
 
 struct IncidentMeta {

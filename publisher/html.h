@@ -17,6 +17,9 @@ namespace pkirepo::publisher {
 // "Subscriber Agreement (2026)" -> "subscriber-agreement-2026". Never empty ("section").
 [[nodiscard]] std::string slugify(std::string_view text);
 
+// `text` with ASCII letters in lowercase (the compliance checks compare case-insensitively).
+[[nodiscard]] std::string ascii_lower(std::string_view text);
+
 // The relative prefix from a page at `page_path` (relative to the site root, '/'-separated)
 // back to the root: "index.html" -> "", "cps/3.2.html" -> "../".
 [[nodiscard]] std::string root_prefix(std::string_view page_path);

@@ -114,18 +114,111 @@ std::string section_anchor(std::string_view text) {
   return slugify(t);
 }
 
-RenderedMarkdown render_markdown(std::string_view text, const MarkdownOptions& options) {
+namespace {
+
+ParserPtr new_parser(int opts) {
   ensure_extensions();
-  int opts = CMARK_OPT_DEFAULT | CMARK_OPT_TABLE_PREFER_STYLE_ATTRIBUTES;
-  if (!options.safe) {
-    opts |= CMARK_OPT_UNSAFE;
-  }
   ParserPtr parser(cmark_parser_new(opts));
   for (const char* ext : {"table", "autolink", "strikethrough"}) {
     if (cmark_syntax_extension* e = cmark_find_syntax_extension(ext)) {
       cmark_parser_attach_syntax_extension(parser.get(), e);
     }
   }
+  return parser;
+}
+
+// The fragment tag a top-level node is, if it is a paragraph holding exactly one.
+bool fragment_tag(cmark_node* n, std::string& name, std::string& arg) {
+  if (cmark_node_get_type(n) != CMARK_NODE_PARAGRAPH) {
+    return false;
+  }
+  std::string para;
+  collect_text(n, para);
+  return parse_fragment_tag(trim(para), name, arg);
+}
+
+std::string line_prefix(const MarkdownOptions& options, cmark_node* n) {
+  return options.where + ":" +
+         std::to_string(options.first_line - 1 + cmark_node_get_start_line(n)) + ": ";
+}
+
+}  // namespace
+
+std::string expand_fragments(std::string_view text, const MarkdownOptions& options) {
+  ParserPtr parser = new_parser(CMARK_OPT_DEFAULT);
+  cmark_parser_feed(parser.get(), text.data(), text.size());
+  NodePtr doc(cmark_parser_finish(parser.get()));
+  struct Replacement {
+    int first = 0;
+    int last = 0;
+    std::string markdown;
+  };
+  std::vector<Replacement> replacements;
+  for (cmark_node* n = cmark_node_first_child(doc.get()); n != nullptr; n = cmark_node_next(n)) {
+    std::string name;
+    std::string arg;
+    if (!fragment_tag(n, name, arg)) {
+      continue;
+    }
+    std::optional<std::string> md;
+    if (options.fragments != nullptr) {
+      try {
+        md = (*options.fragments)(name, arg);
+      } catch (const SiteError& e) {
+        throw SiteError(line_prefix(options, n) + e.what());
+      }
+    }
+    if (!md) {
+      throw SiteError(line_prefix(options, n) + "unknown generated fragment {{pkirepo:" + name +
+                      "}}");
+    }
+    replacements.push_back({cmark_node_get_start_line(n), cmark_node_get_end_line(n), *md});
+  }
+  if (replacements.empty()) {
+    return std::string(text);
+  }
+  std::string out;
+  size_t pos = 0;
+  int line = 1;
+  size_t r = 0;
+  while (pos < text.size()) {
+    size_t end = text.find('\n', pos);
+    end = end == std::string_view::npos ? text.size() : end + 1;
+    if (r < replacements.size() && line >= replacements[r].first) {
+      if (line == replacements[r].first) {
+        if (!out.empty() && out.back() != '\n') {
+          out += '\n';
+        }
+        std::string md = replacements[r].markdown;
+        if (!md.empty() && md.back() != '\n') {
+          md += '\n';
+        }
+        out += md;
+      }
+      if (line == replacements[r].last) {
+        ++r;
+      }
+    } else {
+      out.append(text.substr(pos, end - pos));
+    }
+    pos = end;
+    ++line;
+  }
+  return out;
+}
+
+RenderedMarkdown render_markdown(std::string_view input, const MarkdownOptions& options) {
+  std::string expanded;
+  std::string_view text = input;
+  if (options.fragments != nullptr) {
+    expanded = expand_fragments(input, options);
+    text = expanded;
+  }
+  int opts = CMARK_OPT_DEFAULT | CMARK_OPT_TABLE_PREFER_STYLE_ATTRIBUTES;
+  if (!options.safe) {
+    opts |= CMARK_OPT_UNSAFE;
+  }
+  ParserPtr parser = new_parser(opts);
   cmark_parser_feed(parser.get(), text.data(), text.size());
   NodePtr doc(cmark_parser_finish(parser.get()));
   cmark_llist* extensions = cmark_parser_get_syntax_extensions(parser.get());
@@ -141,32 +234,18 @@ RenderedMarkdown render_markdown(std::string_view text, const MarkdownOptions& o
 
   RenderedMarkdown out;
   std::set<std::string> used;
-  // Top-level blocks one by one: headings get their ids, fragment tags their content.
+  // Top-level blocks one by one: headings get their ids.
   for (cmark_node* n = cmark_node_first_child(doc.get()); n != nullptr; n = cmark_node_next(n)) {
     cmark_node_type type = cmark_node_get_type(n);
-    if (type == CMARK_NODE_PARAGRAPH) {
-      std::string para;
-      collect_text(n, para);
-      std::string name;
-      std::string arg;
-      if (parse_fragment_tag(trim(para), name, arg)) {
-        std::optional<std::string> html;
-        const std::string at =
-            options.where + ":" +
-            std::to_string(options.first_line - 1 + cmark_node_get_start_line(n)) + ": ";
-        if (options.fragments != nullptr) {
-          try {
-            html = (*options.fragments)(name, arg);
-          } catch (const SiteError& e) {
-            throw SiteError(at + e.what());
-          }
-        }
-        if (!html) {
-          throw SiteError(at + "unknown generated fragment {{pkirepo:" + name + "}}");
-        }
-        out.html += *html;
-        continue;
-      }
+    RenderedBlock block;
+    block.first_line = cmark_node_get_start_line(n);
+    block.last_line = cmark_node_get_end_line(n);
+    block.kind = cmark_node_get_type_string(n);
+    std::string name;
+    std::string arg;
+    if (fragment_tag(n, name, arg)) {  // left only when there is no resolver
+      throw SiteError(line_prefix(options, n) + "unknown generated fragment {{pkirepo:" + name +
+                      "}}");
     }
     if (type == CMARK_NODE_HEADING) {
       int level = std::min(6, cmark_node_get_heading_level(n) + shift);
@@ -194,14 +273,70 @@ RenderedMarkdown render_markdown(std::string_view text, const MarkdownOptions& o
                              escape_html(heading) + "\">#</a>");
         }
       }
-      out.html += html;
       out.toc.push_back({level, anchor, heading});
-      continue;
+      block.heading = true;
+      block.title = heading;
+      block.html = std::move(html);
+    } else {
+      CStringPtr h(cmark_render_html(n, opts, extensions));
+      block.html = h.get();
     }
-    CStringPtr h(cmark_render_html(n, opts, extensions));
-    out.html += h.get();
+    out.html += block.html;
+    out.blocks.push_back(std::move(block));
   }
   return out;
+}
+
+std::string md_escape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '\n':
+      case '\r':
+      case '\t':
+        out += ' ';
+        break;
+      case '\\':
+      case '`':
+      case '*':
+      case '_':
+      case '[':
+      case ']':
+      case '<':
+      case '>':
+      case '|':
+      case '&':
+      case '~':
+        out += '\\';
+        out += c;
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+std::string md_code(std::string_view text) {
+  size_t longest = 0;
+  size_t run = 0;
+  std::string body;
+  for (char c : text) {
+    run = c == '`' ? run + 1 : 0;
+    longest = std::max(longest, run);
+    if (c == '\n' || c == '\r') {
+      body += ' ';
+    } else if (c == '|') {
+      body += "\\|";
+    } else {
+      body += c;
+    }
+  }
+  const std::string fence(longest + 1, '`');
+  const bool pad = !body.empty() && (body.front() == '`' || body.back() == '`' ||
+                                     body.front() == ' ' || body.back() == ' ');
+  return fence + (pad ? " " : "") + body + (pad ? " " : "") + fence;
 }
 
 std::string plain_text(std::string_view markdown) {

@@ -81,7 +81,7 @@ void PageWriter::page(const std::string& path, const std::string& title, const s
   layout.set("root", root);
   layout.set("site_name", config_.repository.name);
   layout.set("title", title);
-  layout.set("lang", "en");
+  layout.set("lang", config_.site.lang);
   layout.set("content", templates_.render(tmpl, content));
   files_.add(path, templates_.render("layout", layout));
   if (root_override.empty()) {
@@ -97,6 +97,15 @@ RenderedMarkdown PageWriter::markdown(const std::string& text, const std::string
   o.first_line = first_line;
   o.fragments = &fragments_;
   return render_markdown(text, o);
+}
+
+std::string PageWriter::expand(const std::string& text, const std::string& where,
+                               int first_line) const {
+  MarkdownOptions o;
+  o.where = where;
+  o.first_line = first_line;
+  o.fragments = &fragments_;
+  return expand_fragments(text, o);
 }
 
 void PageWriter::add_file(const std::string& path, std::string content) {

@@ -56,6 +56,9 @@ class PageWriter {
   // to the page unless `root_override` gives an absolute root (404.html).
   void page(const std::string& path, const std::string& title, const std::string& tmpl,
             data content, const std::string& root_override = "");
+  // `text` with the generated fragments ({{pkirepo:…}}) expanded (expand_fragments).
+  [[nodiscard]] std::string expand(const std::string& text, const std::string& where,
+                                   int first_line) const;
   // Markdown of the site source, with the generated fragments ({{pkirepo:…}}) expanded.
   [[nodiscard]] RenderedMarkdown markdown(const std::string& text, const std::string& where,
                                           int first_line);

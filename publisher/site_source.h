@@ -31,9 +31,14 @@ namespace pkirepo::publisher {
 struct DocumentVersion {
   DocumentMeta meta;
   std::string where;  // source path for messages ("site/cps/3.2.md")
-  std::string raw;    // the whole file, published as the .md download
+  std::string raw;    // the whole source file
   std::string body;   // Markdown after the front matter
   int body_line = 1;
+  // Set by settle_document_texts (document_text.h) before rendering: the .md download
+  // (front matter and body with the generated fragments expanded) and its body, which the HTML
+  // and the redlines are made from. Empty: render from `body`.
+  std::string published;
+  std::string published_body;
 };
 
 struct Document {

@@ -190,6 +190,26 @@ void diff_tokens(const std::vector<std::string_view>& a, const std::vector<std::
 
 }  // namespace
 
+std::optional<std::vector<DiffOp>> diff_sequence(const std::vector<std::string_view>& a,
+                                                 const std::vector<std::string_view>& b,
+                                                 long max_d) {
+  Interner in;
+  std::vector<uint32_t> ia = in.ids(a);
+  std::vector<uint32_t> ib = in.ids(b);
+  auto edits = myers(ia, ib, max_d);
+  if (!edits) {
+    return std::nullopt;
+  }
+  std::vector<DiffOp> out;
+  out.reserve(edits->size());
+  for (Edit e : *edits) {
+    out.push_back(e == Edit::keep  ? DiffOp::same
+                  : e == Edit::del ? DiffOp::remove
+                                   : DiffOp::insert);
+  }
+  return out;
+}
+
 std::vector<std::string_view> tokenize_words(std::string_view text) {
   std::vector<std::string_view> out;
   size_t pos = 0;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,6 +33,12 @@ struct DiffStats {
 // The chunks as escaped HTML: <del> for removed text, <ins> for inserted text. Meant for an
 // element styled white-space: pre-wrap.
 [[nodiscard]] std::string redline_html(const std::vector<DiffChunk>& chunks);
+
+// The edit script between two token sequences (one op per token: `same` consumes one of each,
+// `remove` one of `a`, `insert` one of `b`), or nullopt when they differ by more than `max_d`
+// edits. Tokens compare as strings.
+[[nodiscard]] std::optional<std::vector<DiffOp>> diff_sequence(
+    const std::vector<std::string_view>& a, const std::vector<std::string_view>& b, long max_d);
 
 // Splits into alternating runs of whitespace and non-whitespace (exposed for tests).
 [[nodiscard]] std::vector<std::string_view> tokenize_words(std::string_view text);

@@ -20,7 +20,6 @@
 namespace pkirepo {
 namespace {
 
-constexpr std::int64_t kHour = 3600;
 constexpr std::int64_t kDay = 86400;
 
 const std::set<std::string>& known_ekus() {
@@ -411,6 +410,11 @@ Config parse_config(std::string_view text, const std::filesystem::path& path) {
       cfg.site.output = cfg.dir / *s;
     }
     cfg.site.safe = r.boolean("safe").value_or(false);
+    cfg.site.lang = r.string("lang").value_or(cfg.site.lang);
+    if (!is_language_tag(cfg.site.lang)) {
+      r.fail(r.node("lang"), "lang",
+             "\"" + cfg.site.lang + "\" is not a language tag like en or de-CH");
+    }
     if (const toml::node* n = r.node("test_certificates")) {
       const toml::array* arr = n->as_array();
       if (arr == nullptr) {
@@ -436,6 +440,14 @@ Config parse_config(std::string_view text, const std::filesystem::path& path) {
         tr.finish();
         cfg.site.test_certificates.push_back(tc);
       }
+    }
+    if (const toml::table* pt = r.subtable("policy")) {
+      TableReader tr(*pt, file, "site.policy.");
+      SiteConfig::Policy& c = cfg.site.policy;
+      c.legal_entity = tr.string("legal_entity").value_or("");
+      c.legal_address = tr.string("legal_address").value_or("");
+      c.license = tr.string("license").value_or("");
+      tr.finish();
     }
     if (const toml::table* pt = r.subtable("problem_reporting")) {
       TableReader tr(*pt, file, "site.problem_reporting.");
@@ -543,6 +555,29 @@ Config load_config(const std::filesystem::path& path) {
   }
   text.resize(static_cast<size_t>(in.gcount()));
   return parse_config(text, path);
+}
+
+bool is_language_tag(std::string_view tag) {
+  size_t pos = 0;
+  bool first = true;
+  while (pos <= tag.size()) {
+    size_t end = tag.find('-', pos);
+    end = end == std::string_view::npos ? tag.size() : end;
+    std::string_view sub = tag.substr(pos, end - pos);
+    const bool letters = std::all_of(sub.begin(), sub.end(), [](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    });
+    const bool alnum = std::all_of(sub.begin(), sub.end(), [](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    });
+    if (first ? !(letters && sub.size() >= 2 && sub.size() <= 3)
+              : !(alnum && !sub.empty() && sub.size() <= 8)) {
+      return false;
+    }
+    first = false;
+    pos = end + 1;
+  }
+  return true;
 }
 
 const CaConfig* Config::find_ca(std::string_view id) const {

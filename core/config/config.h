@@ -137,6 +137,9 @@ struct SiteConfig {
   std::filesystem::path templates;
   std::filesystem::path output;
   bool safe = false;
+  // The language of the site's pages (<html lang>), a BCP 47 tag; a policy document may state
+  // its own (front matter `lang`).
+  std::string lang = "en";
   // Test certificates shown on the site, by issuing CA: serials of valid, revoked, expired,
   // and the test websites (BR 2.2) that serve each: https URLs (config/https_url.h), each only
   // beside its serial.
@@ -164,7 +167,19 @@ struct SiteConfig {
     std::vector<std::string> key_compromise_proofs{"csr", "private-key"};
   };
   ProblemReporting problem_reporting;
+  // [site.policy]: who runs the CA and on what terms its CP/CPS are published; `build --strict`
+  // checks the CP/CPS say the same (publisher/compliance_policy_statements.cpp).
+  struct Policy {
+    std::string legal_entity;   // the CA operator's registered name
+    std::string legal_address;  // its registered address
+    std::string license;        // SPDX id of the policy documents' licence ("CC-BY-4.0")
+  };
+  Policy policy;
 };
+
+// A BCP 47 language tag as the site accepts it: a 2-3 letter language, then subtags of 1-8
+// letters or digits ("en", "de-CH", "zh-Hant-TW").
+[[nodiscard]] bool is_language_tag(std::string_view tag);
 
 struct ResponderConfig {
   std::string listen = "127.0.0.1:8080";

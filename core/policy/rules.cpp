@@ -433,7 +433,7 @@ std::vector<Finding> lint_certificate(const X509* cert, const X509* issuer, bool
   // Chrome Root Program 1.4 §4: a TLS hierarchy asserts only serverAuth (+ clientAuth).
   if (ex & EXFLAG_XKUSAGE) {
     uint32_t xku = X509_get_extended_key_usage(c);
-    if ((xku & XKU_SSL_SERVER) && (xku & ~(XKU_SSL_SERVER | XKU_SSL_CLIENT))) {
+    if ((xku & XKU_SSL_SERVER) && (xku & ~static_cast<uint32_t>(XKU_SSL_SERVER | XKU_SSL_CLIENT))) {
       out.push_back(error("Chrome policy 1.4 §4",
                           "TLS certificate asserts EKUs other than serverAuth and clientAuth"));
     }

@@ -365,7 +365,8 @@ void encode_into(const OcspRecord& r, const OcspTail* tail, Bytes& out) {
   ByteView head = r.der;
   uint64_t tail_id = 0;
   if (tail != nullptr && tail->id != 0 && tail->bytes.size() < r.der.size() &&
-      std::equal(tail->bytes.begin(), tail->bytes.end(), r.der.end() - tail->bytes.size())) {
+      std::equal(tail->bytes.begin(), tail->bytes.end(),
+                 r.der.end() - static_cast<std::ptrdiff_t>(tail->bytes.size()))) {
     head = head.first(r.der.size() - tail->bytes.size());
     tail_id = tail->id;
   }

@@ -36,7 +36,7 @@ TEST_CASE("docs/configuration.md lists exactly the keys the config reader knows"
     read_keys.insert((*it)[1]);
   }
   // Tables and arrays of tables read through node()/subtable().
-  for (const char* table : {"key", "test_certificates", "problem_reporting"}) {
+  for (const char* table : {"key", "test_certificates", "problem_reporting", "policy"}) {
     REQUIRE(reader.find(std::string("\"") + table + "\"") != std::string::npos);
     read_keys.insert(table);
   }

@@ -42,7 +42,7 @@ RunResult chromium(const std::string& exe, const fs::path& profile,
 }
 }  // namespace
 
-TEST_CASE("headless Chromium renders the home, CPS and certificates pages",
+TEST_CASE("headless Chromium renders the home, CPS, certificates, redline and report pages",
           "[publisher][browser]") {
   const std::string exe = find_chromium();
   if (exe.empty()) {
@@ -94,6 +94,15 @@ TEST_CASE("headless Chromium renders the home, CPS and certificates pages",
        {"Test certificates", "Test website", "CN=revoked.pki.example.com",
         "https://revoked.pki.example.com:8444/"}},
       {"ca.json", "ca-json.png", "1280,1600", {"pkirepo-ca-inventory/1", "\"spki_sha256\""}},
+      {"cps/redline-2.1-2.2.html",
+       "redline.png",
+       "1280,1600",
+       {"Changes in Example PKI Certification Practice Statement 2.2", "unchanged blocks",
+        "<details class=\"unchanged\">", "<ins>", "<del>"}},
+      {"report-a-problem.html",
+       "report-a-problem.png",
+       "1280,1600",
+       {"Report a problem", "CAA issuer domain names", "pki.example.test", "issuewild"}},
   };
   for (const Page& p : pages) {
     INFO(p.path);

@@ -222,8 +222,8 @@ TEST_CASE("demo site: certificates page, inventory groups with empty states, fra
   CHECK_THAT(certs, Catch::Contains("RSA 4096"));
   const std::string cps = read_text_file(out / "cps/index.html");
   CHECK_THAT(cps, Catch::Contains("<h4 id=\"4.9.7\">4.9.7 CRL Issuance Frequency"));
-  CHECK_THAT(cps, Catch::Contains("<caption>Minimum key sizes (CPS 6.1.5)</caption>"));
-  CHECK_THAT(cps, Catch::Contains("<caption>Certificate profile code-signing</caption>"));
+  CHECK_THAT(cps, Catch::Contains("<strong>Minimum key sizes (CPS 6.1.5)</strong>"));
+  CHECK_THAT(cps, Catch::Contains("<strong>Certificate profile code-signing</strong>"));
   CHECK_THAT(cps, Catch::Contains("URI:http://pki.example.test/crl/tls-ec-2026.crl"));
   CHECK_THAT(cps, !Catch::Contains("{{pkirepo:"));
   const std::string redline = read_text_file(out / "cps/redline-1.0-2.0.html");
