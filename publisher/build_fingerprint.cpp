@@ -17,7 +17,7 @@ static_assert(sizeof(CaEntry) == 856, "CaEntry changed: hash the new field in bu
 static_assert(sizeof(CrlEntry) == 192, "CrlEntry changed: hash the new field in build_fingerprint");
 static_assert(sizeof(store::CrlRecord) == 88,
               "CrlRecord changed: hash the new field in build_fingerprint");
-static_assert(sizeof(TestCertEntry) == 736,
+static_assert(sizeof(TestCertEntry) == 768,
               "TestCertEntry changed: hash the new field in build_fingerprint");
 static_assert(sizeof(StoreSnapshot) == 392,
               "StoreSnapshot changed: hash the new field in build_fingerprint");
@@ -85,6 +85,7 @@ void add_snapshot(InputHasher& h, const StoreSnapshot& snap, UnixTime now) {
     h.add(t.kind);
     h.add(view(t.der));
     h.add(t.status);
+    h.add(t.url);
   }
   h.add(static_cast<long long>(snap.checkpoint.count));
   h.add(snap.checkpoint.head_hex);

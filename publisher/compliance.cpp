@@ -250,6 +250,8 @@ std::vector<ComplianceFinding> compute_findings(const Config& cfg, const SiteSou
   f.insert(f.end(), ar.begin(), ar.end());
   auto ic = check_incident_closure(source.incidents);
   f.insert(f.end(), ic.begin(), ic.end());
+  auto tw = check_test_websites(cfg, snapshot, now);
+  f.insert(f.end(), tw.begin(), tw.end());
   // CPS 2.2: what the repository holds.
   for (DocumentKind k :
        {DocumentKind::cp, DocumentKind::subscriber_agreement, DocumentKind::relying_party_agreement,

@@ -90,10 +90,18 @@ struct Audit;
 [[nodiscard]] std::vector<ComplianceFinding> check_incident_closure(
     const std::vector<Incident>& incidents);
 
+// compliance_test_websites.cpp, BR 2.2: every CA that needs_test_websites() (test_websites.h)
+// has a valid, a revoked and an expired test website; each revoked test certificate's serial is
+// on a CRL of its CA in the snapshot; each expired one's notAfter is before `now`; each URL's
+// host is in the subjectAltName of the certificate it serves (X509_check_host).
+[[nodiscard]] std::vector<ComplianceFinding> check_test_websites(const Config& cfg,
+                                                                 const StoreSnapshot& snap,
+                                                                 UnixTime now);
+
 // Every finding of a build, computed once per build (even one that renders nothing): the checks
 // above plus what CPS 2.2 says the repository holds (the other policy documents, a CRL for
 // every active CA), CRLs past their nextUpdate, and the snapshot's problems (a configured test
-// certificate not found), and the problem reporting checks.
+// certificate not found), the problem reporting and the test website checks.
 [[nodiscard]] std::vector<ComplianceFinding> compute_findings(const Config& cfg,
                                                               const SiteSource& source,
                                                               const StoreSnapshot& snapshot,

@@ -5,6 +5,7 @@
 
 #include "publisher/ca_files.h"
 #include "publisher/pages.h"
+#include "publisher/test_websites.h"
 
 namespace pkirepo::publisher {
 namespace {
@@ -21,6 +22,11 @@ void render_ca_inventory(PageWriter& w) {
   const Config& config = w.config();
   json certs = json::array();
   for (const CaEntry& ca : w.snap().cas) {
+    // CCADB "Test Website URL - Valid/Revoked/Expired": the CA's, on each of its certificates.
+    json sites = json::object();
+    for (const TestWebsite& site : test_websites_for(w.snap(), ca)) {
+      sites[site.kind] = site.url.empty() ? json(nullptr) : json(site.url);
+    }
     for (const CaCertificate& c : ca.same_key) {
       const CertFacts& f = c.facts;
       const CaCertFiles files = ca_cert_files(config, ca, c);
@@ -59,6 +65,7 @@ void render_ca_inventory(PageWriter& w) {
       if (c.revoked_at != 0) {
         e["revoked_at"] = rfc3339(c.revoked_at);
       }
+      e["test_websites"] = sites;
       certs.push_back(std::move(e));
     }
   }

@@ -9,6 +9,7 @@
 #include "publisher/ca_files.h"
 #include "publisher/html.h"
 #include "publisher/pages.h"
+#include "publisher/test_websites.h"
 
 namespace pkirepo::publisher {
 namespace {
@@ -137,6 +138,33 @@ void add_cert_files(PageWriter& w, std::set<std::string>& written, const CaEntry
   w.add_file(files.text, cert.facts.text);
 }
 
+// The CA page's test websites: each kind's URL beside the certificate it serves (a root's may
+// be a CA's below it), and whether BR 2.2 asks this CA for them.
+void set_test_websites(data& p, const Config& config, const StoreSnapshot& snap,
+                       const CaEntry& ca) {
+  data sites = list();
+  bool any = false;
+  for (const TestWebsite& site : test_websites_for(snap, ca)) {
+    data e = object();
+    e.set("kind", site.kind);
+    if (site.cert != nullptr) {
+      any = true;
+      const std::string base = "../test/" + site.ca_id + "-" + site.kind;
+      e.set("url", site.url);
+      e.set("serial", site.cert->facts.serial_hex);
+      e.set("crt_href", base + ".crt");
+      e.set("pem_href", base + ".pem");
+      e.set("cert_href", "../test-certificates.html#test-" + site.ca_id + "-" + site.kind);
+      set_opt(e, "via", site.ca_id == ca.id ? "" : site.ca_id);
+    }
+    sites.push_back(e);
+  }
+  const bool needed = needs_test_websites(config, snap, ca);
+  p.set("has_test_websites", any || needed);
+  p.set("test_websites", sites);
+  p.set("test_websites_needed", needed);
+}
+
 // One CA's page, ca/<id>.html.
 void render_ca_page(PageWriter& w, const CaEntry& ca) {
   const Config& config = w.config();
@@ -209,6 +237,7 @@ void render_ca_page(PageWriter& w, const CaEntry& ca) {
   if (current != nullptr) {
     p.set("current", cert_data(config, ca, *current, "ca/"));
   }
+  set_test_websites(p, config, w.snap(), ca);
   p.set("spki_sha256", ca.facts.spki_sha256);
   p.set("text_dump", ca.facts.text);
   w.page(ca_page_path(ca.id), ca.facts.subject, "ca", p);
@@ -364,6 +393,8 @@ void render_test_certificates(PageWriter& w) {
     e.set("status", t.status);
     e.set("crt_href", base + ".crt");
     e.set("pem_href", base + ".pem");
+    e.set("anchor", "test-" + t.ca_id + "-" + t.kind);
+    set_opt(e, "url", t.url);
     by_ca[t.ca_id].push_back(e);
   }
   data groups = list();

@@ -107,6 +107,7 @@ struct TestCertEntry {
   Bytes der;
   CertFacts facts;
   std::string status;  // what the store says now: "good", "revoked", "expired"
+  std::string url;     // the test website that serves it (site.test_certificates.<kind>_url)
 };
 
 struct StoreSnapshot {

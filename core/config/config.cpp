@@ -9,6 +9,7 @@
 #include <set>
 
 #include "config/config_reader.h"
+#include "config/https_url.h"
 #include "config/status_services.h"
 #include "config/tls_hierarchy.h"
 #include "config/toml_bounds.h"
@@ -31,6 +32,23 @@ const std::set<std::string>& known_key_usages() {
   static const std::set<std::string> s{"digitalSignature", "nonRepudiation", "keyEncipherment",
                                        "dataEncipherment", "keyAgreement"};
   return s;
+}
+
+// A test website URL (BR 2.2) is https://HOST[:PORT][/PATH] and serves the certificate whose
+// serial sits beside it: a URL without it could not be checked against its certificate.
+void check_test_website(TableReader& r, std::string_view key, const std::string& url,
+                        std::string_view serial_key, const std::string& serial) {
+  if (url.empty()) {
+    return;
+  }
+  std::string why;
+  if (!https_url_host(url, why)) {
+    r.fail(r.node(key), key, "\"" + url + "\" " + why);
+  }
+  if (serial.empty()) {
+    r.fail(r.node(key), key,
+           "needs " + std::string(serial_key) + " (the serial of the certificate it serves)");
+  }
 }
 
 void check_eku(TableReader& r, std::string_view key, const std::vector<std::string>& ekus) {
@@ -413,6 +431,12 @@ Config parse_config(std::string_view text, const std::filesystem::path& path) {
         tc.valid = tr.string("valid").value_or("");
         tc.revoked = tr.string("revoked").value_or("");
         tc.expired = tr.string("expired").value_or("");
+        tc.valid_url = tr.string("valid_url").value_or("");
+        tc.revoked_url = tr.string("revoked_url").value_or("");
+        tc.expired_url = tr.string("expired_url").value_or("");
+        check_test_website(tr, "valid_url", tc.valid_url, "valid", tc.valid);
+        check_test_website(tr, "revoked_url", tc.revoked_url, "revoked", tc.revoked);
+        check_test_website(tr, "expired_url", tc.expired_url, "expired", tc.expired);
         tr.finish();
         cfg.site.test_certificates.push_back(tc);
       }

@@ -140,12 +140,17 @@ struct SiteConfig {
   // The language of the site's pages (<html lang>), a BCP 47 tag; a policy document may state
   // its own (front matter `lang`).
   std::string lang = "en";
-  // Test certificates shown on the site, by issuing CA: serials of valid, revoked, expired.
+  // Test certificates shown on the site, by issuing CA: serials of valid, revoked, expired,
+  // and the test websites (BR 2.2) that serve each: https URLs (config/https_url.h), each only
+  // beside its serial.
   struct TestCerts {
     std::string ca;
     std::string valid;
     std::string revoked;
     std::string expired;
+    std::string valid_url;
+    std::string revoked_url;
+    std::string expired_url;
   };
   std::vector<TestCerts> test_certificates;
   // [site.problem_reporting]: how anyone reports a key compromise, mis-issuance or misuse

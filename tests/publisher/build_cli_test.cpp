@@ -202,6 +202,11 @@ TEST_CASE("demo site: CA certificates and CRLs are the store's bytes at their UR
   const std::string tests = read_text_file(out / "test-certificates.html");
   CHECK_THAT(tests, Catch::Contains("CN=expired.pki.example.com"));
   CHECK_THAT(tests, Catch::Contains("<td>revoked</td><td>CN=revoked.pki.example.com</td>"));
+  CHECK_THAT(tests, Catch::Contains("<a href=\"https://revoked.pki.example.com:8444/\">"));
+  CHECK_THAT(read_text_file(out / "ca/tls-ec-2026.html"),
+             Catch::Contains("<a href=\"https://valid.pki.example.com/\">"));
+  CHECK_THAT(read_text_file(out / "ca.json"),
+             Catch::Contains("\"expired\": \"https://expired.pki.example.com/\""));
 }
 
 TEST_CASE("demo site: certificates page, inventory groups with empty states, fragments",

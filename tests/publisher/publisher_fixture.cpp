@@ -122,11 +122,15 @@ const DemoPki& demo_pki() {
     put_fixture_crls(*pki);
   }
   // Test certificates shown on the site: rewrite the config with them.
-  write_text(pki->config, config_text(pki->dir / "store", pki->dir / "keys", site,
-                                      "\n[[site.test_certificates]]\nca = \"tls-ec-2026\"\n"
-                                      "valid = \"" +
-                                          valid + "\"\nrevoked = \"" + revoked +
-                                          "\"\nexpired = \"" + expired + "\"\n"));
+  write_text(
+      pki->config,
+      config_text(pki->dir / "store", pki->dir / "keys", site,
+                  "\n[[site.test_certificates]]\nca = \"tls-ec-2026\"\n"
+                  "valid = \"" +
+                      valid + "\"\nrevoked = \"" + revoked + "\"\nexpired = \"" + expired + "\"\n" +
+                      "valid_url = \"https://valid.pki.example.com/\"\n"
+                      "revoked_url = \"https://revoked.pki.example.com:8444/\"\n"
+                      "expired_url = \"https://expired.pki.example.com/\"\n"));
   g_pki = std::move(pki);
   return *g_pki;
 }
