@@ -58,7 +58,7 @@ std::string first_pem(const std::string& text) {
 
 }  // namespace
 
-TEST_CASE("test websites: nginx serves valid, revoked and expired; openssl tells them apart",
+TEST_CASE("test websites: nginx serves valid, revoked and expired, and openssl tells them apart",
           "[e2e][nginx][test-websites]") {
   if (!have_nginx()) {
     WARN("SKIPPED: nginx is not installed (scripts/setup installs nginx-light)");

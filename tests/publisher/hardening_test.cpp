@@ -115,7 +115,7 @@ TEST_CASE("site source: symlinks that leave the folder are refused, naming link 
   }
 }
 
-TEST_CASE("site source: symlinks that stay inside are followed; the folder may be a link",
+TEST_CASE("site source: symlinks that stay inside are followed, and the folder may be a link",
           "[publisher][hardening][symlink]") {
   TempDir dir;
   const fs::path site = dir / "site";

@@ -36,7 +36,7 @@ RenderedMarkdown render(const std::string& text) {
 
 }  // namespace
 
-TEST_CASE("fragments expand to Markdown in place; escaping keeps config text literal",
+TEST_CASE("fragments expand to Markdown in place, and escaping keeps config text literal",
           "[publisher][markdown][fragments]") {
   FragmentResolver f = [](std::string_view name,
                           std::string_view arg) -> std::optional<std::string> {
