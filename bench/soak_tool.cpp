@@ -8,8 +8,8 @@
 //   soak_tool serials STORE CA_ID COUNT
 //       prints COUNT random good serials of CA_ID (hex), one per line.
 //   soak_tool check STORE CA_ID HOST:PORT SECONDS
-//       for SECONDS, samples a random certificate of CA_ID: reads its status and newest
-//       response time from the store, POSTs a request to HOST:PORT/ocsp, verifies the answer
+//       for SECONDS (or until SIGTERM), samples a random certificate of CA_ID: reads its status and
+//       newest response time from the store, POSTs a request to HOST:PORT/ocsp, verifies the answer
 //       (signature and chain to the store's CA certificates, validity window) and compares it
 //       with the store as it was before the request and after the answer. Wrong status, a
 //       response older than one committed before the request (stale), a failed verification or
@@ -21,6 +21,7 @@
 #include <openssl/rand.h>
 
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -208,7 +209,16 @@ int serials(char** argv) {
   return count == 0 ? 0 : 1;
 }
 
+// SIGTERM ends `check` early with its summary: the soak stops the load once the signer's work
+// is done, which may be before or after the nominal duration.
+volatile std::sig_atomic_t stop_requested = 0;
+
+void request_stop(int /*signal*/) {
+  stop_requested = 1;
+}
+
 int check(char** argv) {
+  std::signal(SIGTERM, request_stop);
   const std::filesystem::path dir = argv[2];
   const Ca ca = load_ca(dir, argv[3]);
   const std::string host_port = argv[4];
@@ -221,7 +231,7 @@ int check(char** argv) {
   uint64_t stale = 0;
   uint64_t invalid = 0;
   std::string first_problem;
-  while (Clock::now() < until) {
+  while (Clock::now() < until && stop_requested == 0) {
     const Bytes& serial = ca.serials[rng() % ca.serials.size()];
     const Truth before = read_truth(st, ca, serial);
     const Answer a = ask(ca, host_port, serial);
