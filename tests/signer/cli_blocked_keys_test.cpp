@@ -94,8 +94,9 @@ TEST_CASE("a keyCompromise revocation blocks the key: issue refuses it again, ot
   CHECK(issue(pki, csr_for(pki, other.get(), "f.example.com")).exit_code != 0);
 }
 
-TEST_CASE("keys block: a key reported from outside is refused at issue, and bad input changes nothing",
-          "[signer][keys][blocked]") {
+TEST_CASE(
+    "keys block: a key reported from outside is refused at issue, and bad input changes nothing",
+    "[signer][keys][blocked]") {
   TestPki pki;
   REQUIRE(pki.signer({"init"}).exit_code == 0);
   EvpPkeyPtr reported = make_key("rsa-2048");
