@@ -313,8 +313,9 @@ TEST_CASE("test websites: beside the certificate files, on the CA pages and in c
 
   const std::string& tests = files.at("test-certificates.html");
   CHECK_THAT(tests, Catch::Contains("<tr id=\"test-tls-revoked\"><td>revoked</td>"));
-  CHECK_THAT(tests, Catch::Contains("<a href=\"test/tls-revoked.pem\">PEM</a></td><td><a "
-                                    "href=\"https://revoked.test.example.com:8444/\">"));
+  CHECK_THAT(tests,
+             Catch::Contains("<a href=\"test/tls-revoked.pem\">PEM</a></td><td class=\"wrap\"><a "
+                             "href=\"https://revoked.test.example.com:8444/\">"));
 
   const std::string& tls = files.at("ca/tls.html");
   CHECK_THAT(tls, Catch::Contains("<h2 id=\"test-websites\">Test websites</h2>"));
