@@ -38,10 +38,6 @@ std::vector<std::string_view> block_sources(const RenderedMarkdown& md, std::str
   return out;
 }
 
-bool is_space(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
 // Tags, runs of whitespace and words (text between them), in order.
 std::vector<std::string_view> html_tokens(std::string_view html) {
   std::vector<std::string_view> out;
@@ -51,12 +47,12 @@ std::vector<std::string_view> html_tokens(std::string_view html) {
     if (html[pos] == '<') {
       size_t close = html.find('>', pos);
       end = close == std::string_view::npos ? html.size() : close + 1;
-    } else if (is_space(html[pos])) {
-      while (end < html.size() && is_space(html[end])) {
+    } else if (is_word_space(html[pos])) {
+      while (end < html.size() && is_word_space(html[end])) {
         ++end;
       }
     } else {
-      while (end < html.size() && !is_space(html[end]) && html[end] != '<') {
+      while (end < html.size() && !is_word_space(html[end]) && html[end] != '<') {
         ++end;
       }
     }
@@ -71,7 +67,7 @@ bool is_tag(std::string_view t) {
 }
 
 bool blank(const std::string& s) {
-  return std::all_of(s.begin(), s.end(), is_space);
+  return std::all_of(s.begin(), s.end(), is_word_space);
 }
 
 // A block shown whole as removed: its heading id and self-link would clash with the newer

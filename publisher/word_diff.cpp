@@ -11,10 +11,6 @@
 namespace pkirepo::publisher {
 namespace {
 
-bool is_space(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
 std::vector<std::string_view> split_lines(std::string_view text) {
   std::vector<std::string_view> out;
   size_t pos = 0;
@@ -210,13 +206,17 @@ std::optional<std::vector<DiffOp>> diff_sequence(const std::vector<std::string_v
   return out;
 }
 
+bool is_word_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
 std::vector<std::string_view> tokenize_words(std::string_view text) {
   std::vector<std::string_view> out;
   size_t pos = 0;
   while (pos < text.size()) {
-    bool space = is_space(text[pos]);
+    bool space = is_word_space(text[pos]);
     size_t end = pos + 1;
-    while (end < text.size() && is_space(text[end]) == space) {
+    while (end < text.size() && is_word_space(text[end]) == space) {
       ++end;
     }
     out.push_back(text.substr(pos, end - pos));
@@ -249,7 +249,7 @@ DiffStats diff_stats(const std::vector<DiffChunk>& chunks) {
     }
     size_t words = 0;
     for (auto t : tokenize_words(c.text)) {
-      words += is_space(t.front()) ? 0 : 1;
+      words += is_word_space(t.front()) ? 0 : 1;
     }
     (c.op == DiffOp::insert ? s.inserted_words : s.removed_words) += words;
   }

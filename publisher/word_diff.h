@@ -40,6 +40,9 @@ struct DiffStats {
 [[nodiscard]] std::optional<std::vector<DiffOp>> diff_sequence(
     const std::vector<std::string_view>& a, const std::vector<std::string_view>& b, long max_d);
 
+// The whitespace that separates words (space, tab, CR, LF).
+[[nodiscard]] bool is_word_space(char c);
+
 // Splits into alternating runs of whitespace and non-whitespace (exposed for tests).
 [[nodiscard]] std::vector<std::string_view> tokenize_words(std::string_view text);
 
